@@ -1,0 +1,281 @@
+"""Accounts, passwords (argon2), API tokens and console sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from muster import clock
+from muster.auth.actor import Actor, Role
+from muster.auth.models import Account, ApiToken, WebSession
+from muster.errors import Conflict, Forbidden, Invalid, NotFound
+from muster.events.service import append_event
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "mst"
+FAILED_SIGNINS_BEFORE_DELAY = 3
+MAX_SIGNIN_DELAY_SECONDS = 300
+MIN_PASSWORD_LENGTH = 10
+KNOWN_ROLES = frozenset(r.value for r in Role)
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _check_roles(roles: list[str]) -> list[str]:
+    unknown = sorted(set(roles) - KNOWN_ROLES)
+    if unknown:
+        raise Invalid(
+            f"unknown role(s) {', '.join(unknown)}; known roles: {', '.join(sorted(KNOWN_ROLES))}"
+        )
+    return sorted(set(roles))
+
+
+def actor_for(account: Account, *, scopes: list[str] | None = None, token_id: str = "") -> Actor:
+    """The actor an account acts as (through a token when ``token_id`` is given)."""
+    return Actor(
+        kind="token" if token_id else "account",
+        id=token_id or account.id,
+        name=account.display_name,
+        roles=frozenset(account.roles),
+        person_id=account.person_id,
+        account_id=account.id,
+        scopes=frozenset(scopes) if token_id and scopes else None,
+    )
+
+
+def create_account(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    roles: list[str],
+    password: str,
+    actor: Actor,
+    person_id: str | None = None,
+) -> Account:
+    """Create an operator account."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if session.scalar(select(Account.id).where(Account.username == username)):
+        raise Conflict(f"an account named {username!r} already exists; choose another username")
+    account = Account(
+        username=username,
+        display_name=display_name,
+        roles=_check_roles(roles),
+        person_id=person_id,
+        password_hash=hash_password(password),
+        created_at=clock.now(),
+    )
+    session.add(account)
+    session.flush()
+    append_event(
+        session,
+        kind="auth.account.created",
+        actor=actor,
+        subjects=[account.id, person_id or ""],
+        payload={"username": username, "roles": account.roles},
+    )
+    return account
+
+
+def get_account_by_username(session: Session, username: str) -> Account:
+    """The account named ``username``."""
+    account = session.scalar(select(Account).where(Account.username == username))
+    if account is None:
+        raise NotFound(f"no account named {username!r}")
+    return account
+
+
+def set_password(session: Session, *, username: str, password: str, actor: Actor) -> Account:
+    """Replace an account's password and end its console sessions."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    account = get_account_by_username(session, username)
+    account.password_hash = hash_password(password)
+    account.failed_signins = 0
+    account.locked_until = None
+    _end_sessions(session, account.id)
+    append_event(session, kind="auth.account.password_set", actor=actor, subjects=[account.id])
+    return account
+
+
+def count_accounts(session: Session) -> int:
+    """How many operator accounts exist."""
+    return session.scalar(select(func.count()).select_from(Account)) or 0
+
+
+def ensure_first_admin(session: Session) -> str | None:
+    """On first run, create ``admin`` and return its one-time password; else None."""
+    if count_accounts(session):
+        return None
+    password = secrets.token_urlsafe(12)
+    create_account(
+        session,
+        username="admin",
+        display_name="Administrator",
+        roles=[Role.ADMIN],
+        password=password,
+        actor=Actor.system("first-run"),
+    )
+    return password
+
+
+@dataclass(frozen=True)
+class SignInOutcome:
+    """Result of a sign-in attempt: the actor, or how long to wait before trying again."""
+
+    account: Account | None
+    retry_after_seconds: int = 0
+
+
+def sign_in(session: Session, *, username: str, password: str) -> SignInOutcome:
+    """Check a password. After repeated failures the account waits longer between tries."""
+    account = session.scalar(select(Account).where(Account.username == username))
+    now = clock.now()
+    if account is None or not account.active:
+        _hasher.hash(password)  # same cost whether or not the account exists
+        return SignInOutcome(None)
+    if account.locked_until and account.locked_until > now:
+        return SignInOutcome(None, int((account.locked_until - now).total_seconds()) + 1)
+    try:
+        _hasher.verify(account.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        account.failed_signins += 1
+        if account.failed_signins >= FAILED_SIGNINS_BEFORE_DELAY:
+            delay = min(2 ** (account.failed_signins - FAILED_SIGNINS_BEFORE_DELAY + 1), 300)
+            account.locked_until = now + timedelta(seconds=delay)
+        append_event(
+            session,
+            kind="auth.signin.failed",
+            actor=Actor.system("sign-in"),
+            subjects=[account.id],
+            payload={"username": username, "failures": account.failed_signins},
+        )
+        return SignInOutcome(None)
+    account.failed_signins = 0
+    account.locked_until = None
+    if _hasher.check_needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+    return SignInOutcome(account)
+
+
+def open_web_session(session: Session, *, account: Account, hours: float) -> tuple[str, str]:
+    """Start a console session; returns (cookie value, CSRF token)."""
+    raw = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    now = clock.now()
+    session.add(
+        WebSession(
+            id_hash=_sha256(raw),
+            account_id=account.id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    append_event(
+        session, kind="auth.signin", actor=actor_for(account), subjects=[account.id], payload={}
+    )
+    return raw, csrf
+
+
+def web_session_actor(session: Session, raw: str) -> tuple[Actor, str] | None:
+    """The actor and CSRF token of a live console session, or None."""
+    row = session.get(WebSession, _sha256(raw))
+    if row is None or row.revoked_at is not None or row.expires_at <= clock.now():
+        return None
+    account = session.get(Account, row.account_id)
+    if account is None or not account.active:
+        return None
+    return actor_for(account), row.csrf_token
+
+
+def close_web_session(session: Session, raw: str) -> None:
+    """Sign out: the cookie stops working at once."""
+    row = session.get(WebSession, _sha256(raw))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = clock.now()
+
+
+def _end_sessions(session: Session, account_id: str) -> None:
+    now = clock.now()
+    for row in session.scalars(
+        select(WebSession).where(
+            WebSession.account_id == account_id, WebSession.revoked_at.is_(None)
+        )
+    ):
+        row.revoked_at = now
+
+
+def create_token(
+    session: Session, *, name: str, username: str, scopes: list[str], actor: Actor
+) -> tuple[ApiToken, str]:
+    """Create a named API token for an account; the secret is returned once, never stored."""
+    if session.scalar(select(ApiToken.id).where(ApiToken.name == name)):
+        raise Conflict(f"a token named {name!r} already exists; choose another name")
+    account = get_account_by_username(session, username)
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken(
+        name=name,
+        account_id=account.id,
+        secret_hash=_sha256(secret),
+        scopes=sorted(set(scopes)),
+        created_at=clock.now(),
+    )
+    session.add(token)
+    session.flush()
+    append_event(
+        session,
+        kind="auth.token.created",
+        actor=actor,
+        subjects=[token.id, account.id],
+        payload={"name": name, "scopes": token.scopes},
+    )
+    return token, f"{TOKEN_PREFIX}_{token.id}_{secret}"
+
+
+def revoke_token(session: Session, *, name: str, actor: Actor) -> ApiToken:
+    """Revoke a token by name; it stops working at once."""
+    token = session.scalar(select(ApiToken).where(ApiToken.name == name))
+    if token is None:
+        raise NotFound(f"no token named {name!r}")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        append_event(session, kind="auth.token.revoked", actor=actor, subjects=[token.id])
+    return token
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    """Every token, newest first."""
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())).all())
+
+
+def token_actor(session: Session, bearer: str) -> Actor:
+    """The actor of a bearer token, or Forbidden."""
+    parts = bearer.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        raise Forbidden("malformed API token; expected mst_<id>_<secret>")
+    token = session.get(ApiToken, parts[1])
+    if token is None or not hmac.compare_digest(token.secret_hash, _sha256(parts[2])):
+        raise Forbidden("unknown API token")
+    if token.revoked_at is not None:
+        raise Forbidden(f"API token {token.name!r} was revoked")
+    account = session.get(Account, token.account_id)
+    if account is None or not account.active:
+        raise Forbidden("the token's account is disabled")
+    return actor_for(account, scopes=token.scopes, token_id=token.id)

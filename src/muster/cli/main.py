@@ -1,0 +1,85 @@
+"""The ``muster`` command."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+import typer
+
+from muster.cli.common import console, fail, open_database
+from muster.config import ConfigError, get_settings
+from muster.web.app import installed
+
+app = typer.Typer(
+    help="Muster: crisis command for crewed stations.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+# (module, Typer attribute, command name). Domains add themselves here.
+SUB_APPS = (
+    ("muster.auth.cli", "user_app", "user"),
+    ("muster.auth.cli", "token_app", "token"),
+    ("muster.events.cli", "audit_app", "audit"),
+    ("muster.people.cli", "person_app", "person"),
+    ("muster.people.cli", "party_app", "party"),
+    ("muster.places.cli", "zone_app", "zone"),
+    ("muster.places.cli", "portal_app", "portal"),
+    ("muster.places.cli", "post_app", "post"),
+    ("muster.scenario.cli", "scenario_app", "scenario"),
+)
+for _module, _attr, _name in SUB_APPS:
+    if installed(_module):
+        app.add_typer(getattr(import_module(_module), _attr), name=_name)
+# Single commands (module, function, command name).
+COMMANDS = (("muster.scenario.cli", "demo", "demo"),)
+for _module, _attr, _name in COMMANDS:
+    if installed(_module):
+        app.command(_name)(getattr(import_module(_module), _attr))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply schema migrations to the database MUSTER_DATABASE_URL names.
+
+    Example: MUSTER_DATABASE_URL=postgresql://postgres@127.0.0.1/muster muster db upgrade
+    """
+    from muster.migrate import upgrade
+
+    db = open_database()
+    try:
+        upgrade(db, revision)
+    finally:
+        db.dispose()
+    console.print(f"Database at migration {revision}.")
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Address to listen on (MUSTER_HOST)"),
+    port: int | None = typer.Option(None, help="Port (MUSTER_PORT)"),
+) -> None:
+    """Run the Muster server. Upgrades an empty database by itself.
+
+    Example: MUSTER_SECRET_KEY=... muster serve --host 0.0.0.0 --port 8000
+    """
+    from muster.web.server import prepare_database, run_server
+
+    settings = get_settings()
+    try:
+        settings.check_startable()
+    except ConfigError as exc:
+        fail(str(exc))
+    db = open_database()
+    password = prepare_database(db)
+    if password:
+        console.print(f"First run: account [bold]admin[/] created, password [bold]{password}[/]")
+        console.print("This password is shown once. Change it with: muster user passwd admin")
+    run_server(settings, db, host=host or settings.host, port=port or settings.port)
+
+
+def main() -> None:
+    """Entry point of the ``muster`` script."""
+    app()

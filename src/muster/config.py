@@ -1,0 +1,59 @@
+"""Configuration from the environment (``MUSTER_`` prefix), read when asked, never at import."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me"
+
+
+class Mode(StrEnum):
+    """How the station runs Muster: production refuses unsafe defaults."""
+
+    PRODUCTION = "production"
+    DEV = "dev"
+    DEMO = "demo"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says what to set."""
+
+
+class Settings(BaseSettings):
+    """Everything Muster reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="MUSTER_", extra="ignore")
+
+    mode: Mode = Mode.PRODUCTION
+    database_url: str = Field(
+        default_factory=lambda: f"sqlite:///{Path.cwd() / 'muster.db'}",
+        description="SQLAlchemy URL; SQLite file in the working folder by default.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = DEFAULT_SECRET
+    max_body_bytes: int = 1_000_000
+    sse_heartbeat_seconds: float = 15.0
+    session_hours: float = 12.0
+
+    def check_startable(self) -> None:
+        """Refuse to run a real station on a default or weak secret."""
+        if self.mode is Mode.PRODUCTION and (
+            self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32
+        ):
+            raise ConfigError(
+                "MUSTER_SECRET_KEY is missing or is the default. Set it to a random value of at "
+                "least 32 characters (for example: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'), or set MUSTER_MODE=dev for a trial."
+            )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read from the environment on first use."""
+    return Settings()

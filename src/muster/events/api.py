@@ -1,0 +1,98 @@
+"""The record over HTTP: a paged, filtered list and a live Server-Sent Events stream."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from muster.auth.authorize import authorize
+from muster.events.bus import get_bus
+from muster.events.service import EventFilter, event_to_dict, events_after, last_seq, list_events
+from muster.web.deps import CurrentActor, PageDep, SessionDep, get_database
+
+router = APIRouter(prefix="/api/v1/events", tags=["events"])
+STREAM_BATCH = 500
+
+
+@router.get("")
+def read_events(
+    session: SessionDep,
+    actor: CurrentActor,
+    page: PageDep,
+    kind: Annotated[str | None, Query(description="Exact kind, or a prefix ending in '.'")] = None,
+    subject: Annotated[str | None, Query(description="Id of a person, portal, ...")] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after_seq: Annotated[int | None, Query(ge=0)] = None,
+) -> dict[str, Any]:
+    """Events in order, filtered by kind, subject and time range."""
+    authorize(actor, "event.read")
+    flt = EventFilter(kind=kind, subject=subject, since=since, until=until, after_seq=after_seq)
+    rows, total = list_events(session, flt=flt, limit=page.limit, offset=page.offset)
+    return {
+        "items": [event_to_dict(r) for r in rows],
+        "total": total,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+def format_sse(item: dict[str, Any]) -> str:
+    """One event in Server-Sent Events framing."""
+    return f"id: {item['seq']}\nevent: {item['kind']}\ndata: {json.dumps(item)}\n\n"
+
+
+@router.get("/stream")
+async def stream_events(
+    request: Request,
+    actor: CurrentActor,
+    last_event_id: Annotated[str | None, Header()] = None,
+    after: Annotated[int | None, Query(ge=0, description="Resume after this seq")] = None,
+) -> StreamingResponse:
+    """Live events. Reconnect with ``Last-Event-ID`` to resume with nothing lost or repeated."""
+    authorize(actor, "event.read")
+    db = get_database(request)
+    heartbeat = request.app.state.settings.sse_heartbeat_seconds
+    if last_event_id is not None and last_event_id.strip().isdigit():
+        start = int(last_event_id.strip())
+    elif after is not None:
+        start = after
+    else:
+
+        def _tail() -> int:
+            with db.session_scope(write=False) as session:
+                return last_seq(session)
+
+        start = await run_in_threadpool(_tail)
+
+    def _read(after_seq: int) -> list[dict[str, Any]]:
+        with db.session_scope(write=False) as session:
+            return [
+                event_to_dict(r) for r in events_after(session, seq=after_seq, limit=STREAM_BATCH)
+            ]
+
+    async def generate() -> AsyncIterator[str]:
+        bus = get_bus()
+        cursor = start
+        yield f"retry: 2000\n: resuming after {cursor}\n\n"
+        while not await request.is_disconnected():
+            batch = bus.recent_after(cursor, STREAM_BATCH)
+            if batch is None or not batch:
+                batch = await run_in_threadpool(_read, cursor)
+            for item in batch:
+                yield format_sse(item)
+                cursor = int(item["seq"])
+            if len(batch) < STREAM_BATCH and not await bus.wait(cursor, heartbeat):
+                yield ": keep-alive\n\n"
+
+    return StreamingResponse(
+        generate(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

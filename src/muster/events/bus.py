@@ -1,0 +1,87 @@
+"""Wake-up signals for live readers of the event log, with a ring of recent events.
+
+The log in the database is the truth; the bus only says "there is more" and keeps the last
+few thousand committed events in memory so a thousand consoles need not each query the
+database for the same new row. Another node's events arrive only as a wake-up and are read
+from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections import OrderedDict
+from typing import Any
+
+RING_SIZE = 4096
+
+
+class Bus:
+    """In-process pub/sub of "the log grew", safe to call from any thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        self._ring: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        self.latest_seq = 0
+
+    def publish(self, events: list[dict[str, Any]]) -> None:
+        """Record committed events (already in their wire form) and wake every waiter."""
+        with self._lock:
+            for item in events:
+                seq = int(item["seq"])
+                self._ring[seq] = item
+                self.latest_seq = max(self.latest_seq, seq)
+            while len(self._ring) > RING_SIZE:
+                self._ring.popitem(last=False)
+        self.wake()
+
+    def wake(self, seq: int | None = None) -> None:
+        """Wake every waiter; ``seq`` is the newest sequence known elsewhere, if any."""
+        with self._lock:
+            if seq is not None:
+                self.latest_seq = max(self.latest_seq, seq)
+            waiters = list(self._waiters)
+        for loop, flag in waiters:
+            with contextlib.suppress(RuntimeError):  # the loop closed under us
+                loop.call_soon_threadsafe(flag.set)
+
+    def recent_after(self, seq: int, limit: int) -> list[dict[str, Any]] | None:
+        """Events after ``seq`` from memory, or None when memory cannot give a gapless run."""
+        with self._lock:
+            out: list[dict[str, Any]] = []
+            nxt = seq + 1
+            while nxt in self._ring and len(out) < limit:
+                out.append(self._ring[nxt])
+                nxt += 1
+            if out or self.latest_seq <= seq:
+                return out
+            return None
+
+    async def wait(self, after_seq: int, timeout: float) -> bool:
+        """Wait until something newer than ``after_seq`` may exist; False on timeout."""
+        flag = asyncio.Event()
+        entry = (asyncio.get_running_loop(), flag)
+        with self._lock:
+            self._waiters.add(entry)
+            newer = self.latest_seq > after_seq
+        try:
+            if newer:
+                return True
+            try:
+                await asyncio.wait_for(flag.wait(), timeout)
+            except TimeoutError:
+                return False
+            return True
+        finally:
+            with self._lock:
+                self._waiters.discard(entry)
+
+
+_bus = Bus()
+
+
+def get_bus() -> Bus:
+    """The process's bus."""
+    return _bus

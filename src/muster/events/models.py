@@ -1,0 +1,41 @@
+"""The event log table: append-only, gapless, hash-chained."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from muster.db import Base, UTCDateTime
+
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Event(Base):
+    """One fact in the station's record. Never updated, never deleted."""
+
+    __tablename__ = "events"
+
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    kind: Mapped[str] = mapped_column(String(80), index=True)
+    actor_id: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(200))
+    subjects: Mapped[list[str]] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class EventSubject(Base):
+    """Index of which ids an event is about, so a person's or a portal's history is one query."""
+
+    __tablename__ = "event_subjects"
+    __table_args__ = (Index("ix_event_subjects_subject_seq", "subject", "seq"),)
+
+    seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("events.seq", ondelete="RESTRICT"), primary_key=True
+    )
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)

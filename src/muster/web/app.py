@@ -1,0 +1,95 @@
+"""The FastAPI application: routers, error mapping, limits, health."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from importlib import import_module
+from importlib.util import find_spec
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from muster.config import Settings, get_settings
+from muster.db import Database
+from muster.migrate import is_current
+from muster.web.problems import install_problem_handlers, problem
+
+# Each module here exposes ``router``. Every domain is listed; while the domains are being
+# built in parallel, a module that does not exist yet is skipped (never one that fails).
+ROUTER_MODULES = (
+    "muster.events.api",
+    "muster.auth.api",
+    "muster.people.api",
+    "muster.places.api",
+    "muster.access.api",
+    "muster.access.policy_api",
+    "muster.comms.api",
+    "muster.incidents.api",
+    "muster.medical.api",
+    "muster.welfare.api",
+    "muster.agreements.api",
+    "muster.logistics.api",
+    "muster.vessels.api",
+    "muster.web.console.routes",
+)
+
+
+def installed(module: str) -> bool:
+    """True when ``module`` exists in this build."""
+    try:
+        return find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _install_body_limit(app: FastAPI, limit: int) -> None:
+    @app.middleware("http")
+    async def _limit(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            return problem(413, "Body too large", f"the request body must be at most {limit} bytes")
+        return await call_next(request)
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    """Build the app for ``settings`` (read from the environment when not given)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Muster",
+        version="0.1.0",
+        description="Crisis command for crewed stations.",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.db = db or Database(settings.database_url)
+    install_problem_handlers(app)
+    _install_body_limit(app, settings.max_body_bytes)
+    for name in ROUTER_MODULES:
+        if installed(name):
+            app.include_router(import_module(name).router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz() -> JSONResponse:
+        """The database answers and its schema is current."""
+        database: Database = app.state.db
+        try:
+            with database.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            current = is_current(database)
+        except Exception as exc:  # any failure means not ready
+            return JSONResponse({"ready": False, "reason": f"database unreachable: {exc}"}, 503)
+        if not current:
+            return JSONResponse(
+                {"ready": False, "reason": "migrations pending: run muster db upgrade"}, 503
+            )
+        return JSONResponse({"ready": True})
+
+    return app

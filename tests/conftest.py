@@ -1,0 +1,160 @@
+"""Shared fixtures: a fresh database per test on SQLite and PostgreSQL, apps and clients.
+
+Each test gets a database of its own with real commits (copied from a migrated SQLite
+template, or a PostgreSQL database truncated between tests), because much of what Muster
+guarantees (the live stream, idempotent retries, the hash chain across transactions) is
+about what happens after a commit.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+import muster.models  # noqa: F401
+from muster.auth import service as auth_service
+from muster.auth.actor import Actor
+from muster.config import Mode, Settings
+from muster.db import Base, Database
+
+
+def create_schema(db: Database) -> None:
+    """Tables straight from the models (tests/test_migrations.py checks the migrations match)."""
+    Base.metadata.create_all(db.engine)
+
+
+PG_ENV = "MUSTER_TEST_DATABASE_URL"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty SQLite database that each test copies."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    create_schema(db)
+    db.dispose()
+    return path
+
+
+def _pg_admin_url() -> str | None:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        return None
+    return (
+        url.replace("postgresql://", "postgresql+psycopg://", 1) if "+psycopg" not in url else url
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A PostgreSQL database of this test run's own, migrated, dropped at the end."""
+    admin_url = _pg_admin_url()
+    if admin_url is None:
+        pytest.skip(f"PostgreSQL not configured: set {PG_ENV} to run these tests on it")
+    name = f"muster_t_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    db = Database(url)
+    create_schema(db)
+    db.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _truncate_all(db: Database) -> None:
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A fresh, migrated database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "muster.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        database = Database(f"sqlite:///{path}")
+    else:
+        database = Database(request.getfixturevalue("pg_database"))
+        _truncate_all(database)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    """A write session whose work is rolled back after the test (services never commit)."""
+    s = db.write_session()
+    try:
+        yield s
+    finally:
+        s.rollback()
+        s.close()
+
+
+@pytest.fixture
+def actor() -> Actor:
+    """The local administrator."""
+    return Actor.system("test")
+
+
+@pytest.fixture
+def settings(db: Database) -> Settings:
+    """Settings for a test app on the test database."""
+    return Settings(mode=Mode.DEV, database_url=db.url, sse_heartbeat_seconds=0.2)
+
+
+@pytest.fixture
+def make_client(db: Database, settings: Settings) -> Iterator[Callable[..., TestClient]]:
+    """Build API clients signed in with a bearer token for an account with given roles."""
+    from muster.web.app import create_app
+
+    app = create_app(settings, db)
+    clients: list[TestClient] = []
+
+    def build(*roles: str, username: str | None = None, person_id: str | None = None) -> TestClient:
+        username = username or f"op-{uuid.uuid4().hex[:8]}"
+        with db.session_scope() as s:
+            auth_service.create_account(
+                s,
+                username=username,
+                display_name=username,
+                roles=list(roles),
+                password="correct horse battery",
+                actor=Actor.system("test"),
+                person_id=person_id,
+            )
+            _token, secret = auth_service.create_token(
+                s, name=f"t-{username}", username=username, scopes=[], actor=Actor.system("test")
+            )
+        client = TestClient(app, headers={"Authorization": f"Bearer {secret}"})
+        clients.append(client)
+        return client
+
+    yield build
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def client(make_client: Callable[..., TestClient]) -> TestClient:
+    """An API client signed in as an administrator."""
+    return make_client("admin", username="admin-test")
