@@ -1,31 +1,27 @@
-"""The one door every operator action passes through: ``authorize(actor, action, resource)``."""
+"""The one door every operator action passes through: ``authorize(actor, action, resource)``.
+
+Operator permissions are Cedar rules like the airlock rules (see ``*/policies/*.cedar``):
+the principal is an ``Operator`` with the actor's roles, the resource is the record acted
+on, with the attributes a rule may look at. A scoped API token may do only what its scopes
+name, whatever its account could do.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from muster.auth.actor import Actor, Role
+from muster.access.engine import Verdict, active_engine
+from muster.auth.actor import Actor
 from muster.errors import Forbidden
 
-R = Role
-_EVERY_OPERATOR = frozenset(r.value for r in Role if r is not Role.DEVICE)
-_COMMAND = frozenset({R.COMMANDER, R.OFFICER})
-
-# Role rules for operator actions. The Cedar operator policy supersedes these once active.
-ROLE_RULES: dict[str, frozenset[str]] = {
-    "registry.read": _EVERY_OPERATOR,
-    "registry.write": _COMMAND,
-    "person.archive": frozenset({R.COMMANDER}),
-    "event.read": _EVERY_OPERATOR,
-    "account.manage": frozenset(),
-    "token.manage": frozenset(),
-}
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Resource:
-    """What an action is done to: its type, id, and attributes a rule may look at."""
+    """What an action is done to: its Cedar type, id, and attributes a rule may look at."""
 
     type: str
     id: str
@@ -35,20 +31,57 @@ class Resource:
 STATION = Resource("Station", "station")
 
 
-def is_allowed(actor: Actor, action: str, resource: Resource = STATION) -> bool:
-    """True if ``actor`` may do ``action`` to ``resource``. Unknown actions are refused."""
+def operator_entity(actor: Actor) -> dict[str, Any]:
+    """The Cedar entity of an operator."""
+    return {
+        "uid": {"type": "Operator", "id": actor.id},
+        "attrs": {
+            "roles": sorted(actor.roles),
+            "person_id": actor.person_id or "",
+            "kind": "device" if actor.kind == "token" and "device" in actor.roles else actor.kind,
+        },
+        "parents": [],
+    }
+
+
+def decide_operator(
+    actor: Actor, action: str, resource: Resource = STATION, context: dict[str, Any] | None = None
+) -> Verdict:
+    """The policy's verdict on an operator action."""
     if actor.scopes is not None and action not in actor.scopes:
-        return False
-    if Role.ADMIN in actor.roles:
-        return True
-    allowed = ROLE_RULES.get(action)
-    return allowed is not None and bool(allowed & actor.roles)
+        return Verdict(False, (), (), f"this API token is not scoped for {action}")
+    entities = [
+        operator_entity(actor),
+        {"uid": {"type": resource.type, "id": resource.id}, "attrs": resource.attrs, "parents": []},
+    ]
+    return active_engine().decide(
+        principal=("Operator", actor.id),
+        action=action,
+        resource=(resource.type, resource.id),
+        context=context or {},
+        entities=entities,
+    )
 
 
-def authorize(actor: Actor, action: str, resource: Resource = STATION) -> None:
-    """Raise Forbidden, saying what is missing, unless ``actor`` may do ``action``."""
-    if not is_allowed(actor, action, resource):
-        raise Forbidden(
-            f"{actor.label} may not {action} on {resource.type} {resource.id}; "
-            "ask the commander or an administrator for the role this needs"
-        )
+def is_allowed(
+    actor: Actor, action: str, resource: Resource = STATION, context: dict[str, Any] | None = None
+) -> bool:
+    """True if ``actor`` may do ``action`` to ``resource`` (for showing or hiding controls)."""
+    return decide_operator(actor, action, resource, context).allowed
+
+
+def authorize(
+    actor: Actor, action: str, resource: Resource = STATION, context: dict[str, Any] | None = None
+) -> None:
+    """Raise Forbidden, saying why, unless the policy permits ``actor`` to do ``action``."""
+    verdict = decide_operator(actor, action, resource, context)
+    if verdict.allowed:
+        return
+    if verdict.errors:
+        log.warning("operator decision failed closed: %s %s: %s", actor.id, action, verdict.reason)
+    why = verdict.reason or "no rule of the active policy permits it"
+    raise Forbidden(
+        f"{actor.label} may not {action} on {resource.type} {resource.id}: {why}. "
+        "Ask the commander or an administrator if this is needed.",
+        action=action,
+    )
