@@ -2,7 +2,7 @@
 
 from importlib import import_module
 
-from muster.web.app import installed
+from muster.plugins import installed
 
 MODEL_MODULES = (
     "muster.auth.models",

@@ -8,7 +8,7 @@ import typer
 
 from muster.cli.common import console, fail, open_database
 from muster.config import ConfigError, get_settings
-from muster.web.app import installed
+from muster.plugins import installed
 
 app = typer.Typer(
     help="Muster: crisis command for crewed stations.",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from importlib import import_module
-from importlib.util import find_spec
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -13,6 +12,7 @@ from sqlalchemy import text
 from muster.config import Settings, get_settings
 from muster.db import Database
 from muster.migrate import is_current
+from muster.plugins import installed
 from muster.web.problems import install_problem_handlers, problem
 
 # Each module here exposes ``router``. Every domain is listed; while the domains are being
@@ -34,13 +34,6 @@ ROUTER_MODULES = (
     "muster.web.console.routes",
 )
 
-
-def installed(module: str) -> bool:
-    """True when ``module`` exists in this build."""
-    try:
-        return find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def _install_body_limit(app: FastAPI, limit: int) -> None:
