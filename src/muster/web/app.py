@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import import_module
 
 from fastapi import FastAPI, Request, Response
@@ -47,10 +49,33 @@ def _install_body_limit(app: FastAPI, limit: int) -> None:
         return await call_next(request)
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
-    """Build the app for ``settings`` (read from the environment when not given)."""
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the timed jobs (escalations, overdue deliveries, ...) while the app serves."""
+    task = None
+    if app.state.run_scheduler:
+        from muster.scheduler import load_jobs, run_forever
+
+        task = asyncio.create_task(run_forever(app.state.db, load_jobs()))
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def create_app(
+    settings: Settings | None = None, db: Database | None = None, *, run_scheduler: bool = True
+) -> FastAPI:
+    """Build the app for ``settings`` (read from the environment when not given).
+
+    ``run_scheduler=False`` leaves timed jobs to the caller (tests drive them directly).
+    """
     settings = settings or get_settings()
     app = FastAPI(
+        lifespan=_lifespan,
         title="Muster",
         version="0.1.0",
         description="Crisis command for crewed stations.",
@@ -58,6 +83,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
+    app.state.run_scheduler = run_scheduler
     install_problem_handlers(app)
     _install_body_limit(app, settings.max_body_bytes)
     for name in ROUTER_MODULES:
