@@ -1,0 +1,1 @@
+"""The operations console: server-rendered pages, live over Server-Sent Events."""

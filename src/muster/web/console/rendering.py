@@ -1,0 +1,109 @@
+"""Templates, the navigation each role sees, and rendering a page or a fragment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlencode
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import HTMLResponse, RedirectResponse
+
+from muster.web.console.viewer import CSRF_FIELD, NOTICE_COOKIE, Viewer, set_notice
+
+HERE = Path(__file__).resolve().parent
+STATIC_DIR = HERE / "static"
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the console's navigation, shown when the operator may use it."""
+
+    label: str
+    href: str
+    action: str
+
+
+NAV = (
+    NavItem("Overview", "/", "registry.read"),
+    NavItem("People", "/people", "registry.read"),
+    NavItem("Roll call", "/rollcall", "presence.read"),
+    NavItem("Policies", "/policies", "policy.read"),
+    NavItem("Event log", "/events", "event.read"),
+)
+
+
+def clock_time(moment: datetime | str | None) -> str:
+    """A time as the posts read it: HH:MM:SS UTC."""
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.strftime("%H:%M:%S")
+
+
+def full_time(moment: datetime | str | None) -> str:
+    """A date and time: YYYY-MM-DD HH:MM:SS UTC."""
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def enum_text(value: Any) -> str:
+    """An enum member (or any value) as the words an operator reads."""
+    raw = getattr(value, "value", value)
+    return str(raw).replace("_", " ")
+
+
+def page_query(params: Any, page: int) -> str:
+    """A query string: the same filters, another page."""
+    values = {k: v for k, v in dict(params).items() if v and k != "page"}
+    values["page"] = str(page)
+    return urlencode(values)
+
+
+templates.env.filters["clock"] = clock_time
+templates.env.filters["urlencode_page"] = page_query
+templates.env.filters["fulltime"] = full_time
+templates.env.filters["words"] = enum_text
+
+
+def render(
+    request: Request,
+    template: str,
+    viewer: Viewer | None,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """A full page or a fragment, with the operator, their navigation and any notice."""
+    notice = request.cookies.get(NOTICE_COOKIE)
+    values: dict[str, Any] = {
+        "viewer": viewer,
+        "nav": [item for item in NAV if viewer is not None and viewer.can(item.action)],
+        "csrf_field": CSRF_FIELD,
+        "notice": unquote(notice) if notice else "",
+        "path": request.url.path,
+    }
+    values.update(context or {})
+    response = templates.TemplateResponse(request, template, values, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    if notice:
+        response.delete_cookie(NOTICE_COOKIE, path="/")
+    return response
+
+
+def redirect(request: Request, location: str, notice: str = "") -> RedirectResponse:
+    """After a form: go to ``location`` (a path on this site) and show ``notice`` there."""
+    if not location.startswith("/") or location.startswith("//"):
+        location = "/"
+    response = RedirectResponse(location, status_code=303)
+    if notice:
+        set_notice(request, response, notice)
+    return response

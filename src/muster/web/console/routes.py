@@ -1,0 +1,49 @@
+"""The console's router: every page module's routes and its static files.
+
+``muster.web.app`` includes ``router`` from here. Static files are served by a route of our
+own (an ``APIRouter`` cannot carry a mount into the app), only from ``static/``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter
+from starlette.responses import FileResponse
+
+from muster.errors import NotFound
+from muster.web.console import (
+    auth_pages,
+    events_page,
+    fragments,
+    overview,
+    people_pages,
+    stream,
+)
+from muster.web.console.rendering import STATIC_DIR
+
+router = APIRouter(include_in_schema=False)
+_STATIC_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*\.(css|js|svg|png|ico)$")
+_MEDIA = {
+    "css": "text/css",
+    "js": "text/javascript",
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "ico": "image/x-icon",
+}
+
+
+@router.get("/static/console/{name}")
+def static_file(name: str) -> FileResponse:
+    """A file of the console's own (no CDN: a station has no internet)."""
+    match = _STATIC_NAME.match(name)
+    path = STATIC_DIR / name
+    if match is None or not path.is_file():
+        raise NotFound(f"no console file named {name!r}")
+    return FileResponse(
+        path, media_type=_MEDIA[match.group(1)], headers={"Cache-Control": "no-cache"}
+    )
+
+
+for module in (auth_pages, stream, fragments, overview, people_pages, events_page):
+    router.include_router(module.router)
