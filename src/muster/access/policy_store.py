@@ -1,0 +1,178 @@
+"""Policy versions in the database: save, validate, activate, and keep every process current.
+
+The active policy is the latest activated version (the shipped policy until one is). Each
+process checks the active version id once per request (one indexed query) and swaps its
+parsed engine when another process has activated a new version.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from muster import clock
+from muster.access.engine import (
+    PolicyEngine,
+    active_engine,
+    install_engine,
+    shipped_policy_text,
+    shipped_schema_text,
+)
+from muster.access.models import PolicyVersion
+from muster.auth.actor import Actor
+from muster.errors import DomainError, Invalid, NotFound
+from muster.events.service import append_event
+
+log = logging.getLogger(__name__)
+
+SHIPPED = "shipped"
+_lock = threading.Lock()
+_engines: dict[str, PolicyEngine] = {}
+
+
+def build_engine(policy_text: str, *, version: str = "draft") -> PolicyEngine:
+    """Parse and validate ``policy_text`` against this build's schema (raises Invalid)."""
+    return PolicyEngine(policy_text=policy_text, schema_text=shipped_schema_text(), version=version)
+
+
+def shipped_engine() -> PolicyEngine:
+    """The shipped default policy, parsed once per process."""
+    with _lock:
+        engine = _engines.get(SHIPPED)
+    if engine is None:
+        engine = PolicyEngine(
+            policy_text=shipped_policy_text(), schema_text=shipped_schema_text(), version=SHIPPED
+        )
+        with _lock:
+            _engines[SHIPPED] = engine
+    return engine
+
+
+def active_version_id(session: Session) -> str:
+    """Id of the active version, or "shipped" when none was ever activated."""
+    query = (
+        select(PolicyVersion.id)
+        .where(PolicyVersion.activated_at.is_not(None))
+        .order_by(PolicyVersion.activated_at.desc(), PolicyVersion.number.desc())
+        .limit(1)
+    )
+    return session.scalar(query) or SHIPPED
+
+
+def engine_for_version(session: Session, version_id: str) -> PolicyEngine:
+    """The parsed engine of a stored version (or "shipped"), cached per process."""
+    if version_id == SHIPPED:
+        return shipped_engine()
+    with _lock:
+        cached = _engines.get(version_id)
+    if cached is not None:
+        return cached
+    row = session.get(PolicyVersion, version_id)
+    if row is None:
+        raise NotFound(f"no policy version {version_id!r}; see muster policy history")
+    engine = build_engine(row.policy_text, version=row.id)
+    with _lock:
+        _engines[version_id] = engine
+    return engine
+
+
+def sync_active_engine(session: Session) -> PolicyEngine:
+    """Put the database's active version in force in this process, if it is not already.
+
+    A stored version that no longer validates against this build's schema is not used: the
+    process stays on the shipped policy and logs why (decisions never run on a policy that
+    does not match the schema).
+    """
+    version_id = active_version_id(session)
+    current = active_engine()
+    if current.version == version_id:
+        return current
+    try:
+        engine = engine_for_version(session, version_id)
+    except DomainError as exc:
+        log.error("active policy %s cannot be used, shipped policy in force: %s", version_id, exc)
+        engine = shipped_engine()
+    install_engine(engine)
+    return engine
+
+
+def get_version(session: Session, ref: str) -> PolicyVersion:
+    """A stored version by id or number."""
+    row = session.get(PolicyVersion, ref)
+    if row is None and ref.isdigit():
+        row = session.scalar(select(PolicyVersion).where(PolicyVersion.number == int(ref)))
+    if row is None:
+        raise NotFound(f"no policy version {ref!r}; see muster policy history")
+    return row
+
+
+def policy_text_of(session: Session, ref: str) -> tuple[str, str]:
+    """(version id, policy text) for a version id or number, "active" or "shipped"."""
+    if ref == "active":
+        ref = active_version_id(session)
+    if ref == SHIPPED:
+        return SHIPPED, shipped_policy_text()
+    row = get_version(session, ref)
+    return row.id, row.policy_text
+
+
+def save_version(
+    session: Session, *, policy_text: str, comment: str, actor: Actor
+) -> PolicyVersion:
+    """Store a new version after validating it against the schema (Invalid if it fails)."""
+    if not comment.strip():
+        raise Invalid("say in a comment what this version changes and why")
+    build_engine(policy_text)
+    number = (session.scalar(select(func.max(PolicyVersion.number))) or 0) + 1
+    row = PolicyVersion(
+        number=number,
+        policy_text=policy_text,
+        schema_text=shipped_schema_text(),
+        comment=comment.strip(),
+        author_id=actor.id,
+        author=actor.label,
+        created_at=clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    append_event(
+        session,
+        kind="access.policy.saved",
+        actor=actor,
+        subjects=[row.id],
+        payload={"number": number, "comment": row.comment},
+    )
+    return row
+
+
+def activate_version(session: Session, *, ref: str, actor: Actor) -> PolicyVersion:
+    """Make a stored version the active policy; it is validated again first."""
+    row = get_version(session, ref)
+    engine = build_engine(row.policy_text, version=row.id)
+    row.activated_at = clock.now()
+    row.activated_by = actor.label
+    session.flush()
+    append_event(
+        session,
+        kind="access.policy.activated",
+        actor=actor,
+        subjects=[row.id],
+        payload={"number": row.number, "comment": row.comment, "rules": len(engine.rule_ids)},
+    )
+    with _lock:
+        _engines[row.id] = engine
+    return row
+
+
+def list_versions(
+    session: Session, *, limit: int = 50, offset: int = 0
+) -> tuple[list[PolicyVersion], int]:
+    """Stored versions, newest first."""
+    total = session.scalar(select(func.count()).select_from(PolicyVersion)) or 0
+    rows = session.scalars(
+        select(PolicyVersion).order_by(PolicyVersion.number.desc()).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total
