@@ -1,0 +1,1 @@
+"""Comms: channels, orders with precedence, acknowledgements, escalation, handsets, PA, CAP."""

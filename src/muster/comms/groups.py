@@ -1,0 +1,143 @@
+"""Group membership as rules, resolved to persons at the moment a message is sent.
+
+A rule is stored on the channel and copied onto every message, with the persons it
+resolved to, so the record shows who a group meant at that moment (a guard reassigned
+later does not change who an earlier order reached).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, TypeAdapter
+from sqlalchemy import ColumnElement, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
+
+from muster.errors import Invalid
+from muster.people.enums import Affiliation, PersonStatus
+from muster.people.models import Person
+from muster.places.models import Portal, Post, PostAssignment
+from muster.schemas import StrictModel
+
+
+class AllRule(StrictModel):
+    """Everyone aboard who can be reached: crew and residents, visitors if asked."""
+
+    kind: Literal["all"] = "all"
+    include_visitors: bool = False
+
+
+class RoleRule(StrictModel):
+    """Every person holding a role (medic, officer, guard ...)."""
+
+    kind: Literal["role"] = "role"
+    role: str = Field(min_length=1, max_length=60)
+
+
+class PostsRule(StrictModel):
+    """The persons assigned to posts: every post, posts at airlocks, at one portal, or one post."""
+
+    kind: Literal["posts"] = "posts"
+    portal_kind: str | None = Field(None, description="e.g. 'airlock': posts at any airlock")
+    portal_id: str | None = None
+    post_id: str | None = None
+
+
+class PersonRule(StrictModel):
+    """One person (a direct channel)."""
+
+    kind: Literal["person"] = "person"
+    person_id: str
+
+
+class AnyOfRule(StrictModel):
+    """The union of several rules."""
+
+    kind: Literal["any"] = "any"
+    rules: list[Rule] = Field(min_length=1, max_length=20)
+
+
+Rule = Annotated[
+    AllRule | RoleRule | PostsRule | PersonRule | AnyOfRule, Field(discriminator="kind")
+]
+AnyOfRule.model_rebuild()
+_rule_adapter: TypeAdapter[Rule] = TypeAdapter(Rule)
+
+
+def parse_rule(data: dict[str, Any]) -> Rule:
+    """A rule from its stored or submitted form; Invalid with the reason if it is not one."""
+    try:
+        return _rule_adapter.validate_python(data)
+    except ValueError as exc:
+        raise Invalid(f"not a membership rule: {exc}") from exc
+
+
+def rule_to_dict(rule: Rule) -> dict[str, Any]:
+    """The stored form of a rule."""
+    return rule.model_dump(exclude_none=True)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person a rule resolved to, and the post through which, if any."""
+
+    person_id: str
+    post_id: str | None = None
+
+
+def _reachable() -> list[ColumnElement[bool]]:
+    return [Person.archived_at.is_(None), Person.status != PersonStatus.DECEASED]
+
+
+def has_role(session: Session, role: str) -> ColumnElement[bool]:
+    """A condition on ``Person`` true when the person's roles contain ``role``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(Person.roles, JSONB).contains([role])
+    element = func.json_each(Person.roles).table_valued("value")
+    return select(literal(1)).select_from(element).where(element.c.value == role).exists()
+
+
+def _resolve_one(session: Session, rule: Rule) -> list[Member]:
+    if isinstance(rule, AllRule):
+        query = select(Person.id).where(*_reachable())
+        if not rule.include_visitors:
+            query = query.where(Person.affiliation != Affiliation.VISITOR)
+        return [Member(pid) for pid in session.scalars(query.order_by(Person.name))]
+    if isinstance(rule, RoleRule):
+        query = select(Person.id).where(*_reachable(), has_role(session, rule.role))
+        return [Member(pid) for pid in session.scalars(query.order_by(Person.name))]
+    if isinstance(rule, PersonRule):
+        person = session.get(Person, rule.person_id)
+        if person is None:
+            raise Invalid(f"no person with id {rule.person_id!r} for a direct channel")
+        return [Member(person.id)] if person.archived_at is None else []
+    if isinstance(rule, PostsRule):
+        posts = (
+            select(PostAssignment.person_id, Post.id)
+            .join(Post, Post.id == PostAssignment.post_id)
+            .join(Person, Person.id == PostAssignment.person_id)
+            .outerjoin(Portal, Portal.id == Post.portal_id)
+            .where(*_reachable())
+        )
+        if rule.portal_kind:
+            posts = posts.where(Portal.kind == rule.portal_kind)
+        if rule.portal_id:
+            posts = posts.where(Post.portal_id == rule.portal_id)
+        if rule.post_id:
+            posts = posts.where(Post.id == rule.post_id)
+        rows = session.execute(posts.order_by(Post.name, Person.name)).all()
+        return [Member(person_id, post_id) for person_id, post_id in rows]
+    members: list[Member] = []
+    for sub in rule.rules:
+        members.extend(_resolve_one(session, sub))
+    return members
+
+
+def resolve_rule(session: Session, rule: Rule) -> list[Member]:
+    """The persons ``rule`` means now, each once (the first post found names their post)."""
+    seen: dict[str, Member] = {}
+    for member in _resolve_one(session, rule):
+        seen.setdefault(member.person_id, member)
+    return list(seen.values())

@@ -1,0 +1,21 @@
+"""Fixtures of the comms tests."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from comms.station import Station, build_station
+from muster.comms.settings import CommsSettings
+
+
+@pytest.fixture
+def station(session: Session) -> Station:
+    """The station, in the test's rolled-back session."""
+    return build_station(session)
+
+
+@pytest.fixture
+def comms_settings() -> CommsSettings:
+    """Default deadlines and chain of command, independent of the environment."""
+    return CommsSettings()

@@ -1,0 +1,89 @@
+"""A small station for comms tests: two airlocks with posts, officers, guards and a medic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from muster import clock
+from muster.people.enums import Affiliation, PersonStatus
+from muster.people.models import Person
+from muster.places.enums import PortalKind, ZoneKind
+from muster.places.models import Portal, Post, PostAssignment, Zone
+
+
+@dataclass
+class Station:
+    """Ids of what the fixture built, by name."""
+
+    persons: dict[str, str] = field(default_factory=dict)
+    posts: dict[str, str] = field(default_factory=dict)
+    portals: dict[str, str] = field(default_factory=dict)
+
+
+PEOPLE = {
+    "John": (["commander"], Affiliation.CREW),
+    "Dominic": (["officer"], Affiliation.CREW),
+    "Ken": (["officer"], Affiliation.CREW),
+    "Gail": (["guard"], Affiliation.CREW),
+    "Sam": (["guard"], Affiliation.CREW),
+    "Wes": (["guard"], Affiliation.CREW),
+    "Tara": (["guard"], Affiliation.CREW),
+    "Mary": (["medic"], Affiliation.CREW),
+    "Lisa": ([], Affiliation.RESIDENT),
+    "Bahati": ([], Affiliation.VISITOR),
+}
+ASSIGNMENTS = {
+    "South airlock post": ["Gail", "Sam"],
+    "West airlock post": ["Wes", "Tara", "Dominic", "Ken"],
+    "Hospital desk": ["Mary"],
+}
+
+
+def build_station(session: Session) -> Station:
+    """Add the station's zones, airlocks, posts and people in ``session`` and flush."""
+    now = clock.now()
+    station = Station()
+    inside = Zone(name="Residential ring", kind=ZoneKind.INTERNAL, created_at=now, updated_at=now)
+    session.add(inside)
+    for name in PEOPLE:
+        roles, affiliation = PEOPLE[name]
+        person = Person(
+            name=name,
+            affiliation=affiliation,
+            roles=roles,
+            status=PersonStatus.ACTIVE,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(person)
+        session.flush()
+        station.persons[name] = person.id
+    for side in ("South", "West"):
+        collar = Zone(name=f"{side} collar", kind=ZoneKind.COLLAR, created_at=now, updated_at=now)
+        session.add(collar)
+        session.flush()
+        portal = Portal(
+            name=f"{side} airlock",
+            kind=PortalKind.AIRLOCK,
+            inside_zone_id=inside.id,
+            outside_zone_id=collar.id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(portal)
+        session.flush()
+        station.portals[portal.name] = portal.id
+    for post_name, names in ASSIGNMENTS.items():
+        portal_id = station.portals.get(post_name.removesuffix(" post"))
+        post = Post(name=post_name, portal_id=portal_id, created_at=now, updated_at=now)
+        session.add(post)
+        session.flush()
+        station.posts[post_name] = post.id
+        for name in names:
+            session.add(
+                PostAssignment(post_id=post.id, person_id=station.persons[name], assigned_at=now)
+            )
+    session.flush()
+    return station
