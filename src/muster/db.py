@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -92,7 +91,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             url,
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-            poolclass=NullPool if ":memory:" not in url else None,
+            # Pooled: opening a connection re-runs the pragmas, and closing the last one
+            # checkpoints the WAL, which would cost more than the commit itself.
+            pool_size=5,
+            max_overflow=10,
         )
         _configure_sqlite(engine)
         return engine

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -12,7 +12,8 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from muster.auth.authorize import authorize
-from muster.events.bus import get_bus
+from muster.db import Database
+from muster.events.bus import Bus, get_bus
 from muster.events.service import EventFilter, event_to_dict, events_after, last_seq, list_events
 from muster.web.deps import CurrentActor, PageDep, SessionDep, get_database
 
@@ -48,6 +49,57 @@ def format_sse(item: dict[str, Any]) -> str:
     return f"id: {item['seq']}\nevent: {item['kind']}\ndata: {json.dumps(item)}\n\n"
 
 
+_open_streams = 0
+
+
+def open_streams() -> int:
+    """How many live streams this process is serving now."""
+    return _open_streams
+
+
+def bus_for(db: Database) -> Bus:
+    """The wake-up bus of ``db``."""
+    return get_bus(str(db.engine.url))
+
+
+async def event_stream(
+    db: Database,
+    *,
+    start: int,
+    heartbeat: float,
+    is_disconnected: Callable[[], Awaitable[bool]],
+) -> AsyncIterator[str]:
+    """The SSE text of every event after ``start``, then of each new one, until disconnect.
+
+    Catch-up reads come from the log; once caught up, recent events come from the bus's
+    memory when they link to what was sent (hash chain), and from the log otherwise.
+    """
+    global _open_streams
+    bus = bus_for(db)
+
+    def read(after_seq: int) -> list[dict[str, Any]]:
+        with db.session_scope(write=False) as session:
+            return [
+                event_to_dict(r) for r in events_after(session, seq=after_seq, limit=STREAM_BATCH)
+            ]
+
+    cursor, last_hash = start, None
+    _open_streams += 1
+    try:
+        yield f"retry: 2000\n: resuming after {cursor}\n\n"
+        while not await is_disconnected():
+            batch = bus.recent_after(cursor, STREAM_BATCH, last_hash=last_hash)
+            if last_hash is None or not batch:
+                batch = await run_in_threadpool(read, cursor)
+            for item in batch:
+                yield format_sse(item)
+                cursor, last_hash = int(item["seq"]), str(item["hash"])
+            if len(batch) < STREAM_BATCH and not await bus.wait(cursor, heartbeat):
+                yield ": keep-alive\n\n"
+    finally:
+        _open_streams -= 1
+
+
 @router.get("/stream")
 async def stream_events(
     request: Request,
@@ -55,7 +107,11 @@ async def stream_events(
     last_event_id: Annotated[str | None, Header()] = None,
     after: Annotated[int | None, Query(ge=0, description="Resume after this seq")] = None,
 ) -> StreamingResponse:
-    """Live events. Reconnect with ``Last-Event-ID`` to resume with nothing lost or repeated."""
+    """Live events. Reconnect with ``Last-Event-ID`` to resume with nothing lost or repeated.
+
+    Without either, the stream starts at the newest event. The stream ends when the client
+    goes away.
+    """
     authorize(actor, "event.read")
     db = get_database(request)
     heartbeat = request.app.state.settings.sse_heartbeat_seconds
@@ -70,29 +126,8 @@ async def stream_events(
                 return last_seq(session)
 
         start = await run_in_threadpool(_tail)
-
-    def _read(after_seq: int) -> list[dict[str, Any]]:
-        with db.session_scope(write=False) as session:
-            return [
-                event_to_dict(r) for r in events_after(session, seq=after_seq, limit=STREAM_BATCH)
-            ]
-
-    async def generate() -> AsyncIterator[str]:
-        bus = get_bus()
-        cursor = start
-        yield f"retry: 2000\n: resuming after {cursor}\n\n"
-        while not await request.is_disconnected():
-            batch = bus.recent_after(cursor, STREAM_BATCH)
-            if batch is None or not batch:
-                batch = await run_in_threadpool(_read, cursor)
-            for item in batch:
-                yield format_sse(item)
-                cursor = int(item["seq"])
-            if len(batch) < STREAM_BATCH and not await bus.wait(cursor, heartbeat):
-                yield ": keep-alive\n\n"
-
     return StreamingResponse(
-        generate(),
+        event_stream(db, start=start, heartbeat=heartbeat, is_disconnected=request.is_disconnected),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -31,6 +31,7 @@ class Bus:
         with self._lock:
             for item in events:
                 seq = int(item["seq"])
+                self._ring.pop(seq, None)  # keep the ring in arrival order
                 self._ring[seq] = item
                 self.latest_seq = max(self.latest_seq, seq)
             while len(self._ring) > RING_SIZE:
@@ -47,17 +48,34 @@ class Bus:
             with contextlib.suppress(RuntimeError):  # the loop closed under us
                 loop.call_soon_threadsafe(flag.set)
 
-    def recent_after(self, seq: int, limit: int) -> list[dict[str, Any]] | None:
-        """Events after ``seq`` from memory, or None when memory cannot give a gapless run."""
+    def recent_after(
+        self, seq: int, limit: int, *, last_hash: str | None = None
+    ) -> list[dict[str, Any]] | None:
+        """Events after ``seq`` from memory, or None when memory cannot give a gapless run.
+
+        With ``last_hash`` (the hash of event ``seq`` as the reader received it), memory is
+        trusted only while each event links to the one before it.
+        """
         with self._lock:
             out: list[dict[str, Any]] = []
             nxt = seq + 1
+            prev = last_hash
             while nxt in self._ring and len(out) < limit:
-                out.append(self._ring[nxt])
+                item = self._ring[nxt]
+                if prev is not None and item.get("prev_hash") != prev:
+                    return None
+                out.append(item)
+                prev = item.get("hash")
                 nxt += 1
             if out or self.latest_seq <= seq:
                 return out
             return None
+
+    @property
+    def waiting(self) -> int:
+        """How many readers are waiting for news now."""
+        with self._lock:
+            return len(self._waiters)
 
     async def wait(self, after_seq: int, timeout: float) -> bool:
         """Wait until something newer than ``after_seq`` may exist; False on timeout."""
@@ -79,9 +97,14 @@ class Bus:
                 self._waiters.discard(entry)
 
 
-_bus = Bus()
+_buses: dict[str, Bus] = {}
+_buses_lock = threading.Lock()
 
 
-def get_bus() -> Bus:
-    """The process's bus."""
-    return _bus
+def get_bus(database: str = "default") -> Bus:
+    """The process's bus for one database (named by its URL without password)."""
+    with _buses_lock:
+        bus = _buses.get(database)
+        if bus is None:
+            bus = _buses[database] = Bus()
+        return bus

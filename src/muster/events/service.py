@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from muster import clock
 from muster.auth.actor import Actor
@@ -27,14 +27,27 @@ class _Head:
     hash: str
 
 
+_EVENTS = cast(Table, Event.__table__)
+_SUBJECTS = cast(Table, EventSubject.__table__)
+_INSERT_EVENT = insert(_EVENTS)
+_INSERT_SUBJECTS = insert(_SUBJECTS)
+_SELECT_HEAD = select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1)
+
+
 def _head(session: Session) -> _Head:
-    """The last event of the log, locked for this transaction so the chain stays linear."""
+    """The last event of the log, locked for this transaction so the chain stays linear.
+
+    PostgreSQL: a transaction-scoped advisory lock serialises appenders on every node; the
+    head is read after it is granted (READ COMMITTED sees the last commit). SQLite: write
+    sessions begin with ``BEGIN IMMEDIATE``, which holds the database's write lock already.
+    The head is then kept in the session until the transaction ends.
+    """
     cached = session.info.get("event_head")
     if isinstance(cached, _Head):
         return cached
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})
-    row = session.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).first()
+    row = session.execute(_SELECT_HEAD).first()
     head = _Head(row[0], row[1]) if row else _Head(0, GENESIS_HASH)
     session.info["event_head"] = head
     return head
@@ -48,7 +61,13 @@ def append_event(
     subjects: Iterable[str] = (),
     payload: dict[str, Any] | None = None,
 ) -> Event:
-    """Append one event to the log in the caller's transaction and return it."""
+    """Append one event to the log in the caller's transaction and return it.
+
+    The event is chained at once; its rows are written with Core inserts, batched, before
+    the next statement the session runs and before commit (appending is on every write
+    path, and one round trip per batch matters on PostgreSQL). The returned ``Event`` is a
+    plain copy for reading, not attached to the session.
+    """
     head = _head(session)
     subject_list = list(dict.fromkeys(s for s in subjects if s))
     fields = ChainFields(
@@ -61,22 +80,34 @@ def append_event(
         payload=jsonable(payload or {}),
     )
     digest = event_hash(head.hash, fields)
-    row = Event(
-        seq=fields.seq,
-        at=fields.at,
-        kind=kind,
-        actor_id=fields.actor_id,
-        actor=fields.actor,
-        subjects=subject_list,
-        payload=fields.payload,
-        prev_hash=head.hash,
-        hash=digest,
-    )
-    session.add(row)
-    session.add_all(EventSubject(seq=fields.seq, subject=s) for s in subject_list)
+    values: dict[str, Any] = {
+        "seq": fields.seq,
+        "at": fields.at,
+        "kind": kind,
+        "actor_id": fields.actor_id,
+        "actor": fields.actor,
+        "subjects": subject_list,
+        "payload": fields.payload,
+        "prev_hash": head.hash,
+        "hash": digest,
+    }
     session.info["event_head"] = _Head(fields.seq, digest)
-    session.info.setdefault("events_pending", []).append(row)
-    return row
+    session.info.setdefault("events_appended", []).append(values)
+    return Event(**values)
+
+
+def _write_appended(session: Session) -> None:
+    """Insert the events appended but not yet written, in one batch per table."""
+    appended: list[dict[str, Any]] = session.info.get("events_appended", [])
+    written: int = session.info.get("events_written", 0)
+    if written >= len(appended):
+        return
+    batch = appended[written:]
+    session.info["events_written"] = len(appended)  # set first: execute re-enters the hook
+    session.execute(_INSERT_EVENT, batch)
+    subject_rows = [{"seq": v["seq"], "subject": s} for v in batch for s in v["subjects"]]
+    if subject_rows:
+        session.execute(_INSERT_SUBJECTS, subject_rows)
 
 
 def event_to_dict(row: Event) -> dict[str, Any]:
@@ -89,23 +120,72 @@ def event_to_dict(row: Event) -> dict[str, Any]:
         "actor": row.actor,
         "subjects": list(row.subjects),
         "payload": row.payload,
+        "prev_hash": row.prev_hash,
         "hash": row.hash,
     }
 
 
+# Transaction bookkeeping: write before anything reads or commits, publish what was
+# committed, forget what was rolled back (a savepoint, or the whole transaction).
+
+_STATE_KEYS = ("event_head", "events_appended", "events_written", "event_marks")
+
+
+@sa_event.listens_for(Session, "do_orm_execute")
+def _write_before_statement(orm_execute_state: ORMExecuteState) -> None:
+    _write_appended(orm_execute_state.session)
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    _write_appended(session)
+
+
+@sa_event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: Any) -> None:
+    if transaction.nested:
+        marks = session.info.setdefault("event_marks", {})
+        marks[transaction] = (
+            len(session.info.get("events_appended", ())),
+            session.info.get("events_written", 0),
+        )
+
+
 @sa_event.listens_for(Session, "after_commit")
 def _publish_after_commit(session: Session) -> None:
-    pending = session.info.pop("events_pending", None)
-    session.info.pop("event_head", None)
-    if pending:
-        get_bus().publish([event_to_dict(r) for r in pending])
+    appended = session.info.get("events_appended")
+    for key in _STATE_KEYS:
+        session.info.pop(key, None)
+    if appended:
+        get_bus(str(session.get_bind().engine.url)).publish(
+            [event_to_dict(Event(**v)) for v in appended]
+        )
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")
 def _forget_after_rollback(session: Session, previous: Any) -> None:
-    session.info.pop("event_head", None)  # re-read from the database on the next append
-    if not previous.nested:
-        session.info.pop("events_pending", None)
+    mark = session.info.get("event_marks", {}).get(previous) if previous.nested else None
+    if mark is None:
+        for key in _STATE_KEYS:
+            session.info.pop(key, None)
+        return
+    # Events appended before the savepoint stay; any written inside it are written again.
+    appended_before, written_before = mark
+    appended: list[dict[str, Any]] = session.info.get("events_appended", [])
+    del appended[appended_before:]
+    session.info["events_written"] = min(session.info.get("events_written", 0), written_before)
+    if appended:
+        session.info["event_head"] = _Head(appended[-1]["seq"], appended[-1]["hash"])
+    else:
+        session.info.pop("event_head", None)
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_after_end(session: Session, transaction: Any) -> None:
+    # close() ends a transaction without a rollback event; never carry state across.
+    if transaction.parent is None:
+        for key in _STATE_KEYS:
+            session.info.pop(key, None)
 
 
 @dataclass(frozen=True)
@@ -171,11 +251,19 @@ class ChainReport:
 
 def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
     """Recompute every hash in order; name the first event that does not verify."""
+    query = select(Event).order_by(Event.seq).execution_options(yield_per=batch)
+    rows = session.scalars(query)
+    try:  # a server-side cursor on PostgreSQL: close it even when stopping early
+        return _check_rows(rows)
+    finally:
+        rows.close()
+
+
+def _check_rows(rows: Iterable[Event]) -> ChainReport:
     prev_hash = GENESIS_HASH
     expected_seq = 1
     checked = 0
-    query = select(Event).order_by(Event.seq).execution_options(yield_per=batch)
-    for row in session.scalars(query):
+    for row in rows:
         if row.seq != expected_seq:
             return ChainReport(False, checked, expected_seq, f"event {expected_seq} is missing")
         if row.prev_hash != prev_hash:

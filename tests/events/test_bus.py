@@ -1,0 +1,53 @@
+"""Tests for muster.events.bus: wake-ups and the ring of recent events."""
+
+from __future__ import annotations
+
+import asyncio
+
+from muster.events.bus import Bus
+
+
+def _event(seq: int, prev: str) -> dict[str, object]:
+    return {"seq": seq, "prev_hash": prev, "hash": f"h{seq}"}
+
+
+class TestRecentAfter:
+    """Memory gives only gapless runs that link to what the reader already has."""
+
+    def test_gapless_run(self) -> None:
+        """Consecutive events come back in order."""
+        bus = Bus()
+        bus.publish([_event(1, "h0"), _event(2, "h1")])
+        assert [e["seq"] for e in bus.recent_after(0, 10) or []] == [1, 2]
+
+    def test_gap_means_read_the_log(self) -> None:
+        """A missing event (published out of order) yields None, not a skip."""
+        bus = Bus()
+        bus.publish([_event(2, "h1")])
+        assert bus.recent_after(0, 10) is None
+
+    def test_broken_link_means_read_the_log(self) -> None:
+        """An event that does not link to the reader's last hash is not trusted."""
+        bus = Bus()
+        bus.publish([_event(3, "other")])
+        assert bus.recent_after(2, 10, last_hash="h2") is None
+
+
+class TestWait:
+    """Waiting returns on news or after the timeout, and leaves no waiter behind."""
+
+    def test_wakes_on_publish(self) -> None:
+        """A publish from another task wakes the waiter early."""
+        bus = Bus()
+
+        async def scenario() -> bool:
+            loop = asyncio.get_running_loop()
+            loop.call_later(0.05, bus.publish, [_event(1, "h0")])
+            return await bus.wait(0, 5)
+
+        assert asyncio.run(scenario()) is True
+        assert bus.waiting == 0
+
+    def test_times_out(self) -> None:
+        """Without news, wait returns False after the timeout."""
+        assert asyncio.run(Bus().wait(0, 0.05)) is False
