@@ -24,15 +24,15 @@ PERSON_CREATED = "people.person.created"
 
 
 def save_unique(session: Session, row: Base, *, clash: str) -> None:
-    """Flush ``row`` in a savepoint; a unique-constraint race becomes ``Conflict(clash)``.
+    """Flush ``row``; a unique-constraint violation becomes ``Conflict(clash)``.
 
-    Callers check for duplicates first; this catches the insert that a concurrent
-    transaction won. Append the row's event after this call, so a refused row leaves none.
+    Callers check for duplicates first, so this only catches the insert that a concurrent
+    transaction won; the transaction is then spent and the boundary rolls it back. Append
+    the row's event after this call, so a refused row leaves none.
     """
+    session.add(row)
     try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
+        session.flush()
     except IntegrityError as exc:
         raise Conflict(clash) from exc
 
