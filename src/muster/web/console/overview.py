@@ -10,49 +10,67 @@ from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse
 
+from muster.access.holds import list_holds
+from muster.access.presence import head_counts
 from muster.events.service import last_seq
 from muster.people.enums import Affiliation
-from muster.people.service import PersonFilter, list_parties, list_persons
+from muster.people.service import get_person, list_parties
 from muster.web.console.fragments import fill, fragment
 from muster.web.console.rendering import render
 from muster.web.console.viewer import ViewerDep, require
 from muster.web.deps import SessionDep
 
 router = APIRouter()
-OVERVIEW_PARTS = ["headcounts", "feed"]
+
+
+OVERVIEW_PARTS = ["headcounts", "airlocks", "holds", "feed"]
+HOLDS_SHOWN = 100
 
 
 @dataclass(frozen=True)
 class PartyCount:
-    """A party's people: how many are counted and how many the station expects."""
+    """A party's people: aboard, expected aboard, and gone to their vessel."""
 
     id: str
     name: str
-    counted: int
+    aboard: int
     expected: int
+    departed: int
 
 
-def _count(session: Session, flt: PersonFilter) -> int:
-    _rows, total = list_persons(session, flt=flt, limit=1)
-    return total
-
-
-@fragment("headcounts", action="registry.read")
+@fragment("headcounts", action="presence.read")
 def headcounts_part(session: Session, _viewer: Any, _params: Mapping[str, str]) -> dict[str, Any]:
-    """Persons by affiliation and by party (visitors counted against those expected)."""
-    by_affiliation = {a.value: _count(session, PersonFilter(affiliation=a)) for a in Affiliation}
+    """Persons aboard by affiliation and by party (visitors aboard against expected)."""
+    counts = head_counts(session)
+    by_affiliation = {a.value: counts.by_affiliation.get(a.value, 0) for a in Affiliation}
     parties, _total = list_parties(session, limit=200)
     party_counts = [
-        PartyCount(p.id, p.name, _count(session, PersonFilter(party_id=p.id)), p.expected_aboard)
+        PartyCount(
+            p.id,
+            p.name,
+            counts.by_party.get(p.id, 0),
+            p.expected_aboard,
+            counts.departed_by_party.get(p.id, 0),
+        )
         for p in parties
     ]
     return {
         "headcounts": {
-            "basis": "registered",
             "by_affiliation": by_affiliation,
-            "total": sum(by_affiliation.values()),
+            "total": counts.aboard,
+            "unknown": counts.unknown,
             "parties": party_counts,
         }
+    }
+
+
+@fragment("holds", action="hold.read")
+def holds_part(session: Session, _viewer: Any, _params: Mapping[str, str]) -> dict[str, Any]:
+    """People under an open hold, newest first."""
+    rows, total = list_holds(session, limit=HOLDS_SHOWN)
+    return {
+        "holds": [(h, get_person(session, h.person_id)) for h in rows],
+        "holds_total": total,
     }
 
 

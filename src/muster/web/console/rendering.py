@@ -30,6 +30,7 @@ class NavItem:
 
 NAV = (
     NavItem("Overview", "/", "registry.read"),
+    NavItem("Airlocks", "/posts", "registry.read"),
     NavItem("People", "/people", "registry.read"),
     NavItem("Roll call", "/rollcall", "presence.read"),
     NavItem("Policies", "/policies", "policy.read"),

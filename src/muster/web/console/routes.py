@@ -18,6 +18,7 @@ from muster.web.console import (
     fragments,
     overview,
     people_pages,
+    posts,
     stream,
 )
 from muster.web.console.rendering import STATIC_DIR
@@ -45,5 +46,5 @@ def static_file(name: str) -> FileResponse:
     )
 
 
-for module in (auth_pages, stream, fragments, overview, people_pages, events_page):
+for module in (auth_pages, stream, fragments, overview, posts, people_pages, events_page):
     router.include_router(module.router)

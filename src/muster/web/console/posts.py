@@ -1,0 +1,257 @@
+"""The airlock post view, sized for a tablet: mode, group requests, decisions, passages.
+
+A guard picks the persons at the door (or scans badge ids), chooses a direction and asks;
+each person's decision is shown in large type with its explanation, and a permitted
+person's passage is recorded with one button. The passage's idempotency key is derived
+from the decision, so a double tap or a retried form never records twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.responses import HTMLResponse, Response
+
+from muster.access.decisions import decide_request, get_decision, list_decisions
+from muster.access.enums import Direction
+from muster.access.explain import instruction
+from muster.access.facts import PortalFacts, load_portal
+from muster.access.models import Decision, Presence
+from muster.access.modes import set_portal_mode
+from muster.access.passages import record_passage
+from muster.auth.authorize import Resource
+from muster.errors import DomainError, Invalid
+from muster.events.service import last_seq
+from muster.people.models import Person
+from muster.people.service import get_person
+from muster.places.enums import PortalKind, PortalMode
+from muster.places.service import get_portal, get_zone, list_portals
+from muster.web.console.fragments import fill, fragment
+from muster.web.console.rendering import redirect, render
+from muster.web.console.viewer import FormViewerDep, ViewerDep, require
+from muster.web.deps import SessionDep
+
+router = APIRouter()
+RECENT = 12
+MAX_PICK = 500
+
+
+def portal_resource(portal: PortalFacts) -> Resource:
+    """The portal as the resource of an operator action (the same attributes as the API)."""
+    return Resource("Portal", portal.id, portal.entity()["attrs"])
+
+
+@dataclass(frozen=True)
+class PortalOption:
+    """A person who can be picked at the door, with where they stand."""
+
+    id: str
+    name: str
+    affiliation: str
+    side: str
+
+
+def persons_at(session: Session, portal: PortalFacts) -> list[PortalOption]:
+    """Persons whose last known place is on either side of the portal, inside first.
+
+    Read only; the access domain has no "persons in a zone" service yet.
+    """
+    zones = {portal.inside_zone_id: "inside", portal.outside_zone_id: "outside"}
+    rows = session.execute(
+        select(Person.id, Person.name, Person.affiliation, Presence.zone_id)
+        .join(Presence, Presence.person_id == Person.id)
+        .where(Presence.zone_id.in_(list(zones)), Person.archived_at.is_(None))
+        .order_by(Person.name)
+        .limit(MAX_PICK)
+    ).all()
+    options = [PortalOption(r[0], r[1], str(r[2].value), zones[r[3]]) for r in rows]
+    return sorted(options, key=lambda o: (o.side != "inside", o.name))
+
+
+@fragment("airlocks", action="registry.read")
+def airlocks_part(session: Session, _viewer: Any, _params: Mapping[str, str]) -> dict[str, Any]:
+    """Every airlock with its mode and its latest decisions."""
+    portals, _ = list_portals(session, kind=PortalKind.AIRLOCK, limit=100)
+    airlocks = [(p, list_decisions(session, portal_id=p.id, limit=5)) for p in portals]
+    names: dict[str, str] = {}
+    for _portal, rows in airlocks:
+        names.update(names_of(session, rows))
+    return {"airlocks": airlocks, "airlock_names": names}
+
+
+def request_decisions(session: Session, portal_id: str, request_id: str) -> list[Decision]:
+    """The decisions of one request at a portal, in the order asked."""
+    if not request_id:
+        return []
+    rows = list_decisions(session, portal_id=portal_id, limit=MAX_PICK)
+    return [r for r in rows if r.request_id == request_id]
+
+
+def names_of(session: Session, rows: list[Decision]) -> dict[str, str]:
+    """Each decision's person name by decision id (the reference asked, if unknown)."""
+    return {
+        r.id: get_person(session, r.person_id).name if r.person_id else r.person_ref for r in rows
+    }
+
+
+@fragment("post_request", action="registry.read")
+def post_request_part(session: Session, viewer: Any, params: Mapping[str, str]) -> dict[str, Any]:
+    """The decisions of the request last made at this post, with passage buttons."""
+    portal = load_portal(session, params.get("portal", ""))
+    rows = request_decisions(session, portal.id, params.get("request", ""))
+    allowed = sum(1 for r in rows if r.allowed)
+    names = names_of(session, rows)
+    rows.sort(key=lambda r: (r.allowed, names[r.id]))  # those to hold back first
+    return {
+        "portal": portal,
+        "request_id": params.get("request", ""),
+        "decisions": rows,
+        "names": names,
+        "instruction": instruction(allowed, len(rows) - allowed) if rows else "",
+        "may_record": viewer.can("passage.record", portal_resource(portal)),
+    }
+
+
+@fragment("post_recent", action="registry.read")
+def post_recent_part(session: Session, _viewer: Any, params: Mapping[str, str]) -> dict[str, Any]:
+    """The newest decisions at this portal."""
+    portal = load_portal(session, params.get("portal", ""))
+    rows = list_decisions(session, portal_id=portal.id, limit=RECENT)
+    return {"recent": rows, "recent_names": names_of(session, rows)}
+
+
+@router.get("/posts", response_class=HTMLResponse)
+def airlock_list(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    """The airlocks, to open one's post view."""
+    require(viewer, "registry.read")
+    context = fill(session, viewer, ["airlocks"], {})
+    context["live_after"] = last_seq(session)
+    return render(request, "posts.html", viewer, context)
+
+
+@router.get("/posts/{portal_ref}", response_class=HTMLResponse)
+def post_view(
+    portal_ref: str, request: Request, session: SessionDep, viewer: ViewerDep
+) -> HTMLResponse:
+    """One airlock post: mode, request form, the last request's decisions, recent decisions."""
+    require(viewer, "registry.read")
+    portal = load_portal(session, portal_ref)
+    request_id = request.query_params.get("request", "")
+    params = {"portal": portal.id, "request": request_id}
+    context = fill(session, viewer, ["post_request", "post_recent"], params)
+    resource = portal_resource(portal)
+    context.update(
+        {
+            "portal": portal,
+            "inside": get_zone(session, portal.inside_zone_id).name,
+            "outside": get_zone(session, portal.outside_zone_id).name,
+            "mode_reason": get_portal(session, portal.id).mode_reason,
+            "modes": list(PortalMode),
+            "may_request": viewer.can("access.request", resource),
+            "may_set_mode": viewer.can("portal.mode", resource),
+            "options": persons_at(session, portal),
+            "direction": request.query_params.get("direction", Direction.EXIT.value),
+            "live_after": last_seq(session),
+        }
+    )
+    return render(request, "post.html", viewer, context)
+
+
+def _refs(persons: list[str], badges: str) -> list[str]:
+    scanned = [line.strip() for line in badges.replace(",", "\n").splitlines()]
+    return list(dict.fromkeys([*persons, *(s for s in scanned if s)]))
+
+
+@router.post("/posts/{portal_ref}/requests", response_model=None)
+def make_request(
+    portal_ref: str,
+    request: Request,
+    session: SessionDep,
+    viewer: FormViewerDep,
+    direction: Annotated[str, Form()] = Direction.EXIT.value,
+    person: Annotated[list[str] | None, Form()] = None,
+    badges: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    """Ask the airlock about the picked and scanned persons; show each decision."""
+    portal = load_portal(session, portal_ref)
+    require(viewer, "access.request", portal_resource(portal))
+    back = f"/posts/{portal.id}"
+    try:
+        chosen = Direction(direction)
+        refs = _refs(person or [], badges)
+        if not refs:
+            raise Invalid("pick at least one person or scan a badge, then ask again")
+        group = decide_request(
+            session, portal_id=portal.id, person_refs=refs, direction=chosen, actor=viewer.actor
+        )
+    except (DomainError, ValueError) as exc:
+        session.rollback()
+        return redirect(request, back, _message(exc))
+    return redirect(request, f"{back}?request={group.request_id}&direction={chosen.value}")
+
+
+def _message(exc: Exception) -> str:
+    text = exc.message if isinstance(exc, DomainError) else str(exc)
+    return f"Refused: {text}"
+
+
+@router.post("/posts/{portal_ref}/passages", response_model=None)
+def record_at_post(
+    portal_ref: str,
+    request: Request,
+    session: SessionDep,
+    viewer: FormViewerDep,
+    decision_id: Annotated[str, Form(max_length=36)],
+    request_id: Annotated[str, Form(max_length=36)] = "",
+) -> Response:
+    """Record that a permitted person went through, once, whatever the number of taps."""
+    portal = load_portal(session, portal_ref)
+    require(viewer, "passage.record", portal_resource(portal))
+    back = f"/posts/{portal.id}" + (f"?request={request_id}" if request_id else "")
+    try:
+        decision = get_decision(session, decision_id)
+        if decision.portal_id != portal.id or decision.person_id is None:
+            raise Invalid("that decision was not made at this portal; ask the airlock again")
+        passage, created = record_passage(
+            session,
+            portal_id=portal.id,
+            person_ref=decision.person_id,
+            direction=Direction(decision.direction),
+            idempotency_key=f"console-decision-{decision.id}",
+            actor=viewer.actor,
+        )
+    except DomainError as exc:
+        session.rollback()
+        return redirect(request, back, _message(exc))
+    name = get_person(session, passage.person_id).name
+    note = "Passage recorded" if created else "Passage was already recorded"
+    return redirect(request, back, f"{note}: {name}, {decision.direction} at {portal.name}.")
+
+
+@router.post("/posts/{portal_ref}/mode", response_model=None)
+def change_mode(
+    portal_ref: str,
+    request: Request,
+    session: SessionDep,
+    viewer: FormViewerDep,
+    mode: Annotated[str, Form(max_length=20)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Change how the airlock is run (a commander action), with the reason posts will read."""
+    portal = load_portal(session, portal_ref)
+    require(viewer, "portal.mode", portal_resource(portal))
+    back = f"/posts/{portal.id}"
+    try:
+        new_mode = PortalMode(mode)
+        set_portal_mode(
+            session, portal_id=portal.id, mode=new_mode, reason=reason, actor=viewer.actor
+        )
+    except (DomainError, ValueError) as exc:
+        session.rollback()
+        return redirect(request, back, _message(exc))
+    return redirect(request, back, f"{portal.name} is now in {new_mode.value} mode.")

@@ -1,0 +1,34 @@
+"""Console fixtures: an app on the test database, operators signed in through the form.
+
+These belong with the shared fixtures in ``tests/conftest.py``; they live here while the
+console is built beside the other domains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from muster.config import Settings
+from muster.db import Database
+
+from .helpers import ConsoleKit
+
+
+@pytest.fixture
+def console(db: Database, settings: Settings) -> Iterator[ConsoleKit]:
+    """The app on the test database, with helpers to sign operators in."""
+    from muster.web.app import create_app
+
+    kit = ConsoleKit(create_app(settings, db), db, [])
+    yield kit
+    for client in kit.clients:
+        client.close()
+
+
+@pytest.fixture
+def signed_in(console: ConsoleKit) -> Callable[..., TestClient]:
+    """Make a client signed in with the given roles."""
+    return console.signed_in

@@ -1,0 +1,76 @@
+"""Helpers of the console tests: operators signed in through the sign-in form."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from muster.auth import service as auth_service
+from muster.auth.actor import Actor
+from muster.db import Database
+
+PASSWORD = "correct horse battery"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_LOGIN_CSRF = re.compile(r'name="login_csrf" value="([^"]+)"')
+
+
+def login_token(page_html: str) -> str:
+    """The sign-in form's token from the sign-in page."""
+    found = _LOGIN_CSRF.search(page_html)
+    assert found, "the sign-in page has no form token"
+    return found.group(1)
+
+
+def csrf_of(page_html: str) -> str:
+    """The session's CSRF token, as a console page's forms carry it."""
+    found = _CSRF.search(page_html)
+    assert found, "the page has no form carrying the CSRF token"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> TestClient:
+    """Sign ``client`` in through the sign-in form; fail the test if it does not work."""
+    token = login_token(client.get("/login").text)
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "login_csrf": token, "next": "/"},
+    )
+    assert response.status_code == 303, response.text
+    return client
+
+
+@dataclass
+class ConsoleKit:
+    """What a console test needs: the app, and a way to make operators and browsers."""
+
+    app: FastAPI
+    db: Database
+    clients: list[TestClient]
+
+    def account(self, *roles: str, username: str | None = None) -> str:
+        """Create an operator account with ``roles``; returns its username."""
+        username = username or f"op-{uuid.uuid4().hex[:8]}"
+        with self.db.session_scope() as session:
+            auth_service.create_account(
+                session,
+                username=username,
+                display_name=username.capitalize(),
+                roles=list(roles),
+                password=PASSWORD,
+                actor=Actor.system("test"),
+            )
+        return username
+
+    def browser(self) -> TestClient:
+        """A client that keeps cookies and does not follow redirects."""
+        client = TestClient(self.app, follow_redirects=False)
+        self.clients.append(client)
+        return client
+
+    def signed_in(self, *roles: str) -> TestClient:
+        """A client signed in as a new operator with ``roles``."""
+        return sign_in(self.browser(), self.account(*roles))
