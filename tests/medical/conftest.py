@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy.orm import Session
 
 from muster.auth.actor import Actor
-from muster.people.enums import Affiliation
-from muster.people.models import Person
-from muster.people.schemas import PersonCreate
-from muster.people.service import create_person
+from muster.people.enums import Affiliation, PartyKind
+from muster.people.models import Party, Person
+from muster.people.schemas import PartyCreate, PersonCreate
+from muster.people.service import create_party, create_person
+from muster.places.enums import PortalKind, ZoneKind
+from muster.places.models import Portal, Zone
+from muster.places.schemas import PortalCreate, ZoneCreate
+from muster.places.service import create_portal, create_zone
 
 MEDIC = Actor(kind="account", id="acct-medic", name="Dr Amara", roles=frozenset({"medic"}))
 OFFICER = Actor(kind="account", id="acct-officer", name="Dominic", roles=frozenset({"officer"}))
@@ -22,9 +27,59 @@ def make_person(session: Session, actor: Actor) -> Callable[..., Person]:
     """Register a person with the people service."""
 
     def make(
-        name: str, affiliation: Affiliation = Affiliation.RESIDENT, roles: list[str] | None = None
+        name: str,
+        affiliation: Affiliation = Affiliation.RESIDENT,
+        roles: list[str] | None = None,
+        party_id: str | None = None,
     ) -> Person:
-        data = PersonCreate(name=name, affiliation=affiliation, roles=roles or [])
+        data = PersonCreate(
+            name=name, affiliation=affiliation, roles=roles or [], party_id=party_id
+        )
         return create_person(session, data=data, actor=actor)
 
     return make
+
+
+@dataclass
+class Station:
+    """A small station: a corridor, the hospital, the command deck and the West airlock."""
+
+    vessel: Party
+    corridor: Zone
+    hospital: Zone
+    command: Zone
+    collar: Zone
+    airlock: Portal
+    hospital_door: Portal
+    command_door: Portal
+
+
+@pytest.fixture
+def station(session: Session, actor: Actor) -> Station:
+    """Zones and portals made through the places service, a vessel docked at the collar."""
+    vessel = create_party(
+        session, data=PartyCreate(name="Visiting vessel", kind=PartyKind.VESSEL), actor=actor
+    )
+
+    def zone(name: str, kind: ZoneKind = ZoneKind.INTERNAL, party: str | None = None) -> Zone:
+        data = ZoneCreate(name=name, kind=kind, docked_party_id=party)
+        return create_zone(session, data=data, actor=actor)
+
+    def portal(name: str, kind: PortalKind, inside: Zone, outside: Zone) -> Portal:
+        data = PortalCreate(
+            name=name, kind=kind, inside_zone_id=inside.id, outside_zone_id=outside.id
+        )
+        return create_portal(session, data=data, actor=actor)
+
+    corridor, hospital, command = zone("West corridor"), zone("Hospital"), zone("Command deck")
+    collar = zone("West collar", ZoneKind.COLLAR, vessel.id)
+    return Station(
+        vessel=vessel,
+        corridor=corridor,
+        hospital=hospital,
+        command=command,
+        collar=collar,
+        airlock=portal("West airlock", PortalKind.AIRLOCK, corridor, collar),
+        hospital_door=portal("Hospital door", PortalKind.DOOR, corridor, hospital),
+        command_door=portal("Command door", PortalKind.DOOR, corridor, command),
+    )
