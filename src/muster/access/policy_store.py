@@ -70,12 +70,14 @@ def engine_for_version(session: Session, version_id: str) -> PolicyEngine:
         cached = _engines.get(version_id)
     if cached is not None:
         return cached
-    row = session.get(PolicyVersion, version_id)
-    if row is None:
-        raise NotFound(f"no policy version {version_id!r}; see muster policy history")
+    row = get_version(session, version_id)
+    with _lock:
+        cached = _engines.get(row.id)
+    if cached is not None:
+        return cached
     engine = build_engine(row.policy_text, version=row.id)
     with _lock:
-        _engines[version_id] = engine
+        _engines[row.id] = engine
     return engine
 
 

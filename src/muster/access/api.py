@@ -1,0 +1,305 @@
+"""Airlocks over HTTP: requests, passages, modes, holds, passes, presence, roll call."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Response, status
+from sqlalchemy.orm import Session
+
+from muster.access import holds, passes, presence, rollcall
+from muster.access.decisions import decide_request, get_decision, list_decisions
+from muster.access.facts import PortalFacts, load_portal
+from muster.access.modes import set_portal_mode
+from muster.access.passages import record_passage
+from muster.access.policy_store import sync_active_engine
+from muster.access.schemas import (
+    AccessRequestIn,
+    DecisionRead,
+    DutyPassIn,
+    GroupDecisionOut,
+    HeadCountsOut,
+    HoldIn,
+    HoldRead,
+    IssuedOut,
+    LiftIn,
+    MarkIn,
+    ModeIn,
+    PassageIn,
+    PassageRead,
+    PersonDecisionOut,
+    PlaceOut,
+    PortalModeOut,
+    PresenceIn,
+    RollCallIn,
+    RollCallOut,
+    TransferIn,
+    VisitIn,
+)
+from muster.auth.authorize import Resource, authorize
+from muster.people.service import find_person
+from muster.schemas import Page
+from muster.web.deps import CurrentActor, PageDep, SessionDep
+
+
+def sync_policy(session: SessionDep) -> None:
+    """Put the database's active policy in force before any decision of this request."""
+    sync_active_engine(session)
+
+
+router = APIRouter(prefix="/api/v1", tags=["access"], dependencies=[Depends(sync_policy)])
+
+
+def portal_resource(portal: PortalFacts) -> Resource:
+    """A portal as the resource of an operator action."""
+    entity = portal.entity()
+    return Resource("Portal", portal.id, entity["attrs"])
+
+
+def _portal(session: Session, portal_id: str) -> PortalFacts:
+    return load_portal(session, portal_id)
+
+
+@router.post("/portals/{portal_id}/requests")
+def request_passage(
+    portal_id: str, body: AccessRequestIn, session: SessionDep, actor: CurrentActor
+) -> GroupDecisionOut:
+    """Decide each person of a request at a portal; the answer says who may pass and why."""
+    authorize(actor, "access.request", portal_resource(_portal(session, portal_id)))
+    group = decide_request(
+        session,
+        portal_id=portal_id,
+        person_refs=body.persons,
+        direction=body.direction,
+        actor=actor,
+    )
+    return GroupDecisionOut(
+        request_id=group.request_id,
+        portal_id=group.portal_id,
+        portal=group.portal_name,
+        direction=group.direction,
+        policy_version=group.policy_version,
+        instruction=group.instruction,
+        allowed=group.allowed_count,
+        denied=len(group.decisions) - group.allowed_count,
+        decisions=[
+            PersonDecisionOut(**{**asdict(d), "rule_ids": list(d.rule_ids)})
+            for d in group.decisions
+        ],
+    )
+
+
+@router.get("/portals/{portal_id}/decisions")
+def read_portal_decisions(
+    portal_id: str, session: SessionDep, actor: CurrentActor, page: PageDep
+) -> list[DecisionRead]:
+    """Recent decisions at a portal, newest first."""
+    portal = _portal(session, portal_id)
+    authorize(actor, "access.request", portal_resource(portal))
+    rows = list_decisions(session, portal_id=portal.id, limit=page.limit, offset=page.offset)
+    return [DecisionRead.model_validate(r) for r in rows]
+
+
+@router.get("/decisions/{decision_id}")
+def read_decision(decision_id: str, session: SessionDep, actor: CurrentActor) -> DecisionRead:
+    """One stored decision."""
+    authorize(actor, "hold.read")
+    return DecisionRead.model_validate(get_decision(session, decision_id))
+
+
+@router.post("/portals/{portal_id}/passages", status_code=status.HTTP_201_CREATED)
+def report_passage(
+    portal_id: str,
+    body: PassageIn,
+    session: SessionDep,
+    actor: CurrentActor,
+    response: Response,
+    idempotency_key: Annotated[str, Header(min_length=1, max_length=200)],
+) -> PassageRead:
+    """Record a permitted person's passage; a retry with the same Idempotency-Key records
+    nothing more and answers with the first passage (200 instead of 201)."""
+    authorize(actor, "passage.record", portal_resource(_portal(session, portal_id)))
+    passage, created = record_passage(
+        session,
+        portal_id=portal_id,
+        person_ref=body.person,
+        direction=body.direction,
+        idempotency_key=idempotency_key,
+        actor=actor,
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return PassageRead.model_validate(passage)
+
+
+@router.put("/portals/{portal_id}/mode")
+def change_mode(
+    portal_id: str, body: ModeIn, session: SessionDep, actor: CurrentActor
+) -> PortalModeOut:
+    """Change a portal's mode (commander), with the reason."""
+    authorize(actor, "portal.mode", portal_resource(_portal(session, portal_id)))
+    portal = set_portal_mode(
+        session, portal_id=portal_id, mode=body.mode, reason=body.reason, actor=actor
+    )
+    return PortalModeOut(
+        portal_id=portal.id, name=portal.name, mode=portal.mode, reason=portal.mode_reason
+    )
+
+
+@router.post("/holds", status_code=status.HTTP_201_CREATED)
+def create_hold(body: HoldIn, session: SessionDep, actor: CurrentActor) -> HoldRead:
+    """Hold a person: no airlock lets them out until every hold on them is lifted."""
+    authorize(actor, "hold.place", Resource("Hold", "new", {"kind": body.kind.value}))
+    person = find_person(session, body.person)
+    hold = holds.place_hold(
+        session, person_id=person.id, kind=body.kind, reason=body.reason, actor=actor
+    )
+    return HoldRead.model_validate(hold)
+
+
+@router.post("/holds/{hold_id}/lift")
+def lift_hold(hold_id: str, body: LiftIn, session: SessionDep, actor: CurrentActor) -> HoldRead:
+    """Lift a hold (provisional: commander or officer; medical: a medic only)."""
+    hold = holds.get_hold(session, hold_id)
+    authorize(actor, "hold.lift", Resource("Hold", hold.id, {"kind": hold.kind}))
+    return HoldRead.model_validate(
+        holds.lift_hold(session, hold_id=hold_id, reason=body.reason, actor=actor)
+    )
+
+
+@router.get("/holds")
+def read_holds(
+    session: SessionDep,
+    actor: CurrentActor,
+    page: PageDep,
+    person: str | None = None,
+    include_lifted: bool = False,
+) -> Page[HoldRead]:
+    """Holds, open ones unless include_lifted."""
+    authorize(actor, "hold.read")
+    person_id = find_person(session, person).id if person else None
+    rows, total = holds.list_holds(
+        session,
+        person_id=person_id,
+        include_lifted=include_lifted,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return Page(
+        items=[HoldRead.model_validate(r) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post("/duty-passes", status_code=status.HTTP_201_CREATED)
+def create_duty_pass(body: DutyPassIn, session: SessionDep, actor: CurrentActor) -> IssuedOut:
+    """Issue a duty pass (commander)."""
+    authorize(actor, "duty_pass.issue")
+    row = passes.issue_duty_pass(
+        session,
+        person_id=find_person(session, body.person).id,
+        purpose=body.purpose,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+        actor=actor,
+    )
+    return IssuedOut(
+        id=row.id, person_id=row.person_id, valid_from=row.valid_from, valid_until=row.valid_until
+    )
+
+
+@router.post("/visits", status_code=status.HTTP_201_CREATED)
+def create_visit(body: VisitIn, session: SessionDep, actor: CurrentActor) -> IssuedOut:
+    """Issue a visit authorization for a visitor."""
+    authorize(actor, "visit.issue")
+    row = passes.issue_visit(
+        session,
+        person_id=find_person(session, body.person).id,
+        host_id=find_person(session, body.host).id,
+        purpose=body.purpose,
+        zone_ids=body.zone_ids,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+        actor=actor,
+    )
+    return IssuedOut(
+        id=row.id, person_id=row.person_id, valid_from=row.valid_from, valid_until=row.valid_until
+    )
+
+
+@router.post("/transfer-authorizations", status_code=status.HTTP_201_CREATED)
+def create_transfer(body: TransferIn, session: SessionDep, actor: CurrentActor) -> IssuedOut:
+    """Authorize a transfer to one vessel (normally granted by the consent process)."""
+    authorize(actor, "transfer.authorize")
+    row = passes.grant_transfer(
+        session,
+        person_id=find_person(session, body.person).id,
+        vessel_party_id=body.vessel_party_id,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+        source=body.source,
+        actor=actor,
+    )
+    return IssuedOut(
+        id=row.id, person_id=row.person_id, valid_from=row.valid_from, valid_until=row.valid_until
+    )
+
+
+@router.get("/presence")
+def read_head_counts(session: SessionDep, actor: CurrentActor) -> HeadCountsOut:
+    """Head counts by zone, affiliation and party; visitors aboard against expected."""
+    authorize(actor, "presence.read")
+    return HeadCountsOut(**asdict(presence.head_counts(session)))
+
+
+@router.get("/presence/{person}")
+def read_place(person: str, session: SessionDep, actor: CurrentActor) -> PlaceOut:
+    """A person's last known place."""
+    authorize(actor, "presence.read")
+    place = presence.place_of(session, find_person(session, person).id)
+    return PlaceOut(
+        person_id=place.person_id,
+        zone_id=place.zone_id,
+        zone=place.zone_name,
+        aboard=place.aboard,
+        departed_to_party_id=place.departed_to_party_id,
+        words=place.words,
+    )
+
+
+@router.post("/presence")
+def set_place(body: PresenceIn, session: SessionDep, actor: CurrentActor) -> PlaceOut:
+    """Record where an operator has seen a person."""
+    authorize(actor, "presence.set")
+    person = find_person(session, body.person)
+    presence.set_presence(
+        session, person_id=person.id, zone_id=body.zone_id, reason=body.reason, actor=actor
+    )
+    return read_place(person.id, session, actor)
+
+
+@router.get("/rollcall")
+def read_rollcall(session: SessionDep, actor: CurrentActor, page: PageDep) -> RollCallOut:
+    """The open roll call: who is unaccounted for, with their last known place."""
+    authorize(actor, "presence.read")
+    report = rollcall.rollcall_report(session, limit=page.limit, offset=page.offset)
+    return RollCallOut(**asdict(report))
+
+
+@router.post("/rollcalls", status_code=status.HTTP_201_CREATED)
+def start_rollcall(body: RollCallIn, session: SessionDep, actor: CurrentActor) -> RollCallOut:
+    """Open a roll call: everyone is unaccounted for until a post marks them."""
+    authorize(actor, "rollcall.manage")
+    rollcall.start_rollcall(session, reason=body.reason, actor=actor)
+    return RollCallOut(**asdict(rollcall.rollcall_report(session)))
+
+
+@router.post("/rollcall/marks", status_code=status.HTTP_201_CREATED)
+def mark_accounted(body: MarkIn, session: SessionDep, actor: CurrentActor) -> dict[str, str]:
+    """A post accounts for a person."""
+    authorize(actor, "rollcall.mark")
+    mark = rollcall.mark_accounted(session, person_ref=body.person, post_id=body.post, actor=actor)
+    return {"person_id": mark.person_id, "post_id": mark.post_id, "roll_call_id": mark.roll_call_id}
