@@ -1,0 +1,1 @@
+"""Logistics and engineering: stock, custody, requests and deliveries, work orders."""
