@@ -169,6 +169,7 @@ def send_message(
     kind: MessageKind = MessageKind.MESSAGE,
     source: str = "local",
     external_id: str | None = None,
+    sender_name: str | None = None,
     settings: CommsSettings | None = None,
 ) -> Message:
     """Resolve the channel's rule now, record a copy per recipient, and set the deadline."""
@@ -192,7 +193,7 @@ def send_message(
         kind=kind,
         precedence=precedence,
         sender_id=actor.id,
-        sender_name=actor.label,
+        sender_name=sender_name or actor.label,
         sender_person_id=actor.person_id,
         text=text,
         clip_id=clip_id,
@@ -416,3 +417,47 @@ def close_message(session: Session, *, message_id: str, actor: Actor) -> Message
     result = RollCallResult.INCOMPLETE if silent else RollCallResult.COMPLETE
     _close(session, message, actor=actor, result=result, now=clock.now())
     return message
+
+
+def mark_delivered_many(
+    session: Session, *, message_id: str, person_ids: list[str], actor: Actor
+) -> list[str]:
+    """Record delivery for many recipients at once (handsets report in batches)."""
+    rows = session.scalars(
+        select(Recipient).where(
+            Recipient.message_id == message_id,
+            Recipient.person_id.in_(person_ids),
+            Recipient.delivered_at.is_(None),
+        )
+    ).all()
+    now = clock.now()
+    for row in rows:
+        row.delivered_at = now
+    fresh = [r.person_id for r in rows]
+    if fresh:
+        append_event(
+            session,
+            kind="comms.message.delivered",
+            actor=actor,
+            subjects=[message_id, *fresh],
+            payload={"message_id": message_id, "persons": fresh},
+        )
+    return fresh
+
+
+def missed_messages(
+    session: Session, *, person_id: str, after_seq: int, limit: int = 200
+) -> list[tuple[Message, str]]:
+    """What a handset missed: messages after its cursor, or never delivered; with channel names."""
+    query = (
+        select(Message, Channel.name)
+        .join(Recipient, Recipient.message_id == Message.id)
+        .join(Channel, Channel.id == Message.channel_id)
+        .where(
+            Recipient.person_id == person_id,
+            (Message.event_seq > after_seq) | Recipient.delivered_at.is_(None),
+        )
+        .order_by(Message.event_seq)
+        .limit(limit)
+    )
+    return [(m, name) for m, name in session.execute(query).all()]
