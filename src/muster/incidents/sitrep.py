@@ -110,6 +110,29 @@ def get_draft(session: Session, *, incident_id: str, actor: Actor | None = None)
     return draft
 
 
+def preview_draft(session: Session, *, incident_id: str) -> Sitrep:
+    """The draft as it would read now, figures computed, without writing anything."""
+    incident = get_incident(session, incident_id)
+    stored = session.scalar(
+        select(Sitrep).where(Sitrep.incident_id == incident.id, Sitrep.status == "draft")
+    )
+    at = clock.now()
+    return Sitrep(
+        id=stored.id if stored else "",
+        incident_id=incident.id,
+        status=SitrepStatus.DRAFT,
+        number=None,
+        situation=stored.situation if stored else "",
+        actions=stored.actions if stored else "",
+        plans=stored.plans if stored else "",
+        figures=compute_figures(session, incident_id=incident.id),
+        edited_by=stored.edited_by if stored else "",
+        updated_at=stored.updated_at if stored else at,
+        published_at=None,
+        published_by="",
+    )
+
+
 def edit_draft(session: Session, *, incident_id: str, data: SitrepEdit, actor: Actor) -> Sitrep:
     """The scribe's changes to the draft's narrative (situation, actions, plans)."""
     draft = get_draft(session, incident_id=incident_id, actor=actor)

@@ -1,0 +1,58 @@
+"""What each operator may see of medical records: clinical details for medics, counts for all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from muster.auth.actor import Actor
+from muster.auth.authorize import authorize, is_allowed
+from muster.medical.casualties import casualty_counts
+from muster.medical.hospital import list_admissions, ward_counts
+from muster.medical.models import Bed, Ward
+from muster.medical.screening import screening_counts
+from muster.people.models import Person
+
+
+def sees_clinical(actor: Actor) -> bool:
+    """True if the policy lets ``actor`` see clinical details."""
+    return is_allowed(actor, "medical.clinical")
+
+
+def hospital_board(session: Session, *, actor: Actor) -> dict[str, Any]:
+    """The hospital board: beds and patients by ward for all; who and how only for medics."""
+    authorize(actor, "medical.counts")
+    board: dict[str, Any] = {
+        "wards": [
+            {"ward_id": w.ward_id, "name": w.name, "beds": w.beds, "patients": w.patients}
+            for w in ward_counts(session)
+        ],
+        "casualties": casualty_counts(session).model_dump(),
+        "screenings": screening_counts(session),
+        "clinical": False,
+    }
+    if not sees_clinical(actor):
+        return board
+    rows, _total = list_admissions(session, current_only=True, limit=1000)
+    patients = []
+    for admission in rows:
+        bed = session.get(Bed, admission.bed_id) if admission.bed_id else None
+        ward = session.get(Ward, bed.ward_id) if bed else None
+        person = session.get(Person, admission.person_id) if admission.person_id else None
+        patients.append(
+            {
+                "admission_id": admission.id,
+                "person_id": admission.person_id,
+                "name": person.name if person else "unidentified",
+                "casualty_id": admission.casualty_id,
+                "ward": ward.name if ward else "",
+                "bed": bed.label if bed else "",
+                "condition": admission.condition.value,
+                "reason": admission.reason,
+                "admitted_at": admission.admitted_at.isoformat(),
+            }
+        )
+    board["clinical"] = True
+    board["patients"] = patients
+    return board
