@@ -155,6 +155,15 @@ class TestRefusedFiles:
         assert problem.where == "timeline[0]"
         assert "at least one change" in problem.message
 
+    def test_unknown_group(self, scenario_text: ScenarioText) -> None:
+        text = scenario_text(
+            '- {at: "+00:01:00", actor: anna, action: log.note, text: Hi., group: crowd}\n',
+            "- {name: N, check: person.count, group: flagged, equals: 3}\n",
+        )
+        [problem] = refusal(text).problems
+        assert problem.where == "timeline[0].group"
+        assert problem.message == "no group 'crowd' (groups: flagged)"
+
     def test_injects_out_of_time_order(self, scenario_text: ScenarioText) -> None:
         text = scenario_text(
             """\

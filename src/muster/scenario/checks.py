@@ -2,10 +2,10 @@
 
 A domain adds its checks in its ``scenario_actions`` module::
 
-    from muster.scenario.checks import CheckArgs, CheckContext, CheckResult, register_check
+    from muster.scenario.checks import CheckContext, CheckResult, CountBounds, register_check
 
     class HoldCountArgs(CountBounds):
-        pass
+        reason: str | None = None  # and equals / at_least / at_most
 
     @register_check("medical.hold.count")
     def count_holds(ctx: CheckContext, args: HoldCountArgs) -> CheckResult:

@@ -284,6 +284,18 @@ def _station_problems(scenario: Scenario, lines: _Lines) -> list[Problem]:
     return found
 
 
+def _group_problems(
+    scenario: Scenario, args: BaseModel, lines: _Lines, path: Path_
+) -> list[Problem]:
+    """An argument named ``group`` names a group of the file's persons, by convention."""
+    group = getattr(args, "group", None)
+    if not isinstance(group, str) or group in scenario.groups():
+        return []
+    known = ", ".join(sorted(scenario.groups())) or "none"
+    where = (*path, "group")
+    return [Problem(lines.line(where), _where(where), f"no group {group!r} (groups: {known})")]
+
+
 def _steps(scenario: Scenario, lines: _Lines, problems: list[Problem]) -> list[Step]:
     actors = {a.username for a in scenario.station.accounts} | {SYSTEM_ACTOR}
     steps: list[Step] = []
@@ -326,6 +338,7 @@ def _steps(scenario: Scenario, lines: _Lines, problems: list[Problem]) -> list[S
         except ValidationError as exc:
             problems.extend(_pydantic_problems(exc, lines, path))
             continue
+        problems.extend(_group_problems(scenario, args, lines, path))
         steps.append(Step(line, inject, args, action))
     return steps
 
@@ -360,5 +373,6 @@ def _checks(scenario: Scenario, lines: _Lines, problems: list[Problem]) -> list[
         except ValidationError as exc:
             problems.extend(_pydantic_problems(exc, lines, path))
             continue
+        problems.extend(_group_problems(scenario, args, lines, path))
         checks.append(Check(lines.line(path), expectation, args, check))
     return checks
