@@ -18,6 +18,7 @@ from muster.web.console import (
     fragments,
     overview,
     people_pages,
+    policies,
     posts,
     stream,
 )
@@ -46,5 +47,14 @@ def static_file(name: str) -> FileResponse:
     )
 
 
-for module in (auth_pages, stream, fragments, overview, posts, people_pages, events_page):
+for module in (
+    auth_pages,
+    stream,
+    fragments,
+    overview,
+    posts,
+    people_pages,
+    policies,
+    events_page,
+):
     router.include_router(module.router)

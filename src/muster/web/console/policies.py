@@ -1,0 +1,186 @@
+"""Policies: the active policy and its rules, history, an editor that validates on save,
+the policy tests, and a what-if of a draft before it is activated."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import cedarpy
+import yaml
+from fastapi import APIRouter, Form, Request
+from sqlalchemy.orm import Session
+from starlette.responses import HTMLResponse, Response
+
+from muster.access import policy_store
+from muster.access.policy_tests import CaseResult, run_cases
+from muster.access.whatif import WhatIf, whatif
+from muster.errors import DomainError, Invalid
+from muster.web.console.rendering import redirect, render
+from muster.web.console.viewer import FormViewerDep, Viewer, ViewerDep, require
+from muster.web.deps import SessionDep
+
+router = APIRouter()
+HISTORY = 30
+WHATIF_RECENT = 1000
+EXAMPLE_CASES = """cases:
+  - name: a held resident stays, even with a duty pass
+    person: {affiliation: resident, held: true, duty_pass_current: true}
+    direction: exit
+    expect: deny
+  - name: a visitor leaves to their own vessel
+    person: {affiliation: visitor, party_id: vessel-1}
+    portal: {vessel_party_id: vessel-1}
+    direction: exit
+    expect: allow
+"""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of a policy: its ``@id`` and whether it permits or forbids."""
+
+    id: str
+    effect: str
+
+
+def rules_of(policy_text: str) -> list[Rule]:
+    """The rules of a policy in order (empty when it does not parse)."""
+    try:
+        parsed = json.loads(cedarpy.policies_to_json_str(policy_text))
+    except Exception:  # the editor shows the parse error from validation instead
+        return []
+    return [
+        Rule(str(body.get("annotations", {}).get("id", "(no @id)")), str(body.get("effect", "")))
+        for body in parsed.get("staticPolicies", {}).values()
+    ]
+
+
+@dataclass
+class Draft:
+    """What the editor holds: the text, its comment, the cases, and what was found."""
+
+    text: str
+    comment: str = ""
+    cases: str = EXAMPLE_CASES
+    problems: list[str] | None = None
+    whatif: WhatIf | None = None
+    results: list[CaseResult] | None = None
+
+
+def _page(
+    request: Request, session: Session, viewer: Viewer, draft: Draft | None, status: int = 200
+) -> HTMLResponse:
+    active_id = policy_store.active_version_id(session)
+    shown = request.query_params.get("version", "active")
+    version_id, text = policy_store.policy_text_of(session, shown)
+    versions, total = policy_store.list_versions(session, limit=HISTORY)
+    active = next((v for v in versions if v.id == active_id), None)
+    return render(
+        request,
+        "policies.html",
+        viewer,
+        {
+            "active_id": active_id,
+            "active": active,
+            "shown_id": version_id,
+            "shown_text": text,
+            "rules": rules_of(text),
+            "versions": versions,
+            "versions_total": total,
+            "draft": draft or Draft(text=text),
+            "may_write": viewer.can("policy.write"),
+            "may_activate": viewer.can("policy.activate"),
+        },
+        status_code=status,
+    )
+
+
+@router.get("/policies", response_class=HTMLResponse)
+def policies(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    """The active policy (or ``?version=N``), its rules, history and the editor."""
+    require(viewer, "policy.read")
+    return _page(request, session, viewer, None)
+
+
+def _problems(exc: DomainError) -> list[str]:
+    found = exc.details.get("problems")
+    if isinstance(found, list) and found:
+        return [str(p) for p in found]
+    return [exc.message]
+
+
+@router.post("/policies/save", response_model=None)
+def save_policy(
+    request: Request,
+    session: SessionDep,
+    viewer: FormViewerDep,
+    policy_text: Annotated[str, Form(max_length=200_000)],
+    comment: Annotated[str, Form(max_length=2000)] = "",
+    cases: Annotated[str, Form(max_length=100_000)] = EXAMPLE_CASES,
+) -> Response:
+    """Validate the draft against the schema and store it as a new (inactive) version."""
+    require(viewer, "policy.write")
+    try:
+        row = policy_store.save_version(
+            session, policy_text=policy_text, comment=comment, actor=viewer.actor
+        )
+    except DomainError as exc:
+        session.rollback()
+        draft = Draft(policy_text, comment, cases, problems=_problems(exc))
+        return _page(request, session, viewer, draft, status=422)
+    return redirect(
+        request,
+        f"/policies?version={row.number}",
+        f"Saved as version {row.number}. It is not in force until it is activated.",
+    )
+
+
+@router.post("/policies/check", response_model=None)
+def check_draft(
+    request: Request,
+    session: SessionDep,
+    viewer: FormViewerDep,
+    policy_text: Annotated[str, Form(max_length=200_000)],
+    action: Annotated[str, Form(max_length=20)],
+    comment: Annotated[str, Form(max_length=2000)] = "",
+    cases: Annotated[str, Form(max_length=100_000)] = EXAMPLE_CASES,
+) -> Response:
+    """Run the policy tests or the what-if on the draft, without saving anything."""
+    require(viewer, "policy.write")
+    draft = Draft(policy_text, comment, cases)
+    try:
+        engine = policy_store.build_engine(policy_text)
+        if action == "whatif":
+            current = policy_store.sync_active_engine(session)
+            draft.whatif = whatif(session, current=current, draft=engine, recent=WHATIF_RECENT)
+        else:
+            draft.results = run_cases(engine, _cases(cases))
+    except DomainError as exc:
+        draft.problems = _problems(exc)
+        return _page(request, session, viewer, draft, status=422)
+    return _page(request, session, viewer, draft)
+
+
+def _cases(text: str) -> list[tuple[str, dict[str, Any]]]:
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise Invalid(f"the test cases are not valid YAML: {exc}") from exc
+    cases = data.get("cases") if isinstance(data, dict) else None
+    if not isinstance(cases, list) or not all(isinstance(c, dict) for c in cases) or not cases:
+        raise Invalid("the test cases need a 'cases:' list of mappings")
+    return [("editor", case) for case in cases]
+
+
+@router.post("/policies/{ref}/activate", response_model=None)
+def activate(ref: str, request: Request, session: SessionDep, viewer: FormViewerDep) -> Response:
+    """Put a stored version in force (validated again first)."""
+    require(viewer, "policy.activate")
+    try:
+        row = policy_store.activate_version(session, ref=ref, actor=viewer.actor)
+    except DomainError as exc:
+        session.rollback()
+        return redirect(request, "/policies", f"Refused: {exc.message}")
+    return redirect(request, "/policies", f"Version {row.number} is now the active policy.")

@@ -1,0 +1,218 @@
+"""The console in a real browser (Chromium through Playwright), live over SSE."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from muster.access.policy_store import policy_text_of
+from muster.config import Settings
+from muster.db import Database
+from muster.scenario.loader import load_scenario
+from muster.scenario.runner import run_plan
+from muster.web.app import create_app
+
+from .browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve
+from .helpers import PASSWORD
+from .station import HOLD_REASON, build_small_station, standoff
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+SOUTH = "/posts/" + quote("South airlock")
+
+
+@pytest.fixture
+def chromium() -> Iterator[Browser]:
+    """A headless Chromium."""
+    require_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def small_station_url(db: Database, settings: Settings) -> Iterator[str]:
+    """The console serving the small station with its stand-off at the South airlock."""
+    build_small_station(db)
+    with serve(create_app(settings, db)) as url:
+        yield url
+
+
+@pytest.fixture
+def contexts(chromium: Browser, small_station_url: str) -> Iterator[list[BrowserContext]]:
+    """Browser contexts of a test, closed before the server stops (no stream left open)."""
+    opened: list[BrowserContext] = []
+    yield opened
+    for context in opened:
+        context.close()
+
+
+def signed_in_page(
+    browser: Browser,
+    url: str,
+    username: str,
+    password: str = PASSWORD,
+    *,
+    keep: list[BrowserContext] | None = None,
+) -> Page:
+    """A new browser context signed in as ``username``, on the overview."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if keep is not None:
+        keep.append(context)
+    page = context.new_page()
+    page.goto(f"{url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+    return page
+
+
+def party_aboard(_page: Page) -> str:
+    """The visiting vessel's 'aboard' cell on the overview."""
+    return '#counts-party tr[data-party="the visiting vessel"] [data-aboard]'
+
+
+class TestSignIn:
+    """An operator signs in and sees the overview; a wrong password is named."""
+
+    def test_wrong_password_then_overview(
+        self, chromium: Browser, small_station_url: str, contexts: list[BrowserContext]
+    ) -> None:
+        contexts.append(chromium.new_context())
+        page = contexts[0].new_page()
+        page.goto(f"{small_station_url}/")
+        page.fill("#username", "john")
+        page.fill("#password", "not the password")
+        page.click("button[type=submit]")
+        expect(page.locator("#login-error")).to_contain_text("Wrong username or password")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        expect(page.locator("h1")).to_have_text("Overview")
+        expect(page.locator("#aboard-total")).to_have_text("5")
+        expect(page.locator("#holds-total")).to_have_text("2")
+        expect(page.locator("body")).to_have_attribute("data-link", "live")
+
+
+class TestSouthAirlock:
+    """A guard asks for the group; held residents are denied; passages show live elsewhere."""
+
+    def test_group_request_passages_and_live_counts(
+        self, chromium: Browser, small_station_url: str, contexts: list[BrowserContext]
+    ) -> None:
+        command = signed_in_page(chromium, small_station_url, "john", keep=contexts)
+        expect(command.locator(party_aboard(command))).to_have_text("3")
+        command.evaluate("window.notReloaded = true")
+
+        post = signed_in_page(chromium, small_station_url, "priya", keep=contexts)
+        post.goto(small_station_url + SOUTH)
+        boxes = post.locator("#pick-list input[type=checkbox]")
+        expect(boxes).to_have_count(5)
+        for i in range(boxes.count()):
+            boxes.nth(i).check()
+        post.click("text=Ask for decisions")
+        expect(post.locator("#instruction")).to_contain_text("3 may pass, 2 must be held back")
+        denied = post.locator('li.decision[data-allowed="false"]')
+        expect(denied).to_have_count(2)
+        for name in ("Resident 241", "Resident 242"):
+            row = post.locator(f'li.decision[data-person="{name}"]')
+            expect(row).to_contain_text("DENIED")
+            expect(row).to_contain_text(HOLD_REASON)
+
+        post.click('button[aria-label="Record passage of Warrior 01"]')
+        expect(post.locator(".notice")).to_contain_text("Passage recorded: Warrior 01")
+        expect(command.locator(party_aboard(command))).to_have_text("2")
+        post.click('button[aria-label="Record passage of Zane"]')
+        expect(command.locator(party_aboard(command))).to_have_text("1")
+        assert command.evaluate("window.notReloaded") is True
+
+    def test_commander_changes_the_mode(
+        self, chromium: Browser, small_station_url: str, contexts: list[BrowserContext]
+    ) -> None:
+        page = signed_in_page(chromium, small_station_url, "john", keep=contexts)
+        page.goto(small_station_url + SOUTH)
+        expect(page.locator("#portal-mode")).to_have_text("NORMAL")
+        page.select_option("#mode", "lockdown")
+        page.fill("#mode-reason", "Stand-off at the South airlock")
+        page.click("text=Change mode")
+        expect(page.locator("#portal-mode")).to_have_text("LOCKDOWN")
+        expect(page.locator(".notice")).to_contain_text("now in lockdown mode")
+
+
+class TestPolicies:
+    """A faulty draft is refused with its problems; a what-if lists who would change."""
+
+    def test_faulty_draft_is_refused(
+        self, chromium: Browser, small_station_url: str, contexts: list[BrowserContext]
+    ) -> None:
+        page = signed_in_page(chromium, small_station_url, "john", keep=contexts)
+        page.goto(f"{small_station_url}/policies")
+        page.fill("#policy-text", 'permit (principal, action == Action::"exit", resource);')
+        page.fill("#policy-comment", "a rule without an id")
+        page.click("#save-policy")
+        expect(page.locator("#policy-problems")).to_contain_text("Refused")
+        expect(page.locator("#policy-problems")).to_contain_text("@id")
+        expect(page.locator("#history")).to_contain_text("No version saved yet")
+
+    def test_whatif_lists_who_would_change(
+        self,
+        chromium: Browser,
+        small_station_url: str,
+        db: Database,
+        contexts: list[BrowserContext],
+    ) -> None:
+        with db.session_scope(write=False) as session:
+            _version, active = policy_text_of(session, "active")
+        page = signed_in_page(chromium, small_station_url, "john", keep=contexts)
+        page.goto(f"{small_station_url}/policies")
+        page.fill(
+            "#policy-text",
+            active + '\n@id("test.residents.leave")\n'
+            'permit (principal, action == Action::"exit", resource)\n'
+            'when { principal.affiliation == "resident" };\n',
+        )
+        page.click("#run-whatif")
+        expect(page.locator("#whatif-summary")).to_contain_text("would be decided differently")
+        expect(page.locator('#whatif-changes tr[data-person="Lisa"]').first).to_be_visible()
+        expect(page.locator('#whatif-changes tr[data-person="Resident 241"]')).to_have_count(0)
+
+
+class TestCrisisScreenshots:
+    """During the crisis replay, the overview and the South airlock post are photographed."""
+
+    def test_screenshots(self, chromium: Browser, db: Database, settings: Settings) -> None:
+        report = run_plan(db, load_scenario(ROOT / "scenarios" / "crisis.yaml"))
+        residents = [f"Resident {n}" for n in range(241, 253)]
+        visitors = ["Bahati", "Zane", *(f"Warrior {n:02d}" for n in range(1, 14))]
+        standoff(db, at_door=[*visitors, *residents], held=residents)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        opened: list[BrowserContext] = []
+        with serve(create_app(settings, db)) as url:
+            command = signed_in_page(chromium, url, "john", report.passwords["john"], keep=opened)
+            post = signed_in_page(chromium, url, "priya", report.passwords["priya"], keep=opened)
+            post.set_viewport_size({"width": 1024, "height": 1366})
+            post.goto(url + SOUTH)
+            boxes = post.locator("#pick-list input[type=checkbox]")
+            for i in range(boxes.count()):
+                boxes.nth(i).check()
+            post.click("text=Ask for decisions")
+            expect(post.locator("#instruction")).to_contain_text("15 may pass, 12 must be held")
+            post.click('button[aria-label="Record passage of Warrior 01"]')
+            expect(post.locator(".notice")).to_contain_text("Passage recorded")
+            post.screenshot(path=str(SCREENSHOTS / "post-view.png"), full_page=False)
+            expect(command.locator(party_aboard(command))).to_have_text("24")
+            command.screenshot(path=str(SCREENSHOTS / "overview.png"), full_page=True)
+            for context in opened:
+                context.close()
+        assert (SCREENSHOTS / "overview.png").stat().st_size > 10_000
+        assert (SCREENSHOTS / "post-view.png").stat().st_size > 10_000
