@@ -29,15 +29,29 @@ SUB_APPS = (
     ("muster.places.cli", "portal_app", "portal"),
     ("muster.places.cli", "post_app", "post"),
     ("muster.scenario.cli", "scenario_app", "scenario"),
+    ("muster.access.cli", "access_app", "access"),
+    ("muster.access.cli", "hold_app", "hold"),
+    ("muster.access.cli", "presence_app", "presence"),
+    ("muster.access.cli", "rollcall_app", "rollcall"),
+    ("muster.access.policy_cli", "policy_app", "policy"),
+    ("muster.incidents.cli", "incident_app", "incident"),
+    ("muster.incidents.cli", "sitrep_app", "sitrep"),
+    ("muster.medical.cli", "casualty_app", "casualty"),
+    ("muster.medical.cli", "screening_app", "screening"),
 )
 for _module, _attr, _name in SUB_APPS:
     if installed(_module):
         app.add_typer(getattr(import_module(_module), _attr), name=_name)
-# Single commands (module, function, command name).
+# Single commands (module, function, command name), and commands added to another group.
 COMMANDS = (("muster.scenario.cli", "demo", "demo"),)
 for _module, _attr, _name in COMMANDS:
     if installed(_module):
         app.command(_name)(getattr(import_module(_module), _attr))
+if installed("muster.access.cli") and installed("muster.places.cli"):
+    # Changing a portal's mode is an access action; operators look for it under "portal".
+    import_module("muster.places.cli").portal_app.command("mode")(
+        import_module("muster.access.cli").mode_cmd
+    )
 
 
 @db_app.command("upgrade")
