@@ -70,6 +70,11 @@ def make_item(
 @pytest.fixture
 def station(session: Session, actor: Actor) -> Station:
     """Zones, posts at the South and West airlocks, guards assigned, George and Lisa."""
+    return build_station(session, actor)
+
+
+def build_station(session: Session, actor: Actor) -> Station:
+    """Build the test station in ``session``."""
     armory = create_zone(
         session, data=ZoneCreate(name="Armory", kind=ZoneKind.INTERNAL), actor=actor
     )

@@ -135,6 +135,16 @@ class LevelRead(ReadModel):
     available: Quantity
 
 
+class ReorderRead(ReadModel):
+    """An item at or below its reorder level."""
+
+    item_id: str
+    item: str
+    unit: str
+    total: Quantity
+    reorder_level: Quantity
+
+
 class MovementRead(ReadModel):
     """A ledger line."""
 
