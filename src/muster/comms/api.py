@@ -29,7 +29,7 @@ from muster.comms.schemas import (
 )
 from muster.errors import Invalid, NotFound
 from muster.schemas import Page
-from muster.web.deps import CurrentActor, PageDep, SessionDep, get_database
+from muster.web.deps import CurrentActor, PageDep, SessionDep
 
 router = APIRouter(tags=["comms"])
 PREFIX = "/api/v1/comms"
@@ -210,15 +210,13 @@ def close_message(session: SessionDep, actor: CurrentActor, message_id: str) -> 
 
 
 @router.post(f"{PREFIX}/clips", status_code=201)
-async def upload_clip(request: Request, actor: CurrentActor) -> dict[str, Any]:
+async def upload_clip(request: Request, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
     """Store a recorded voice clip (the request body, e.g. audio/webm); send it by its id."""
     authorize(actor, "comms.send")
     data = await request.body()
     mime = request.headers.get("content-type", "")
-    db = get_database(request)
-    with db.session_scope() as session:
-        clip = service.store_clip(session, data=data, mime=mime, actor=actor)
-        return {"id": clip.id, "size": clip.size, "url": f"{PREFIX}/clips/{clip.id}"}
+    clip = service.store_clip(session, data=data, mime=mime, actor=actor)
+    return {"id": clip.id, "size": clip.size, "url": f"{PREFIX}/clips/{clip.id}"}
 
 
 @router.get(f"{PREFIX}/clips/{{clip_id}}")
@@ -278,15 +276,13 @@ def export_cap(
 
 @router.post(f"{PREFIX}/cap", status_code=201)
 async def import_cap(
-    request: Request, actor: CurrentActor, channel_id: str | None = None
+    request: Request, session: SessionDep, actor: CurrentActor, channel_id: str | None = None
 ) -> MessageRead:
     """Accept a CAP 1.2 alert (XML body) as an incoming message; a repeat returns the first."""
     authorize(actor, "comms.cap.import")
     xml = await request.body()
-    db = get_database(request)
-    with db.session_scope() as session:
-        message, _new = cap.import_cap(session, xml=xml, actor=actor, channel_id=channel_id)
-        return MessageRead.model_validate(message)
+    message, _new = cap.import_cap(session, xml=xml, actor=actor, channel_id=channel_id)
+    return MessageRead.model_validate(message)
 
 
 @router.websocket("/api/v1/handsets/ws")

@@ -236,6 +236,8 @@ async def serve_handset(websocket: WebSocket, db: Database, *, after: int) -> No
         pass
     finally:
         hub.remove(listener)
+        with contextlib.suppress(Exception):  # unrecorded ones are re-sent as missed next time
+            await run_in_threadpool(hub.write_deliveries)
         if pump is not None:
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

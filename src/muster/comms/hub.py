@@ -91,7 +91,7 @@ class HandsetHub:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        await run_in_threadpool(self._write_deliveries)
+        await run_in_threadpool(self.write_deliveries)
 
     def add(self, listener: Listener) -> None:
         """Register a handset for its person's frames."""
@@ -168,7 +168,8 @@ class HandsetHub:
                 log.exception("handset hub failed to read the log; retrying")
                 await asyncio.sleep(1.0)
 
-    def _write_deliveries(self) -> None:
+    def write_deliveries(self) -> None:
+        """Write the delivery reports gathered so far, in one transaction."""
         pending, self._deliveries = self._deliveries, defaultdict(set)
         if not pending:
             return
@@ -182,7 +183,7 @@ class HandsetHub:
         while True:
             await asyncio.sleep(DELIVERY_FLUSH_SECONDS)
             try:
-                await run_in_threadpool(self._write_deliveries)
+                await run_in_threadpool(self.write_deliveries)
             except Exception:
                 log.exception("could not record handset deliveries; they will be re-reported")
 

@@ -12,6 +12,7 @@
   let recorder = null;
   let chunks = [];
   let refs = 0;
+  let wantTalk = false;
 
   function cursorKey() { return "muster-cursor-" + (personId || "anon"); }
   function cursor() { return Number(localStorage.getItem(cursorKey()) || "0"); }
@@ -33,7 +34,7 @@
       const bytes = Uint8Array.from(atob(msg.clip_data), (c) => c.charCodeAt(0));
       audio.src = URL.createObjectURL(new Blob([bytes], { type: msg.clip_mime || "audio/webm" }));
     } else {
-      audio.src = msg.clip_url + (token ? "" : "");
+      audio.src = msg.clip_url;
     }
     audio.addEventListener("playing", () => {
       item.dataset.played = "1";
@@ -140,6 +141,7 @@
   });
 
   async function startTalking() {
+    wantTalk = true;
     $("talk").setAttribute("aria-pressed", "true");
     send({ type: "floor", action: "request", channel_id: $("channel").value,
       precedence: $("precedence").value });
@@ -161,9 +163,11 @@
         channel_id: $("channel").value, precedence: $("precedence").value });
     });
     recorder.start(250);
+    if (!wantTalk) stopTalking();  // released before the microphone opened
   }
 
   function stopTalking() {
+    wantTalk = false;
     $("talk").setAttribute("aria-pressed", "false");
     if (recorder && recorder.state !== "inactive") recorder.stop();
     recorder = null;
