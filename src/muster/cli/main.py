@@ -43,7 +43,11 @@ for _module, _attr, _name in SUB_APPS:
     if installed(_module):
         app.add_typer(getattr(import_module(_module), _attr), name=_name)
 # Single commands (module, function, command name), and commands added to another group.
-COMMANDS = (("muster.scenario.cli", "demo", "demo"),)
+COMMANDS = (
+    ("muster.scenario.cli", "demo", "demo"),
+    ("muster.ops.cli", "backup_cmd", "backup"),
+    ("muster.ops.cli", "restore_cmd", "restore"),
+)
 for _module, _attr, _name in COMMANDS:
     if installed(_module):
         app.command(_name)(getattr(import_module(_module), _attr))
