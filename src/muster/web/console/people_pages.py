@@ -15,6 +15,7 @@ from muster.people.enums import Affiliation, PersonStatus
 from muster.people.service import PersonFilter, get_party, get_person, list_parties, list_persons
 from muster.web.console.events_page import describe
 from muster.web.console.fragments import fill, fragment
+from muster.web.console.person_actions import person_access
 from muster.web.console.rendering import render
 from muster.web.console.viewer import ViewerDep, require
 from muster.web.deps import SessionDep
@@ -104,5 +105,6 @@ def person_page(
     person = get_person(session, person_id)
     party = get_party(session, person.party_id) if person.party_id else None
     context = fill(session, viewer, PERSON_PARTS, {"person": person.id})
+    context.update(person_access(session, viewer, person.id))
     context.update({"person": person, "party": party, "live_after": last_seq(session)})
     return render(request, "person.html", viewer, context)

@@ -18,8 +18,10 @@ from muster.web.console import (
     fragments,
     overview,
     people_pages,
+    person_actions,
     policies,
     posts,
+    rollcall,
     stream,
 )
 from muster.web.console.rendering import STATIC_DIR
@@ -54,6 +56,8 @@ for module in (
     overview,
     posts,
     people_pages,
+    person_actions,
+    rollcall,
     policies,
     events_page,
 ):
