@@ -38,7 +38,8 @@ class TestBackupAndRestore:
         _append(db, 3)
         assert _count(db) == 8
         report = restore(db, target)
-        assert report.ok and report.checked == 5
+        assert report.ok
+        assert report.checked == 5
         assert _count(db) == 5
 
     def test_restore_of_tampered_backup_reports_the_event(
@@ -51,7 +52,8 @@ class TestBackupAndRestore:
         target = tmp_path / "tampered.dump"
         backup(db, target)
         report = restore(db, target)
-        assert not report.ok and report.first_bad_seq == 3
+        assert not report.ok
+        assert report.first_bad_seq == 3
 
     def test_backup_never_overwrites(self, db: Database, tmp_path: Path) -> None:
         """An existing file is refused, and left as it was."""
@@ -93,5 +95,5 @@ class TestBackupCommands:
         assert "--yes" in refused.output
         done = runner.invoke(app, ["restore", str(target), "--yes"])
         assert done.exit_code == 0, done.output
-        assert "chain verified over 2 events" in done.output
+        assert "verified over 2 events" in " ".join(done.output.split())
         get_settings.cache_clear()
