@@ -91,10 +91,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             url,
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-            # Pooled: opening a connection re-runs the pragmas, and closing the last one
-            # checkpoints the WAL, which would cost more than the commit itself.
-            pool_size=5,
-            max_overflow=10,
+            # Pooled (a file): opening a connection re-runs the pragmas, and closing the
+            # last one checkpoints the WAL, which would cost more than the commit itself.
+            **({} if ":memory:" in url else {"pool_size": 5, "max_overflow": 10}),
         )
         _configure_sqlite(engine)
         return engine

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from importlib import import_module
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -15,7 +15,7 @@ from muster.config import Settings, get_settings
 from muster.db import Database
 from muster.migrate import is_current
 from muster.plugins import installed
-from muster.web.problems import install_problem_handlers, problem
+from muster.web.problems import BodyLimit, install_problem_handlers
 
 # Each module here exposes ``router``. Every domain is listed; while the domains are being
 # built in parallel, a module that does not exist yet is skipped (never one that fails).
@@ -37,16 +37,9 @@ ROUTER_MODULES = (
 )
 
 
-
 def _install_body_limit(app: FastAPI, limit: int) -> None:
-    @app.middleware("http")
-    async def _limit(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            return problem(413, "Body too large", f"the request body must be at most {limit} bytes")
-        return await call_next(request)
+    # Pure ASGI, so bodies without Content-Length (chunked) are counted as they arrive.
+    app.add_middleware(BodyLimit, limit=limit)
 
 
 @contextlib.asynccontextmanager
