@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from muster.access.enums import Direction
@@ -22,6 +22,7 @@ from muster.access.models import (
     TransferAuthorization,
     VisitAuthorization,
 )
+from muster.db import UTCDateTime
 from muster.errors import NotFound
 from muster.people.models import Person
 from muster.places.enums import ZoneKind
@@ -105,22 +106,83 @@ class PortalFacts:
         return self.outside_zone_id if direction == Direction.EXIT else self.inside_zone_id
 
 
+_OUTSIDE = aliased(Zone)
+_PORTAL_Q = (
+    select(
+        Portal.id,
+        Portal.name,
+        Portal.kind,
+        Portal.mode,
+        Portal.inside_zone_id,
+        Portal.outside_zone_id,
+        _OUTSIDE.docked_party_id,
+    )
+    .join(_OUTSIDE, _OUTSIDE.id == Portal.outside_zone_id)
+    .where(or_(Portal.id == bindparam("ref"), Portal.name == bindparam("ref")))
+)
+_REFS: Any = bindparam("refs", expanding=True)
+_REFS_Q = select(Person.id, Person.badge_id, Person.name).where(
+    or_(Person.id.in_(_REFS), Person.badge_id.in_(_REFS), Person.name.in_(_REFS))
+)
+_IDS: Any = bindparam("ids", expanding=True)
+_AT = bindparam("at", type_=UTCDateTime())
+
+
+def _current(model: type[DutyPass] | type[TransferAuthorization] | type[VisitAuthorization]) -> Any:
+    return (
+        select(model.id)
+        .where(
+            model.person_id == Person.id,
+            model.valid_from <= _AT,
+            model.valid_until > _AT,
+            model.revoked_at.is_(None),
+        )
+        .exists()
+    )
+
+
+# Statements built once: composing them per call costs more than running them.
+_PERSONS_Q = (
+    select(
+        Person.id,
+        Person.name,
+        Person.affiliation,
+        Person.status,
+        Person.party_id,
+        Person.archived_at,
+        Presence.zone_id,
+        Zone.kind,
+        select(Hold.id).where(Hold.person_id == Person.id, Hold.lifted_at.is_(None)).exists(),
+        _current(DutyPass),
+        _current(TransferAuthorization),
+        _current(VisitAuthorization),
+    )
+    .outerjoin(Presence, Presence.person_id == Person.id)
+    .outerjoin(Zone, Zone.id == Presence.zone_id)
+    .where(Person.id.in_(_IDS))
+)
+_HOLDS_Q = (
+    select(Hold.person_id, Hold.kind, Hold.reason, Hold.placed_by, Hold.placed_at)
+    .where(Hold.person_id.in_(_IDS), Hold.lifted_at.is_(None))
+    .order_by(Hold.placed_at)
+)
+_TRANSFERS_Q = select(TransferAuthorization.person_id, TransferAuthorization.vessel_party_id).where(
+    TransferAuthorization.person_id.in_(_IDS),
+    TransferAuthorization.valid_from <= _AT,
+    TransferAuthorization.valid_until > _AT,
+    TransferAuthorization.revoked_at.is_(None),
+)
+_VISITS_Q = select(VisitAuthorization.person_id, VisitAuthorization.zone_ids).where(
+    VisitAuthorization.person_id.in_(_IDS),
+    VisitAuthorization.valid_from <= _AT,
+    VisitAuthorization.valid_until > _AT,
+    VisitAuthorization.revoked_at.is_(None),
+)
+
+
 def load_portal(session: Session, portal_id: str) -> PortalFacts:
     """The portal's facts (one query), NotFound if there is no such portal."""
-    outside = aliased(Zone)
-    row = session.execute(
-        select(
-            Portal.id,
-            Portal.name,
-            Portal.kind,
-            Portal.mode,
-            Portal.inside_zone_id,
-            Portal.outside_zone_id,
-            outside.docked_party_id,
-        )
-        .join(outside, outside.id == Portal.outside_zone_id)
-        .where(or_(Portal.id == portal_id, Portal.name == portal_id))
-    ).first()
+    row = session.execute(_PORTAL_Q, {"ref": portal_id}).first()
     if row is None:
         raise NotFound(f"no portal with id or name {portal_id!r}; list portals to find it")
     kind = str(row[2])
@@ -140,13 +202,8 @@ def resolve_refs(session: Session, refs: Iterable[str]) -> dict[str, str]:
     wanted = list(dict.fromkeys(refs))
     if not wanted:
         return {}
-    rows = session.execute(
-        select(Person.id, Person.badge_id, Person.name).where(
-            or_(Person.id.in_(wanted), Person.badge_id.in_(wanted), Person.name.in_(wanted))
-        )
-    ).all()
     found: dict[str, str] = {}
-    for person_id, badge, name in rows:
+    for person_id, badge, name in session.execute(_REFS_Q, {"refs": wanted}):
         for key in (person_id, badge, name):
             if key in wanted and key not in found:
                 found[key] = person_id
@@ -154,21 +211,14 @@ def resolve_refs(session: Session, refs: Iterable[str]) -> dict[str, str]:
 
 
 def load_persons(session: Session, person_ids: list[str], at: datetime) -> dict[str, PersonFacts]:
-    """Facts of each known person in ``person_ids`` at time ``at``."""
+    """Facts of each known person in ``person_ids`` at time ``at`` (one query, plus one per
+    kind of detail that some of them have: holds, transfers, visits)."""
     ids = list(dict.fromkeys(person_ids))
     if not ids:
         return {}
     facts: dict[str, PersonFacts] = {}
-    for row in session.execute(
-        select(
-            Person.id,
-            Person.name,
-            Person.affiliation,
-            Person.status,
-            Person.party_id,
-            Person.archived_at,
-        ).where(Person.id.in_(ids))
-    ):
+    held, transfers, visits = [], [], []
+    for row in session.execute(_PERSONS_Q, {"ids": ids, "at": at}):
         facts[row[0]] = PersonFacts(
             id=row[0],
             name=row[1],
@@ -176,51 +226,26 @@ def load_persons(session: Session, person_ids: list[str], at: datetime) -> dict[
             status=str(row[3]),
             party_id=row[4] or "",
             archived=row[5] is not None,
+            duty_pass_current=bool(row[9]),
+            zone_id=row[6],
+            zone_kind=str(row[7]) if row[7] is not None else None,
         )
-    if not facts:
-        return facts
-    known = list(facts)
-    for hold in session.execute(
-        select(Hold.person_id, Hold.kind, Hold.reason, Hold.placed_by, Hold.placed_at)
-        .where(Hold.person_id.in_(known), Hold.lifted_at.is_(None))
-        .order_by(Hold.placed_at)
-    ):
-        facts[hold[0]].holds.append(HoldFact(hold[1], hold[2], hold[3], hold[4]))
-    for (person_id,) in session.execute(
-        select(DutyPass.person_id).where(
-            DutyPass.person_id.in_(known),
-            DutyPass.valid_from <= at,
-            DutyPass.valid_until > at,
-            DutyPass.revoked_at.is_(None),
-        )
-    ):
-        facts[person_id].duty_pass_current = True
-    for person_id, vessel_id in session.execute(
-        select(TransferAuthorization.person_id, TransferAuthorization.vessel_party_id).where(
-            TransferAuthorization.person_id.in_(known),
-            TransferAuthorization.valid_from <= at,
-            TransferAuthorization.valid_until > at,
-            TransferAuthorization.revoked_at.is_(None),
-        )
-    ):
-        facts[person_id].transfer_vessel_ids.add(vessel_id)
-    for person_id, zone_ids in session.execute(
-        select(VisitAuthorization.person_id, VisitAuthorization.zone_ids).where(
-            VisitAuthorization.person_id.in_(known),
-            VisitAuthorization.valid_from <= at,
-            VisitAuthorization.valid_until > at,
-            VisitAuthorization.revoked_at.is_(None),
-        )
-    ):
-        facts[person_id].visit_current = True
-        facts[person_id].visit_zone_ids.update(zone_ids or [])
-    for person_id, zone_id, zone_kind in session.execute(
-        select(Presence.person_id, Presence.zone_id, Zone.kind)
-        .join(Zone, Zone.id == Presence.zone_id)
-        .where(Presence.person_id.in_(known))
-    ):
-        facts[person_id].zone_id = zone_id
-        facts[person_id].zone_kind = str(zone_kind)
+        if row[8]:
+            held.append(row[0])
+        if row[10]:
+            transfers.append(row[0])
+        if row[11]:
+            visits.append(row[0])
+    if held:
+        for hold in session.execute(_HOLDS_Q, {"ids": held}):
+            facts[hold[0]].holds.append(HoldFact(hold[1], hold[2], hold[3], hold[4]))
+    if transfers:
+        for person_id, vessel_id in session.execute(_TRANSFERS_Q, {"ids": transfers, "at": at}):
+            facts[person_id].transfer_vessel_ids.add(vessel_id)
+    if visits:
+        for person_id, zone_ids in session.execute(_VISITS_Q, {"ids": visits, "at": at}):
+            facts[person_id].visit_current = True
+            facts[person_id].visit_zone_ids.update(zone_ids or [])
     return facts
 
 
