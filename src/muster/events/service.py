@@ -31,6 +31,8 @@ _EVENTS = cast(Table, Event.__table__)
 _SUBJECTS = cast(Table, EventSubject.__table__)
 _INSERT_EVENT = insert(_EVENTS)
 _INSERT_SUBJECTS = insert(_SUBJECTS)
+NOTIFY_CHANNEL = "muster_events"
+_NOTIFY = text("SELECT pg_notify(:channel, :seq)")
 _SELECT_HEAD = select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1)
 
 
@@ -108,6 +110,9 @@ def _write_appended(session: Session) -> None:
     subject_rows = [{"seq": v["seq"], "subject": s} for v in batch for s in v["subjects"]]
     if subject_rows:
         session.execute(_INSERT_SUBJECTS, subject_rows)
+    if session.get_bind().dialect.name == "postgresql":
+        # Delivered at commit to every node listening (events/listener.py): a wake-up only.
+        session.execute(_NOTIFY, {"channel": NOTIFY_CHANNEL, "seq": str(batch[-1]["seq"])})
 
 
 def event_to_dict(row: Event) -> dict[str, Any]:

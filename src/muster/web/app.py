@@ -44,12 +44,20 @@ def _install_body_limit(app: FastAPI, limit: int) -> None:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the timed jobs (escalations, overdue deliveries, ...) while the app serves."""
+    """While the app serves: timed jobs, and wake-ups from other nodes on PostgreSQL."""
+    db: Database = app.state.db
     task = None
+    listener = None
+    if not db.is_sqlite:
+        from muster.events.bus import get_bus
+        from muster.events.listener import NotifyListener
+
+        listener = NotifyListener(db.engine.url, get_bus(str(db.engine.url)))
+        listener.start()
     if app.state.run_scheduler:
         from muster.scheduler import load_jobs, run_forever
 
-        task = asyncio.create_task(run_forever(app.state.db, load_jobs()))
+        task = asyncio.create_task(run_forever(db, load_jobs()))
     try:
         yield
     finally:
@@ -57,6 +65,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if listener is not None:
+            await asyncio.to_thread(listener.stop)
 
 
 def create_app(
