@@ -38,6 +38,8 @@ SUB_APPS = (
     ("muster.incidents.cli", "sitrep_app", "sitrep"),
     ("muster.medical.cli", "casualty_app", "casualty"),
     ("muster.medical.cli", "screening_app", "screening"),
+    ("muster.logistics.cli", "stock_app", "stock"),
+    ("muster.logistics.cli", "workorder_app", "workorder"),
 )
 for _module, _attr, _name in SUB_APPS:
     if installed(_module):
