@@ -177,13 +177,13 @@ class TestPolicies:
         page.goto(f"{small_station_url}/policies")
         page.fill(
             "#policy-text",
-            active + '\n@id("test.residents.leave")\n'
-            'permit (principal, action == Action::"exit", resource)\n'
-            'when { principal.affiliation == "resident" };\n',
+            active + '\n@id("test.visitors.stay")\n'
+            'forbid (principal, action == Action::"exit", resource)\n'
+            'when { principal.affiliation == "visitor" };\n',
         )
         page.click("#run-whatif")
         expect(page.locator("#whatif-summary")).to_contain_text("would be decided differently")
-        expect(page.locator('#whatif-changes tr[data-person="Lisa"]').first).to_be_visible()
+        expect(page.locator('#whatif-changes tr[data-person="Bahati"]').first).to_be_visible()
         expect(page.locator('#whatif-changes tr[data-person="Resident 241"]')).to_have_count(0)
 
 
@@ -207,10 +207,11 @@ class TestCrisisScreenshots:
                 boxes.nth(i).check()
             post.click("text=Ask for decisions")
             expect(post.locator("#instruction")).to_contain_text("15 may pass, 12 must be held")
+            before = int(command.locator(party_aboard(command)).inner_text())
             post.click('button[aria-label="Record passage of Warrior 01"]')
             expect(post.locator(".notice")).to_contain_text("Passage recorded")
             post.screenshot(path=str(SCREENSHOTS / "post-view.png"), full_page=False)
-            expect(command.locator(party_aboard(command))).to_have_text("24")
+            expect(command.locator(party_aboard(command))).to_have_text(str(before - 1))
             command.screenshot(path=str(SCREENSHOTS / "overview.png"), full_page=True)
             for context in opened:
                 context.close()
