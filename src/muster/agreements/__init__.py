@@ -1,0 +1,1 @@
+"""Agreements with a visiting party: terms, owners, evidence, breaches, return requests."""
