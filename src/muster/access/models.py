@@ -21,6 +21,8 @@ class PolicyVersion(Base):
     number: Mapped[int] = mapped_column(Integer, unique=True)
     policy_text: Mapped[str] = mapped_column(Text)
     schema_text: Mapped[str] = mapped_column(Text)
+    # The safety properties in force when the version was saved (access/proofs.py).
+    properties_text: Mapped[str] = mapped_column(Text, default="")
     comment: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[str] = mapped_column(String(100))
     author: Mapped[str] = mapped_column(String(200))

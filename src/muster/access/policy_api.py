@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, status
 from muster.access import policy_store
 from muster.access.engine import shipped_schema_text
 from muster.access.policy_tests import run_cases
+from muster.access.proofs_schemas import ActivateIn, ProofsOut, ProveIn
+from muster.access.proofs_service import prove_text, prove_version
 from muster.access.schemas import (
     CaseResultOut,
     ChangeOut,
@@ -67,12 +69,34 @@ def save_policy(body: PolicyDraftIn, session: SessionDep, actor: CurrentActor) -
 
 
 @router.post("/{ref}/activate")
-def activate_policy(ref: str, session: SessionDep, actor: CurrentActor) -> PolicyVersionRead:
-    """Put a stored version in force in every process (commander)."""
+def activate_policy(
+    ref: str, session: SessionDep, actor: CurrentActor, body: ActivateIn | None = None
+) -> PolicyVersionRead:
+    """Put a stored version in force in every process (commander).
+
+    Refused (409, with each failed safety property) unless the version proves them all or
+    the commander overrides with ``override_reason``.
+    """
     authorize(actor, "policy.activate")
+    reason = body.override_reason if body is not None else None
     return PolicyVersionRead.model_validate(
-        policy_store.activate_version(session, ref=ref, actor=actor)
+        policy_store.activate_version(session, ref=ref, actor=actor, override_reason=reason)
     )
+
+
+@router.post("/prove")
+def prove_draft(body: ProveIn, actor: CurrentActor) -> ProofsOut:
+    """Prove a draft policy text against every safety property in force."""
+    authorize(actor, "policy.read")
+    return ProofsOut.of("draft", prove_text(body.policy_text))
+
+
+@router.get("/{ref}/proofs")
+def prove_stored(ref: str, session: SessionDep, actor: CurrentActor) -> ProofsOut:
+    """Prove a version ("active", "shipped", an id or a number) against every property."""
+    authorize(actor, "policy.read")
+    version, results = prove_version(session, ref)
+    return ProofsOut.of(version, results)
 
 
 @router.post("/whatif")

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from muster.access import policy_store
 from muster.access.policy_tests import load_cases, run_cases
+from muster.access.proofs_cli import override_actor, prove_command
 from muster.access.whatif import whatif
 from muster.cli.common import CLI_ACTOR, cli_session, console, fail
 from muster.errors import DomainError
@@ -73,11 +74,23 @@ def edit(
 
 
 @policy_app.command("activate")
-def activate(version: str = typer.Argument(..., help="Version id or number")) -> None:
-    """Put a stored version in force (it is validated again first)."""
+def activate(
+    version: str = typer.Argument(..., help="Version id or number"),
+    override: str | None = typer.Option(
+        None, help="Activate despite failed safety proofs: the commander's written reason"
+    ),
+    commander: str | None = typer.Option(None, help="The commander's name (with --override)"),
+) -> None:
+    """Put a stored version in force (validated and proved first; see muster policy prove)."""
+    actor = override_actor(commander) if override is not None else CLI_ACTOR
     with cli_session() as session:
-        row = policy_store.activate_version(session, ref=version, actor=CLI_ACTOR)
+        row = policy_store.activate_version(
+            session, ref=version, actor=actor, override_reason=override
+        )
         console.print(f"Version {row.number} is now active.")
+
+
+policy_app.command("prove")(prove_command)
 
 
 @policy_app.command("history")

@@ -22,6 +22,8 @@ from muster.access.engine import (
     shipped_schema_text,
 )
 from muster.access.models import PolicyVersion
+from muster.access.proofs_properties import shipped_properties_text
+from muster.access.proofs_service import gate_activation
 from muster.auth.actor import Actor
 from muster.errors import DomainError, Invalid, NotFound
 from muster.events.service import append_event
@@ -133,6 +135,7 @@ def save_version(
         number=number,
         policy_text=policy_text,
         schema_text=shipped_schema_text(),
+        properties_text=shipped_properties_text(),
         comment=comment.strip(),
         author_id=actor.id,
         author=actor.label,
@@ -150,10 +153,23 @@ def save_version(
     return row
 
 
-def activate_version(session: Session, *, ref: str, actor: Actor) -> PolicyVersion:
-    """Make a stored version the active policy; it is validated again first."""
+def activate_version(
+    session: Session, *, ref: str, actor: Actor, override_reason: str | None = None
+) -> PolicyVersion:
+    """Make a stored version the active policy; it is validated and proved first.
+
+    A version that fails a safety property is refused (Conflict, with why) unless the
+    commander overrides with a written reason (an alert is raised; see proofs_service).
+    """
     row = get_version(session, ref)
     engine = build_engine(row.policy_text, version=row.id)
+    proofs = gate_activation(
+        session,
+        policy_text=row.policy_text,
+        version_id=row.id,
+        actor=actor,
+        override_reason=override_reason,
+    )
     row.activated_at = clock.now()
     row.activated_by = actor.label
     session.flush()
@@ -162,7 +178,13 @@ def activate_version(session: Session, *, ref: str, actor: Actor) -> PolicyVersi
         kind="access.policy.activated",
         actor=actor,
         subjects=[row.id],
-        payload={"number": row.number, "comment": row.comment, "rules": len(engine.rule_ids)},
+        payload={
+            "number": row.number,
+            "comment": row.comment,
+            "rules": len(engine.rule_ids),
+            "proofs": {r.property_id: r.status for r in proofs},
+            "override_reason": override_reason or "",
+        },
     )
     with _lock:
         _engines[row.id] = engine
