@@ -148,15 +148,15 @@ class TestCheckups:
 
     def test_checkup_needs_a_current_screening(self, station: Station) -> None:
         case = approved(station)
-        with clock.frozen_at(clock.now() + timedelta(days=6)):
-            with pytest.raises(Conflict, match="screen"):
-                record_checkup(
-                    station.session,
-                    case_id=case.id,
-                    still_wishes_to_stay=True,
-                    statement="fine",
-                    actor=station.actors["Amara"],
-                )
+        later = clock.now() + timedelta(days=6)
+        with clock.frozen_at(later), pytest.raises(Conflict, match="screen"):
+            record_checkup(
+                station.session,
+                case_id=case.id,
+                still_wishes_to_stay=True,
+                statement="fine",
+                actor=station.actors["Amara"],
+            )
 
     def test_checkup_is_for_welfare_officers(self, station: Station) -> None:
         case = approved(station)
