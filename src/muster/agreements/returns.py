@@ -72,6 +72,7 @@ def evaluate_return_term(
     session: Session, *, term_id: str, actor: Actor
 ) -> tuple[AgreementTerm, list[ReturnProgress]]:
     """Set a pending return term met when every listed person is back and screened."""
+    authorize(actor, "agreement.term.status")
     term = get_term(session, term_id)
     if term.kind is not TermKind.RETURN:
         raise Invalid("only a return term is evaluated from the record")
