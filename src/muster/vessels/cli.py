@@ -1,0 +1,301 @@
+"""``muster vessel|asset|map ...``: the vessel watch, the asset board and the station map."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from muster.cli.common import CLI_ACTOR, cli_session, console, fail
+from muster.people.service import find_party
+from muster.places.service import find_portal
+from muster.vessels import assets, service
+from muster.vessels.enums import ObservationKind, Readiness
+from muster.vessels.mapsvg import render_map_svg
+from muster.vessels.plot import render_tracks_svg
+from muster.vessels.schemas import AssetCreate, AssetUpdate, ObservationCreate, VesselCreate
+from muster.vessels.stationmap import nearest_people, route_between, set_walk, station_graph
+
+vessel_app = typer.Typer(
+    help="Visiting vessels' orbits and departure alarms.", no_args_is_help=True
+)
+asset_app = typer.Typer(help="Defence and station assets (command roles).", no_args_is_help=True)
+map_app = typer.Typer(help="The station map: routes, walking times, who is nearest.")
+
+
+def _triple(text: str, what: str) -> tuple[float, float, float]:
+    try:
+        values = [float(x) for x in text.replace(" ", "").split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 3:
+        fail(f"{what} needs three numbers separated by commas, e.g. 6452.1,0,0")
+    return values[0], values[1], values[2]
+
+
+def _when(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        fail(f"{text!r} is not a time with a zone; write e.g. 2031-05-14T06:00:00+00:00")
+    assert moment is not None
+    return moment
+
+
+@vessel_app.command("add")
+def vessel_add(
+    name: str,
+    body: Annotated[str, typer.Option(help="Central body: earth, venus, mars, moon")] = "earth",
+    party: Annotated[str | None, typer.Option(help="The party the vessel carries")] = None,
+    term: Annotated[str | None, typer.Option(help="Agreement term id: stays in orbit")] = None,
+    max_delta_a: Annotated[float, typer.Option(help="Semi-major axis limit, km")] = 2.0,
+    max_delta_e: Annotated[float, typer.Option(help="Eccentricity limit")] = 4e-4,
+    max_plane: Annotated[float, typer.Option(help="Plane change limit, degrees")] = 0.02,
+    max_position: Annotated[float, typer.Option(help="Position error limit, km")] = 3.0,
+) -> None:
+    """Put a vessel under watch.
+
+    Example: muster vessel add "Visiting vessel" --body venus --party "the visiting vessel"
+    """
+    with cli_session() as session:
+        party_id = find_party(session, party).id if party else None
+        data = VesselCreate(
+            name=name,
+            body=body,
+            party_id=party_id,
+            agreement_term_id=term,
+            max_delta_a_km=max_delta_a,
+            max_delta_e=max_delta_e,
+            max_plane_deg=max_plane,
+            max_position_km=max_position,
+        )
+        vessel = service.register_vessel(session, data=data, actor=CLI_ACTOR)
+        console.print(f"Vessel [bold]{vessel.name}[/] under watch ({vessel.body}), id {vessel.id}.")
+
+
+@vessel_app.command("list")
+def vessel_list() -> None:
+    """Vessels under watch and their status."""
+    with cli_session(write=False) as session:
+        rows, _total = service.list_vessels(session, limit=500)
+        table = Table("Name", "Body", "Status", "Limits (a km, e, plane deg, pos km)")
+        for v in rows:
+            limits = f"{v.max_delta_a_km:g}, {v.max_delta_e:g}, {v.max_plane_deg:g}, "
+            table.add_row(v.name, v.body, v.status, limits + f"{v.max_position_km:g}")
+        console.print(table)
+
+
+@vessel_app.command("observe")
+def vessel_observe(
+    name: str,
+    at: Annotated[str | None, typer.Option(help="Time of a state vector, ISO 8601")] = None,
+    r: Annotated[str | None, typer.Option(help="Position x,y,z in km")] = None,
+    v: Annotated[str | None, typer.Option(help="Velocity x,y,z in km/s")] = None,
+    tle1: Annotated[str | None, typer.Option(help="Element set, line 1")] = None,
+    tle2: Annotated[str | None, typer.Option(help="Element set, line 2")] = None,
+    source: Annotated[str, typer.Option(help="Who or what observed it")] = "typed in",
+) -> None:
+    """Record an observation: a state vector (--at --r --v) or an element set (--tle1 --tle2).
+
+    Example: muster vessel observe "Visiting vessel" --at 2031-05-14T06:00:00+00:00
+             --r 6451.8,0,0 --v 0,7.096,0
+    """
+    if tle1 or tle2:
+        data = ObservationCreate(
+            kind=ObservationKind.TLE, tle_line1=tle1, tle_line2=tle2, source=source
+        )
+    else:
+        if at is None or r is None or v is None:
+            fail("give --at, --r and --v for a state vector, or --tle1 and --tle2")
+            return
+        data = ObservationCreate(
+            kind=ObservationKind.STATE,
+            observed_at=_when(at),
+            position_km=_triple(r, "--r"),
+            velocity_km_s=_triple(v, "--v"),
+            source=source,
+        )
+    with cli_session() as session:
+        vessel = service.find_vessel(session, name)
+        row = service.record_observation(session, vessel_id=vessel.id, data=data, actor=CLI_ACTOR)
+        if row.position_error_km is None:
+            console.print(f"Observation {row.number} recorded: the baseline of {vessel.name}.")
+        elif row.manoeuvre:
+            console.print(
+                f"[bold red]MANOEUVRE[/] observation {row.number}: " + "; ".join(row.reasons)
+            )
+        else:
+            console.print(
+                f"Observation {row.number} matches: {row.position_error_km:.3f} km from "
+                f"the prediction, semi-major axis {row.delta_a_km or 0.0:+.3f} km."
+            )
+
+
+@vessel_app.command("observations")
+def vessel_observations(name: str) -> None:
+    """A vessel's observations and how each compared."""
+    with cli_session(write=False) as session:
+        vessel = service.find_vessel(session, name)
+        rows, _total = service.list_observations(session, vessel_id=vessel.id, limit=500)
+        table = Table("#", "Observed at", "Kind", "Pos. error km", "da km", "de", "Manoeuvre")
+        for o in rows:
+            table.add_row(
+                str(o.number),
+                o.observed_at.isoformat(timespec="seconds"),
+                o.kind,
+                "" if o.position_error_km is None else f"{o.position_error_km:.3f}",
+                "" if o.delta_a_km is None else f"{o.delta_a_km:+.3f}",
+                "" if o.delta_e is None else f"{o.delta_e:+.6f}",
+                "yes" if o.manoeuvre else "",
+            )
+        console.print(table)
+
+
+@vessel_app.command("baseline")
+def vessel_baseline(
+    name: str, reason: Annotated[str, typer.Option(help="Why, for the record")]
+) -> None:
+    """Take the latest observation as the orbit to hold, after a departure was reviewed."""
+    with cli_session() as session:
+        vessel = service.find_vessel(session, name)
+        service.set_baseline(
+            session, vessel_id=vessel.id, observation_id=None, reason=reason, actor=CLI_ACTOR
+        )
+        console.print(f"Baseline of {vessel.name} set; the watch goes on from there.")
+
+
+@vessel_app.command("tracks")
+def vessel_tracks(name: str, out: Annotated[Path, typer.Option(help="SVG file to write")]) -> None:
+    """Write the predicted and observed tracks as SVG."""
+    with cli_session(write=False) as session:
+        vessel = service.find_vessel(session, name)
+        out.write_text(render_tracks_svg(session, vessel_id=vessel.id))
+    console.print(f"Tracks written to {out}.")
+
+
+@asset_app.command("add")
+def asset_add(
+    name: str,
+    kind: Annotated[str, typer.Option(help="e.g. laser, shield, sensor")],
+    owner: Annotated[str, typer.Option(help="Who answers for it")] = "",
+    operational: Annotated[bool, typer.Option(help="Works now")] = False,
+    readiness: Annotated[Readiness, typer.Option(help="How soon usable")] = Readiness.UNAVAILABLE,
+) -> None:
+    """Put an asset on the board. Example: muster asset add "Long-range laser" --kind laser"""
+    with cli_session() as session:
+        data = AssetCreate(
+            name=name, kind=kind, owner=owner, operational=operational, readiness=readiness
+        )
+        asset = assets.create_asset(session, data=data, actor=CLI_ACTOR)
+        console.print(f"Asset [bold]{asset.name}[/] on the board, id {asset.id}.")
+
+
+@asset_app.command("set")
+def asset_set(
+    name: str,
+    reason: Annotated[str, typer.Option(help="Why, for the record")],
+    operational: Annotated[bool | None, typer.Option(help="Works now")] = None,
+    readiness: Annotated[Readiness | None, typer.Option(help="How soon usable")] = None,
+    owner: Annotated[str | None, typer.Option(help="Who answers for it")] = None,
+) -> None:
+    """Change an asset's status; the change and reason are logged."""
+    with cli_session() as session:
+        asset = assets.find_asset(session, name)
+        values: dict[str, object] = {"reason": reason}
+        for key, value in (
+            ("operational", operational),
+            ("readiness", readiness),
+            ("owner", owner),
+        ):
+            if value is not None:
+                values[key] = value
+        assets.update_asset(
+            session, asset_id=asset.id, data=AssetUpdate.model_validate(values), actor=CLI_ACTOR
+        )
+        console.print(f"{asset.name}: operational {asset.operational}, {asset.readiness}.")
+
+
+@asset_app.command("list")
+def asset_list() -> None:
+    """The asset board."""
+    with cli_session(write=False) as session:
+        rows, _total = assets.list_assets(session, limit=500)
+        table = Table("Name", "Kind", "Operational", "Readiness", "Owner")
+        for a in rows:
+            table.add_row(a.name, a.kind, "yes" if a.operational else "no", a.readiness, a.owner)
+        console.print(table)
+
+
+@map_app.command("show")
+def map_show() -> None:
+    """Portals with their mode and walking time."""
+    with cli_session(write=False) as session:
+        station = station_graph(session)
+        table = Table("Portal", "Between", "Mode", "Seconds", "Passable")
+        for k in station.links:
+            between = (
+                f"{station.zones[k.inside_zone_id].name} - {station.zones[k.outside_zone_id].name}"
+            )
+            mode = "closed" if k.closed else k.mode
+            table.add_row(k.name, between, mode, f"{k.seconds:g}", "yes" if k.passable else "no")
+        console.print(table)
+
+
+@map_app.command("svg")
+def map_svg(out: Annotated[Path, typer.Option(help="SVG file to write")]) -> None:
+    """Write the station map as SVG."""
+    with cli_session(write=False) as session:
+        out.write_text(render_map_svg(session))
+    console.print(f"Map written to {out}.")
+
+
+@map_app.command("route")
+def map_route(from_zone: str, to_zone: str) -> None:
+    """The quickest walk between two zones. Example: muster map route "Command deck" "West corridor" """
+    with cli_session(write=False) as session:
+        route = route_between(session, from_zone=from_zone, to_zone=to_zone)
+    if not route.found:
+        fail(
+            f"no open way from {route.from_zone} to {route.to_zone}; avoided: "
+            + (", ".join(route.avoided) or "none")
+        )
+    console.print(f"{route.seconds:g} s: " + " -> ".join(route.zones))
+    console.print("Through: " + ", ".join(route.portals))
+
+
+@map_app.command("nearest")
+def map_nearest(
+    zone: str,
+    role: Annotated[str, typer.Option(help="Role people must hold")] = "officer",
+    limit: Annotated[int, typer.Option(help="How many")] = 5,
+) -> None:
+    """Who to send: people with the role, nearest first by walking time."""
+    with cli_session(write=False) as session:
+        people, unreachable = nearest_people(session, to_zone=zone, role=role, limit=limit)
+    for p in people:
+        console.print(f"{p.name}: {p.seconds:g} s from {p.zone}")
+    if unreachable:
+        console.print("Cannot reach now: " + ", ".join(unreachable))
+    if not people and not unreachable:
+        console.print(f"No one with the role {role!r} has a known place.")
+
+
+@map_app.command("walk")
+def map_walk(
+    portal: str,
+    seconds: Annotated[float, typer.Option(help="Walking time through it")],
+    closed: Annotated[bool, typer.Option(help="Closed to routes")] = False,
+    note: Annotated[str, typer.Option(help="Why")] = "",
+) -> None:
+    """Set a portal's walking time, and whether it is closed to routes."""
+    with cli_session() as session:
+        found = find_portal(session, portal)
+        set_walk(
+            session, portal_id=found.id, seconds=seconds, closed=closed, note=note, actor=CLI_ACTOR
+        )
+        console.print(f"{found.name}: {seconds:g} s{' (closed)' if closed else ''}.")

@@ -1,0 +1,66 @@
+"""What a detected manoeuvre sets off: the alarm, and the agreement term it breaches.
+
+The agreement says the vessel does not leave orbit. A detected departure raises
+``vessels.manoeuvre.detected`` with the evidence (the observation, its departures from the
+prediction and the baseline), about the vessel, its party and the agreement term, so the
+term's own timeline shows it. The agreements domain has no service yet to mark a term
+breached with evidence; when it has, this is where it is called, with the alarm's ``seq``
+as the evidence. Until then the alarm event is the record of the breach.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from muster.auth.actor import Actor
+from muster.events.service import append_event
+from muster.vessels.models import Observation, Vessel
+
+MANOEUVRE_DETECTED = "vessels.manoeuvre.detected"
+
+
+def manoeuvre_evidence(vessel: Vessel, observation: Observation) -> dict[str, Any]:
+    """The facts of a departure, as the alarm and the agreement record carry them."""
+    return {
+        "vessel": vessel.name,
+        "vessel_id": vessel.id,
+        "body": vessel.body,
+        "observation_id": observation.id,
+        "observation": observation.number,
+        "observed_at": observation.observed_at,
+        "source": observation.source,
+        "position_error_km": observation.position_error_km,
+        "delta_a_km": observation.delta_a_km,
+        "delta_e": observation.delta_e,
+        "plane_change_deg": observation.plane_change_deg,
+        "reasons": list(observation.reasons),
+        "thresholds": {
+            "delta_a_km": vessel.max_delta_a_km,
+            "delta_e": vessel.max_delta_e,
+            "plane_deg": vessel.max_plane_deg,
+            "position_km": vessel.max_position_km,
+        },
+    }
+
+
+def raise_manoeuvre_alarm(
+    session: Session, *, vessel: Vessel, observation: Observation, actor: Actor
+) -> int:
+    """Append the alarm and mark the agreement term breached; return the alarm's seq."""
+    evidence = manoeuvre_evidence(vessel, observation)
+    evidence["agreement_term_id"] = vessel.agreement_term_id
+    alarm = append_event(
+        session,
+        kind=MANOEUVRE_DETECTED,
+        actor=actor,
+        subjects=[
+            vessel.id,
+            observation.id,
+            vessel.party_id or "",
+            vessel.agreement_term_id or "",
+        ],
+        payload=evidence,
+    )
+    return alarm.seq
