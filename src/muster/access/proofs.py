@@ -165,13 +165,18 @@ def _prove_case(
     if found is None:
         return None
     case_values, leaf, note = found
+    named = [
+        f"{role} = {etype}::{json.dumps(eid)}"
+        for role, etype, eid in zip(("principal", "resource"), types, ids, strict=True)
+        if eid != f"proof-{role}"  # an entity the policy names, not any entity
+    ]
+    case = ", ".join([*named, _words(case_values)])
     if case_values == values:
-        return _failure(prover, leaf, prop, action, _words(values), note)
+        return _failure(prover, leaf, prop, action, case, note)
     # The rules as they stand with only the property's values fixed, and the first
     # values found for which they are not refuted.
     top = prover.evaluate(action, types, ids, values)
-    only = against_ids(leaf, prop.expect)
-    return _failure(prover, top, prop, action, _words(case_values), note, only)
+    return _failure(prover, top, prop, action, case, note, against_ids(leaf, prop.expect))
 
 
 def _prove_action(prover: Prover, prop: Property, action: str) -> list[ProofFailure] | str:

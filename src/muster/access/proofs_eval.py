@@ -67,10 +67,11 @@ class Prover:
         named = entity_literals(list(self.policies.values()), entity_type)
         return [f"proof-{role}", *sorted(named)]
 
-    def evaluate(
-        self, action: str, types: tuple[str, str], ids: tuple[str, str], values: dict[str, Any]
-    ) -> cedarpy.PartialAuthzResult:
-        """Partially evaluate one request: ``values`` fixed, every other attribute unknown."""
+    def entities(
+        self, types: tuple[str, str], ids: tuple[str, str], values: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The principal and resource: every attribute the schema declares, unknown unless
+        ``values`` fixes it (so no attribute can be left out of a proof)."""
         entities = []
         for role, etype, eid in zip(("principal", "resource"), types, ids, strict=True):
             attrs = {
@@ -78,6 +79,12 @@ class Prover:
                 for name in self.shape.attributes(etype)
             }
             entities.append({"uid": {"type": etype, "id": eid}, "attrs": attrs, "parents": []})
+        return entities
+
+    def evaluate(
+        self, action: str, types: tuple[str, str], ids: tuple[str, str], values: dict[str, Any]
+    ) -> cedarpy.PartialAuthzResult:
+        """Partially evaluate one request: ``values`` fixed, every other attribute unknown."""
         request = {
             "principal": f"{types[0]}::{json.dumps(ids[0])}",
             "action": f"Action::{json.dumps(action)}",
@@ -86,7 +93,7 @@ class Prover:
         }
         self.runs += 1
         return cedarpy.is_authorized_partial(
-            request, self.policy_set(action), entities, self.schema
+            request, self.policy_set(action), self.entities(types, ids, values), self.schema
         )
 
 
