@@ -40,6 +40,8 @@ SUB_APPS = (
     ("muster.medical.cli", "screening_app", "screening"),
     ("muster.logistics.cli", "stock_app", "stock"),
     ("muster.logistics.cli", "workorder_app", "workorder"),
+    ("muster.welfare.cli", "welfare_app", "welfare"),
+    ("muster.agreements.cli", "agreement_app", "agreement"),
 )
 for _module, _attr, _name in SUB_APPS:
     if installed(_module):
