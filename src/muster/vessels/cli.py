@@ -256,7 +256,10 @@ def map_svg(out: Annotated[Path, typer.Option(help="SVG file to write")]) -> Non
 
 @map_app.command("route")
 def map_route(from_zone: str, to_zone: str) -> None:
-    """The quickest walk between two zones. Example: muster map route "Command deck" "West corridor" """
+    """The quickest walk between two zones.
+
+    Example: muster map route "Command deck" "West corridor"
+    """
     with cli_session(write=False) as session:
         route = route_between(session, from_zone=from_zone, to_zone=to_zone)
     if not route.found:

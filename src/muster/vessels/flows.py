@@ -3,9 +3,10 @@
 The agreement says the vessel does not leave orbit. A detected departure raises
 ``vessels.manoeuvre.detected`` with the evidence (the observation, its departures from the
 prediction and the baseline), about the vessel, its party and the agreement term, so the
-term's own timeline shows it. The agreements domain has no service yet to mark a term
-breached with evidence; when it has, this is where it is called, with the alarm's ``seq``
-as the evidence. Until then the alarm event is the record of the breach.
+term's own timeline shows it; the term is then marked breached with the alarm as its
+evidence (or, when it is breached already, the alarm is added to its evidence). The watch
+itself marks the breach, as the station's own process: the actor that fed the observation
+may be a sensor's device token, which may not change agreement terms.
 """
 
 from __future__ import annotations
@@ -14,11 +15,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from muster.agreements.enums import EvidenceKind, TermStatus
+from muster.agreements.evidence import add_evidence
+from muster.agreements.schemas import EvidenceIn
+from muster.agreements.service import get_term, mark_term_breached
 from muster.auth.actor import Actor
 from muster.events.service import append_event
 from muster.vessels.models import Observation, Vessel
 
 MANOEUVRE_DETECTED = "vessels.manoeuvre.detected"
+WATCH = Actor.system("vessel-watch")
 
 
 def manoeuvre_evidence(vessel: Vessel, observation: Observation) -> dict[str, Any]:
@@ -63,4 +69,24 @@ def raise_manoeuvre_alarm(
         ],
         payload=evidence,
     )
+    if vessel.agreement_term_id:
+        _breach_term(vessel, observation, alarm.seq, session)
     return alarm.seq
+
+
+def _breach_term(vessel: Vessel, observation: Observation, seq: int, session: Session) -> None:
+    """Mark the vessel's agreement term breached, resting on the alarm event."""
+    assert vessel.agreement_term_id is not None
+    reasons = "; ".join(observation.reasons)
+    item = EvidenceIn(kind=EvidenceKind.EVENT, ref=str(seq), note=reasons[:2000])
+    term = get_term(session, vessel.agreement_term_id)
+    if term.status is TermStatus.BREACHED:
+        add_evidence(session, term_id=term.id, items=[item], change_id=None, actor=WATCH)
+        return
+    mark_term_breached(
+        session,
+        term_id=term.id,
+        reason=f"{vessel.name} left its agreed orbit: observation {observation.number}, {reasons}",
+        evidence=[item],
+        actor=WATCH,
+    )

@@ -1,0 +1,177 @@
+"""A small station for the vessel and map tests: zones on the map, airlocks, officers, a term."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from muster.access.presence import set_presence
+from muster.agreements.schemas import AgreementCreate, TermCreate
+from muster.agreements.service import list_terms, record_agreement
+from muster.auth.actor import Actor
+from muster.medical.casualties import record_casualty
+from muster.medical.enums import Triage
+from muster.medical.schemas import CasualtyCreate
+from muster.people import service as people
+from muster.people.enums import Affiliation, PartyKind
+from muster.people.schemas import PartyCreate, PersonCreate
+from muster.places import service as places
+from muster.places.enums import PortalKind, ZoneKind
+from muster.places.schemas import PortalCreate, PostCreate, ZoneCreate
+from muster.vessels import service
+from muster.vessels.detection import Accuracy
+from muster.vessels.enums import ObservationKind
+from muster.vessels.models import Observation, Vessel
+from muster.vessels.schemas import ObservationCreate, VesselCreate
+from muster.vessels.sensor import TrueOrbit, observe
+
+START = datetime(2031, 5, 14, 6, 0, tzinfo=UTC)
+ZONES = {
+    "Command deck": (50.0, 40.0),
+    "Hospital": (25.0, 30.0),
+    "Residential rings": (40.0, 60.0),
+    "South corridor": (50.0, 80.0),
+    "West corridor": (15.0, 60.0),
+    "South collar": (50.0, 95.0),
+    "West collar": (2.0, 60.0),
+}
+DOORS = [
+    ("South airlock", "airlock", "South corridor", "South collar"),
+    ("West airlock", "airlock", "West corridor", "West collar"),
+    ("South corridor door", "door", "Residential rings", "South corridor"),
+    ("West corridor door", "door", "Residential rings", "West corridor"),
+    ("Command deck door", "door", "Command deck", "Residential rings"),
+    ("Hospital door", "door", "Hospital", "Residential rings"),
+    ("Service duct", "door", "Command deck", "West corridor"),
+]
+
+
+@dataclass
+class Station:
+    """Ids of what the tests refer to, by name."""
+
+    zones: dict[str, str] = field(default_factory=dict)
+    portals: dict[str, str] = field(default_factory=dict)
+    people: dict[str, str] = field(default_factory=dict)
+
+
+def build_station(session: Session, actor: Actor) -> Station:
+    """Zones, portals, a post at the West airlock, two officers and a guard placed, a casualty."""
+    station = Station()
+    party = people.create_party(
+        session, data=PartyCreate(name="the visiting vessel", kind=PartyKind.VESSEL), actor=actor
+    )
+    for name, (x, y) in ZONES.items():
+        kind = ZoneKind.COLLAR if "collar" in name else ZoneKind.INTERNAL
+        data = ZoneCreate(
+            name=name,
+            kind=kind,
+            map_x=x,
+            map_y=y,
+            docked_party_id=party.id if kind is ZoneKind.COLLAR else None,
+        )
+        station.zones[name] = places.create_zone(session, data=data, actor=actor).id
+    for name, kind, inside, outside in DOORS:
+        data = PortalCreate(
+            name=name,
+            kind=PortalKind(kind),
+            inside_zone_id=station.zones[inside],
+            outside_zone_id=station.zones[outside],
+        )
+        station.portals[name] = places.create_portal(session, data=data, actor=actor).id
+    post = places.create_post(
+        session,
+        data=PostCreate(name="West airlock post", portal_id=station.portals["West airlock"]),
+        actor=actor,
+    )
+    for name, roles, zone in (
+        ("Dominic", ["officer"], "Command deck"),
+        ("Ken", ["officer"], "South corridor"),
+        ("Noor", ["guard"], "West corridor"),
+    ):
+        data = PersonCreate(name=name, affiliation=Affiliation.CREW, roles=roles)
+        pid = people.create_person(session, data=data, actor=actor).id
+        station.people[name] = pid
+        set_presence(
+            session, person_id=pid, zone_id=station.zones[zone], reason="muster", actor=actor
+        )
+    places.assign_to_post(session, post_id=post.id, person_id=station.people["Noor"], actor=actor)
+    record_casualty(
+        session,
+        data=CasualtyCreate(
+            description="Station guard, wounded",
+            triage=Triage.IMMEDIATE,
+            found_at="West airlock",
+            found_zone_id=station.zones["West corridor"],
+        ),
+        actor=actor,
+    )
+    return station
+
+
+def orbit_term(session: Session, actor: Actor) -> str:
+    """An agreement with the visiting vessel whose one term is that it stays in orbit."""
+    party = people.find_party(session, "the visiting vessel")
+    owners = []
+    for name, party_id in (("John", None), ("Bahati", party.id)):
+        affiliation = Affiliation.VISITOR if party_id else Affiliation.CREW
+        data = PersonCreate(name=name, affiliation=affiliation, party_id=party_id)
+        owners.append(people.create_person(session, data=data, actor=actor).name)
+    agreement = record_agreement(
+        session,
+        data=AgreementCreate(
+            title="Terms after the stand-off",
+            party=party.name,
+            signatories=owners,
+            text="Agreed at the talks.",
+            terms=[
+                TermCreate(
+                    text="The vessel does not leave orbit.",
+                    station_owner=owners[0],
+                    party_owner=owners[1],
+                    recurrence="standing",
+                )
+            ],
+        ),
+        actor=actor,
+    )
+    return list_terms(session, agreement.id)[0].id
+
+
+def watch(session: Session, actor: Actor, name: str = "Visiting vessel", **kw: object) -> Vessel:
+    """A vessel around Venus under watch with the default limits and accuracy."""
+    data = VesselCreate.model_validate({"name": name, "body": "venus", **kw})
+    return service.register_vessel(session, data=data, actor=actor)
+
+
+def state_observation(r: np.ndarray, v: np.ndarray, at: datetime) -> ObservationCreate:
+    """An observation of a state vector."""
+    return ObservationCreate(
+        kind=ObservationKind.STATE,
+        observed_at=at,
+        position_km=(float(r[0]), float(r[1]), float(r[2])),
+        velocity_km_s=(float(v[0]), float(v[1]), float(v[2])),
+        source="test sensor",
+    )
+
+
+def feed(
+    session: Session,
+    actor: Actor,
+    vessel: Vessel,
+    truth: TrueOrbit,
+    times: list[datetime],
+    rng: np.random.Generator,
+) -> list[Observation]:
+    """Record what a sensor of the vessel's stated accuracy sees of ``truth`` at ``times``."""
+    accuracy = Accuracy(vessel.position_accuracy_km, vessel.velocity_accuracy_km_s)
+    rows = []
+    for at in times:
+        r, v = observe(truth, at, accuracy, rng)
+        data = state_observation(r, v, at)
+        row = service.record_observation(session, vessel_id=vessel.id, data=data, actor=actor)
+        rows.append(row)
+    return rows

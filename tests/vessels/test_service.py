@@ -1,0 +1,190 @@
+"""The vessel watch: observations compared with predictions, manoeuvres raise the alarm."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from muster.agreements.enums import TermStatus
+from muster.agreements.models import AgreementTerm, TermEvidence
+from muster.auth.actor import Actor
+from muster.errors import Conflict, Invalid, NotFound
+from muster.events.models import Event
+from muster.vessels import service
+from muster.vessels.enums import ObservationKind, VesselStatus
+from muster.vessels.flows import MANOEUVRE_DETECTED
+from muster.vessels.schemas import ObservationCreate
+from muster.vessels.sensor import Burn, TrueOrbit, schedule
+
+from .station import START, build_station, feed, orbit_term, state_observation, watch
+
+INTERVAL = 600.0
+BURN_M_S = 5.0
+PROPERTY = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def alarms(session: Session) -> list[Event]:
+    """Manoeuvre alarms in the log."""
+    return list(session.scalars(select(Event).where(Event.kind == MANOEUVRE_DETECTED)))
+
+
+def parking(epoch_offset: float = 0.0, inclination: float = 30.0) -> TrueOrbit:
+    """A 400 km circular parking orbit around Venus."""
+    return TrueOrbit("venus", 400.0, inclination, START + timedelta(seconds=epoch_offset))
+
+
+class TestNoise:
+    """Observations that err only within the sensor's stated accuracy never raise the alarm."""
+
+    @PROPERTY
+    @given(
+        seed=st.integers(0, 2**32 - 1),
+        inclination=st.floats(0.0, 170.0),
+        altitude=st.floats(250.0, 2000.0),
+    )
+    def test_no_alarm_on_noise(
+        self, session: Session, actor: Actor, seed: int, inclination: float, altitude: float
+    ) -> None:
+        vessel = watch(session, actor, name=f"v-{uuid.uuid4().hex[:8]}")
+        truth = TrueOrbit("venus", altitude, inclination, START)
+        times = schedule(START + timedelta(hours=2), 12, INTERVAL)
+        rows = feed(session, actor, vessel, truth, times, np.random.default_rng(seed))
+        assert [r.reasons for r in rows if r.manoeuvre] == []
+        assert vessel.status == VesselStatus.WATCHING
+        assert max(r.position_error_km or 0.0 for r in rows) < vessel.max_position_km
+
+
+class TestBurn:
+    """A burn of 5 m/s in any direction is caught within two observations."""
+
+    @PROPERTY
+    @given(
+        seed=st.integers(0, 2**32 - 1),
+        direction=st.tuples(*(st.floats(-1.0, 1.0) for _ in range(3))).filter(
+            lambda d: float(np.linalg.norm(d)) > 0.1
+        ),
+    )
+    def test_burn_caught(
+        self, session: Session, actor: Actor, seed: int, direction: tuple[float, float, float]
+    ) -> None:
+        vessel = watch(session, actor, name=f"v-{uuid.uuid4().hex[:8]}")
+        times = schedule(START + timedelta(hours=2), 10, INTERVAL)
+        unit = np.asarray(direction) / np.linalg.norm(direction) * BURN_M_S / 1000.0
+        burn = Burn(times[5] - timedelta(seconds=60), *(float(x) for x in unit))
+        truth = TrueOrbit("venus", 400.0, 30.0, START, burn)
+        rows = feed(session, actor, vessel, truth, times, np.random.default_rng(seed))
+        flags = [r.manoeuvre for r in rows]
+        assert not any(flags[:5])
+        assert any(flags[5:7])
+        assert vessel.status == VesselStatus.MANOEUVRE
+
+    def test_alarm_raised_once_with_evidence(self, session: Session, actor: Actor) -> None:
+        vessel = watch(session, actor)
+        times = schedule(START + timedelta(hours=2), 8, INTERVAL)
+        truth = TrueOrbit("venus", 400.0, 30.0, START, Burn(times[4], prograde=0.005))
+        rows = feed(session, actor, vessel, truth, times, np.random.default_rng(3))
+        found = alarms(session)
+        assert len(found) == 1
+        assert found[0].payload["observation"] == rows[4].number
+        assert any("semi-major axis" in reason for reason in found[0].payload["reasons"])
+        assert vessel.id in found[0].subjects
+
+    def test_flagged_observation_is_not_the_next_reference(
+        self, session: Session, actor: Actor
+    ) -> None:
+        vessel = watch(session, actor)
+        times = schedule(START + timedelta(hours=1), 5, INTERVAL)
+        truth = TrueOrbit("venus", 400.0, 0.0, START, Burn(times[3], prograde=0.02))
+        rows = feed(session, actor, vessel, truth, times, np.random.default_rng(4))
+        assert vessel.reference_observation_id == rows[2].id
+        assert vessel.baseline_observation_id == rows[0].id
+
+
+class TestBaseline:
+    """Setting the baseline again, after review, ends the alarm state and needs a reason."""
+
+    def test_rebaseline(self, session: Session, actor: Actor) -> None:
+        vessel = watch(session, actor)
+        times = schedule(START + timedelta(hours=1), 6, INTERVAL)
+        truth = TrueOrbit("venus", 400.0, 0.0, START, Burn(times[3], prograde=0.02))
+        feed(session, actor, vessel, truth, times[:4], np.random.default_rng(5))
+        assert vessel.status == VesselStatus.MANOEUVRE
+        with pytest.raises(Invalid, match="reason"):
+            service.set_baseline(
+                session, vessel_id=vessel.id, observation_id=None, reason=" ", actor=actor
+            )
+        service.set_baseline(
+            session, vessel_id=vessel.id, observation_id=None, reason="burn agreed", actor=actor
+        )
+        rows = feed(session, actor, vessel, truth, times[4:], np.random.default_rng(6))
+        assert vessel.status == VesselStatus.WATCHING
+        assert not any(r.manoeuvre for r in rows)
+
+    def test_prediction_needs_an_observation(self, session: Session, actor: Actor) -> None:
+        vessel = watch(session, actor)
+        with pytest.raises(Conflict, match="no observation"):
+            service.predict(session, vessel_id=vessel.id, at=START)
+
+
+class TestAgreementTerm:
+    """A manoeuvre marks the vessel's agreement term breached, resting on the alarm."""
+
+    def test_term_breached(self, session: Session, actor: Actor) -> None:
+        build_station(session, actor)
+        term_id = orbit_term(session, actor)
+        vessel = watch(session, actor, agreement_term_id=term_id)
+        times = schedule(START + timedelta(hours=1), 6, INTERVAL)
+        truth = TrueOrbit("venus", 400.0, 0.0, START, Burn(times[3], prograde=0.01))
+        feed(session, actor, vessel, truth, times, np.random.default_rng(7))
+        term = session.get(AgreementTerm, term_id)
+        assert term is not None
+        assert term.status == TermStatus.BREACHED
+        evidence = session.scalars(select(TermEvidence).where(TermEvidence.term_id == term_id))
+        assert [e.ref for e in evidence] == [str(alarms(session)[0].seq)]
+
+    def test_unknown_term_refused(self, session: Session, actor: Actor) -> None:
+        with pytest.raises(NotFound, match="agreement term"):
+            watch(session, actor, agreement_term_id="no-such-term")
+
+
+class TestObservations:
+    """Observations are checked: units, body, and what an element set can describe."""
+
+    def test_position_inside_the_body_refused(self, session: Session, actor: Actor) -> None:
+        vessel = watch(session, actor)
+        data = state_observation(np.array([6000.0, 0, 0]), np.array([0, 7.0, 0]), START)
+        with pytest.raises(Invalid, match="inside the central body"):
+            service.record_observation(session, vessel_id=vessel.id, data=data, actor=actor)
+
+    def test_element_set_only_for_earth(self, session: Session, actor: Actor) -> None:
+        vessel = watch(session, actor)
+        data = ObservationCreate(kind=ObservationKind.TLE, tle_line1="1 x", tle_line2="2 x")
+        with pytest.raises(Invalid, match="Earth orbit"):
+            service.record_observation(session, vessel_id=vessel.id, data=data, actor=actor)
+
+    def test_element_sets_compared_by_sgp4(self, session: Session, actor: Actor) -> None:
+        vessel = watch(session, actor, body="earth")
+        iss = (
+            "1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927",
+            "2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537",
+        )
+        raised = (iss[0], iss[1].replace("15.72125391", "15.70125391"))
+        for line1, line2 in (iss, iss, raised):
+            data = ObservationCreate(kind=ObservationKind.TLE, tle_line1=line1, tle_line2=line2)
+            row = service.record_observation(session, vessel_id=vessel.id, data=data, actor=actor)
+        rows, total = service.list_observations(session, vessel_id=vessel.id)
+        assert total == 3
+        assert rows[1].position_error_km == pytest.approx(0.0, abs=1e-9)
+        assert not rows[1].manoeuvre
+        assert row.manoeuvre
+        assert row.delta_a_km is not None
+        assert row.delta_a_km > 2.0
