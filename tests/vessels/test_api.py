@@ -1,0 +1,144 @@
+"""The vessel, asset and map API: shapes, SVG, and who may see the asset board (Cedar)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from muster.auth.actor import Actor
+from muster.db import Database
+from muster.vessels.sensor import Burn, TrueOrbit, schedule
+
+from .station import START, build_station
+
+LASER = {"name": "Long-range laser", "kind": "laser", "owner": "George", "readiness": "standby"}
+
+
+def state_body(truth: TrueOrbit, at: datetime) -> dict[str, object]:
+    """The JSON of a noiseless state observation."""
+    r, v = truth.state_at(at)
+    return {
+        "kind": "state",
+        "observed_at": at.isoformat(),
+        "position_km": [float(x) for x in r],
+        "velocity_km_s": [float(x) for x in v],
+        "source": "radar",
+    }
+
+
+class TestVesselApi:
+    """A sensor feeds observations; the watch answers with the comparison and draws the tracks."""
+
+    def test_watch_flow(self, make_client: Callable[..., TestClient]) -> None:
+        officer = make_client("officer")
+        sensor = make_client("device")
+        created = officer.post("/api/v1/vessels", json={"name": "Visitor", "body": "venus"})
+        assert created.status_code == 201, created.text
+        vid = created.json()["id"]
+        times = schedule(START + timedelta(hours=1), 5, 600)
+        truth = TrueOrbit("venus", 400, 10, START, Burn(times[4], prograde=0.01))
+        answers = []
+        for at in times:
+            reply = sensor.post(f"/api/v1/vessels/{vid}/observations", json=state_body(truth, at))
+            assert reply.status_code == 201, reply.text
+            answers.append(reply.json())
+        assert [a["manoeuvre"] for a in answers] == [False, False, False, False, True]
+        assert officer.get(f"/api/v1/vessels/{vid}").json()["status"] == "manoeuvre"
+        page = officer.get(f"/api/v1/vessels/{vid}/observations").json()
+        assert page["total"] == 5
+        svg = officer.get(f"/api/v1/vessels/{vid}/tracks.svg")
+        assert svg.headers["content-type"].startswith("image/svg+xml")
+        assert svg.text.count('class="observation') == 5
+        assert 'class="observation manoeuvre"' in svg.text
+        at = (times[-1] + timedelta(minutes=5)).isoformat()
+        predicted = officer.get(f"/api/v1/vessels/{vid}/prediction", params={"at": at})
+        assert predicted.status_code == 200, predicted.text
+        assert predicted.json()["from_observation_id"] == answers[3]["id"]
+        reset = officer.post(f"/api/v1/vessels/{vid}/baseline", json={"reason": "reviewed"})
+        assert reset.json()["status"] == "watching"
+
+    def test_sensor_may_not_register_and_guard_may_not_observe(
+        self, make_client: Callable[..., TestClient]
+    ) -> None:
+        assert make_client("device").post("/api/v1/vessels", json={"name": "X"}).status_code == 403
+        vid = make_client("officer").post("/api/v1/vessels", json={"name": "X"}).json()["id"]
+        body = {"kind": "tle", "tle_line1": "1 x", "tle_line2": "2 x"}
+        guard = make_client("guard")
+        assert guard.post(f"/api/v1/vessels/{vid}/observations", json=body).status_code == 403
+
+    def test_incomplete_observation_refused(self, client: TestClient) -> None:
+        vid = client.post("/api/v1/vessels", json={"name": "X"}).json()["id"]
+        reply = client.post(f"/api/v1/vessels/{vid}/observations", json={"kind": "state"})
+        assert reply.status_code == 422
+
+
+class TestAssetBoard:
+    """Only the command roles see and change the asset board; every change is logged."""
+
+    def test_commander_manages_and_history_is_kept(
+        self, make_client: Callable[..., TestClient]
+    ) -> None:
+        commander = make_client("commander")
+        aid = commander.post("/api/v1/assets", json=LASER).json()["id"]
+        change = {"operational": True, "readiness": "ready", "reason": "repairs complete"}
+        assert commander.patch(f"/api/v1/assets/{aid}", json=change).status_code == 200
+        board = commander.get("/api/v1/assets").json()
+        assert board["items"][0]["operational"] is True
+        history = commander.get(f"/api/v1/assets/{aid}/history").json()["items"]
+        assert [e["kind"] for e in history] == ["vessels.asset.created", "vessels.asset.updated"]
+        assert history[1]["payload"]["reason"] == "repairs complete"
+
+    @pytest.mark.parametrize("role", ["officer", "guard", "engineer", "liaison", "observer"])
+    def test_hidden_from_other_roles(
+        self, make_client: Callable[..., TestClient], role: str
+    ) -> None:
+        aid = make_client("commander").post("/api/v1/assets", json=LASER).json()["id"]
+        other = make_client(role)
+        assert other.get("/api/v1/assets").status_code == 403
+        assert other.get(f"/api/v1/assets/{aid}").status_code == 403
+        assert other.patch(f"/api/v1/assets/{aid}", json={"reason": "x"}).status_code == 403
+
+    def test_inconsistent_status_refused(self, client: TestClient) -> None:
+        bad = {**LASER, "operational": False, "readiness": "ready"}
+        assert client.post("/api/v1/assets", json=bad).status_code == 422
+
+
+class TestMapApi:
+    """The map is served as a graph, as SVG, with routes and the nearest officers."""
+
+    def test_map_routes_and_nearest(
+        self, db: Database, make_client: Callable[..., TestClient]
+    ) -> None:
+        with db.session_scope() as session:
+            station = build_station(session, Actor.system("test"))
+        guard = make_client("guard")
+        graph = guard.get("/api/v1/map").json()
+        assert len(graph["zones"]) == len(station.zones)
+        assert {p["name"] for p in graph["portals"] if p["kind"] == "airlock"} == {
+            "South airlock",
+            "West airlock",
+        }
+        svg = guard.get("/api/v1/map/svg")
+        assert svg.headers["content-type"].startswith("image/svg+xml")
+        assert "West airlock" in svg.text
+        route = guard.get("/api/v1/map/route", params={"from": "Hospital", "to": "South collar"})
+        assert route.json()["portals"] == ["Hospital door", "South corridor door", "South airlock"]
+        nearest = guard.get("/api/v1/map/nearest", params={"zone": "West corridor"}).json()
+        assert [p["name"] for p in nearest["people"]] == ["Dominic", "Ken"]
+
+    def test_walk_needs_map_manage(
+        self, db: Database, make_client: Callable[..., TestClient]
+    ) -> None:
+        with db.session_scope() as session:
+            station = build_station(session, Actor.system("test"))
+        path = f"/api/v1/map/portals/{station.portals['Service duct']}/walk"
+        body = {"seconds": 20, "closed": True, "note": "debris"}
+        assert make_client("guard").put(path, json=body).status_code == 403
+        reply = make_client("engineer").put(path, json=body)
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["passable"] is False
+        assert np.isclose(reply.json()["seconds"], 20)
