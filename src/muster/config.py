@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     sse_heartbeat_seconds: float = 15.0
     session_hours: float = 12.0
+    log_level: str = "INFO"
+    log_json: bool = Field(default=True, description="One JSON object per log line.")
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies whose X-Forwarded-For/-Proto are trusted (comma-separated).",
+    )
 
     def check_startable(self) -> None:
         """Refuse to run a real station on a default or weak secret."""

@@ -34,6 +34,8 @@ class Actor:
     person_id: str | None = None
     account_id: str | None = None
     scopes: frozenset[str] | None = None  # None: not a scoped token
+    portal_id: str | None = None  # a reader's token: bound to this one portal
+    channel_ids: frozenset[str] | None = None  # a handset's token: bound to these channels
 
     @property
     def label(self) -> str:

@@ -44,7 +44,13 @@ def create_token(body: TokenCreate, session: SessionDep, actor: CurrentActor) ->
     """Create a named token; its secret is in this response only."""
     authorize(actor, "token.manage")
     token, secret = service.create_token(
-        session, name=body.name, username=body.username, scopes=body.scopes, actor=actor
+        session,
+        name=body.name,
+        username=body.username,
+        scopes=body.scopes,
+        portal_id=body.portal_id,
+        channel_ids=body.channel_ids,
+        actor=actor,
     )
     return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=secret)
 

@@ -3,7 +3,9 @@
 Operator permissions are Cedar rules like the airlock rules (see ``*/policies/*.cedar``):
 the principal is an ``Operator`` with the actor's roles, the resource is the record acted
 on, with the attributes a rule may look at. A scoped API token may do only what its scopes
-name, whatever its account could do.
+name, whatever its account could do, and a bound token only where it is bound: a reader's
+token (``portal_id``) only requests decisions and records passages at its own portal, a
+handset's token (``channel_ids``) only does comms, and only on its own channels.
 """
 
 from __future__ import annotations
@@ -29,6 +31,39 @@ class Resource:
 
 
 STATION = Resource("Station", "station")
+PORTAL_BOUND_ACTIONS = frozenset({"access.request", "passage.record"})
+CHANNEL_BOUND_PREFIX = "comms."
+
+
+def binding_refusal(actor: Actor, action: str, resource: Resource) -> str | None:
+    """Why a bound token may not do ``action`` to ``resource``, or None when it may."""
+    if actor.portal_id is not None:
+        if action not in PORTAL_BOUND_ACTIONS:
+            return f"this reader token may only {' and '.join(sorted(PORTAL_BOUND_ACTIONS))}"
+        if resource.type != "Portal" or resource.id != actor.portal_id:
+            return "this reader token is bound to another portal"
+    if actor.channel_ids is not None:
+        if not action.startswith(CHANNEL_BOUND_PREFIX):
+            return "this handset token may only use comms"
+        if resource.type == "Channel" and resource.id not in actor.channel_ids:
+            return "this handset token is not bound to that channel"
+    return None
+
+
+def may_use_channel(actor: Actor, channel_id: str) -> bool:
+    """False when ``actor`` is a handset token bound to other channels (filter what it gets)."""
+    return actor.channel_ids is None or channel_id in actor.channel_ids
+
+
+def authorize_channel(actor: Actor, action: str, channel_id: str) -> None:
+    """``authorize`` for an action on one channel, honouring a handset token's binding."""
+    authorize(actor, action)
+    if not may_use_channel(actor, channel_id):
+        raise Forbidden(
+            f"{actor.label} may not {action} on channel {channel_id}: this handset token is "
+            "bound to other channels. Ask an administrator for a token for this channel.",
+            action=action,
+        )
 
 
 def operator_entity(actor: Actor) -> dict[str, Any]:
@@ -50,6 +85,9 @@ def decide_operator(
     """The policy's verdict on an operator action."""
     if actor.scopes is not None and action not in actor.scopes:
         return Verdict(False, (), (), f"this API token is not scoped for {action}")
+    refusal = binding_refusal(actor, action, resource)
+    if refusal is not None:
+        return Verdict(False, (), (), refusal)
     entities = [
         operator_entity(actor),
         {"uid": {"type": resource.type, "id": resource.id}, "attrs": resource.attrs, "parents": []},

@@ -59,14 +59,26 @@ def token_create(
     name: str,
     username: Annotated[str, typer.Option("--user", help="Account the token acts as")],
     scope: Annotated[list[str], typer.Option(help="Allowed action; repeat")] = [],  # noqa: B006
+    portal: Annotated[
+        str | None, typer.Option(help="Bind a reader's token to this portal id")
+    ] = None,
+    channel: Annotated[
+        list[str] | None, typer.Option(help="Bind a handset's token to a channel id; repeat")
+    ] = None,
 ) -> None:
     """Create a named token; the secret is printed once.
 
-    Example: muster token create south-reader --user south-post --scope access.request
+    Example: muster token create south-reader --user south-post --portal <portal id>
     """
     with cli_session() as session:
         _token, secret = service.create_token(
-            session, name=name, username=username, scopes=scope, actor=CLI_ACTOR
+            session,
+            name=name,
+            username=username,
+            scopes=scope,
+            portal_id=portal,
+            channel_ids=channel or None,
+            actor=CLI_ACTOR,
         )
     console.print(f"Token [bold]{name}[/]: {secret}")
     console.print("Store it now; it cannot be shown again.")

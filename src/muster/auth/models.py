@@ -39,6 +39,9 @@ class ApiToken(Base):
     account_id: Mapped[str] = mapped_column(String(36), ForeignKey("accounts.id"), index=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
     scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Bindings: a reader's token acts only at its portal, a handset's only on its channels.
+    portal_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    channel_ids: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -54,3 +57,14 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class SigninThrottle(Base):
+    """Failed sign-ins from one client address in the current window, shared by every node."""
+
+    __tablename__ = "signin_throttles"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started: Mapped[datetime] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -35,8 +35,14 @@ class TokenCreate(StrictModel):
     """A new API token for an account."""
 
     name: str = Field(min_length=1, max_length=120)
-    username: str
+    username: str = Field(min_length=1, max_length=80)
     scopes: list[str] = Field(default_factory=list)
+    portal_id: str | None = Field(
+        default=None, max_length=36, description="Bind a reader's token to this portal"
+    )
+    channel_ids: list[str] | None = Field(
+        default=None, description="Bind a handset's token to these channels"
+    )
 
 
 class TokenRead(ReadModel):
@@ -46,6 +52,8 @@ class TokenRead(ReadModel):
     name: str
     account_id: str
     scopes: list[str]
+    portal_id: str | None = None
+    channel_ids: list[str] | None = None
     created_at: datetime
     revoked_at: datetime | None
 

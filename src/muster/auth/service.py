@@ -14,10 +14,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
+from muster.auth import throttle
 from muster.auth.actor import Actor, Role
 from muster.auth.models import Account, ApiToken, WebSession
 from muster.errors import Conflict, Forbidden, Invalid, NotFound
 from muster.events.service import append_event
+from muster.ops import context
+from muster.ops.metrics import SIGNIN_THROTTLED
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "mst"
@@ -45,16 +48,20 @@ def _check_roles(roles: list[str]) -> list[str]:
     return sorted(set(roles))
 
 
-def actor_for(account: Account, *, scopes: list[str] | None = None, token_id: str = "") -> Actor:
-    """The actor an account acts as (through a token when ``token_id`` is given)."""
+def actor_for(account: Account, *, token: ApiToken | None = None) -> Actor:
+    """The actor an account acts as, through ``token`` (its scopes and bindings) if given."""
     return Actor(
-        kind="token" if token_id else "account",
-        id=token_id or account.id,
+        kind="token" if token else "account",
+        id=token.id if token else account.id,
         name=account.display_name,
         roles=frozenset(account.roles),
         person_id=account.person_id,
         account_id=account.id,
-        scopes=frozenset(scopes) if token_id and scopes else None,
+        scopes=frozenset(token.scopes) if token and token.scopes else None,
+        portal_id=token.portal_id if token else None,
+        channel_ids=frozenset(token.channel_ids)
+        if token and token.channel_ids is not None
+        else None,
     )
 
 
@@ -143,18 +150,29 @@ class SignInOutcome:
     retry_after_seconds: int = 0
 
 
-def sign_in(session: Session, *, username: str, password: str) -> SignInOutcome:
-    """Check a password. After repeated failures the account waits longer between tries."""
+def sign_in(
+    session: Session, *, username: str, password: str, address: str | None = None
+) -> SignInOutcome:
+    """Check a password. After repeated failures the account, and separately the client
+    address (``address``, by default the current request's), wait longer between tries."""
+    address = context.current().client_address if address is None else address
+    wait = throttle.address_wait_seconds(session, address)
+    if wait:
+        SIGNIN_THROTTLED.labels(by="address").inc()
+        return SignInOutcome(None, wait)
     account = session.scalar(select(Account).where(Account.username == username))
     now = clock.now()
     if account is None or not account.active:
         _hasher.hash(password)  # same cost whether or not the account exists
+        throttle.record_failure(session, address)
         return SignInOutcome(None)
     if account.locked_until and account.locked_until > now:
+        SIGNIN_THROTTLED.labels(by="account").inc()
         return SignInOutcome(None, int((account.locked_until - now).total_seconds()) + 1)
     try:
         _hasher.verify(account.password_hash, password)
     except (VerificationError, InvalidHashError):
+        throttle.record_failure(session, address)
         account.failed_signins += 1
         if account.failed_signins >= FAILED_SIGNINS_BEFORE_DELAY:
             delay = min(2 ** (account.failed_signins - FAILED_SIGNINS_BEFORE_DELAY + 1), 300)
@@ -174,8 +192,17 @@ def sign_in(session: Session, *, username: str, password: str) -> SignInOutcome:
     return SignInOutcome(account)
 
 
-def open_web_session(session: Session, *, account: Account, hours: float) -> tuple[str, str]:
-    """Start a console session; returns (cookie value, CSRF token)."""
+def open_web_session(
+    session: Session, *, account: Account, hours: float, replacing: str | None = None
+) -> tuple[str, str]:
+    """Start a console session with a new id; returns (cookie value, CSRF token).
+
+    The session the browser held before (``replacing``, by default the current request's
+    cookie) ends, so a session id planted before sign-in is worth nothing after it.
+    """
+    replacing = context.current().session_cookie if replacing is None else replacing
+    if replacing:
+        close_web_session(session, replacing)
     raw = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     now = clock.now()
@@ -210,6 +237,13 @@ def close_web_session(session: Session, raw: str) -> None:
     row = session.get(WebSession, _sha256(raw))
     if row is not None and row.revoked_at is None:
         row.revoked_at = clock.now()
+        append_event(
+            session,
+            kind="auth.signout",
+            actor=Actor.system("sign-in"),
+            subjects=[row.account_id],
+            payload={},
+        )
 
 
 def _end_sessions(session: Session, account_id: str) -> None:
@@ -222,19 +256,41 @@ def _end_sessions(session: Session, account_id: str) -> None:
         row.revoked_at = now
 
 
+def _check_portal(session: Session, portal_id: str) -> None:
+    from muster.places.models import Portal  # the registry sits above auth
+
+    if session.get(Portal, portal_id) is None:
+        raise NotFound(f"no portal {portal_id!r} to bind the token to; see muster portal list")
+
+
 def create_token(
-    session: Session, *, name: str, username: str, scopes: list[str], actor: Actor
+    session: Session,
+    *,
+    name: str,
+    username: str,
+    scopes: list[str],
+    actor: Actor,
+    portal_id: str | None = None,
+    channel_ids: list[str] | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a named API token for an account; the secret is returned once, never stored."""
+    """Create a named API token for an account; the secret is returned once, never stored.
+
+    ``portal_id`` binds a reader's token to one portal (it may then only request decisions
+    and record passages there); ``channel_ids`` binds a handset's token to its channels.
+    """
     if session.scalar(select(ApiToken.id).where(ApiToken.name == name)):
         raise Conflict(f"a token named {name!r} already exists; choose another name")
     account = get_account_by_username(session, username)
+    if portal_id is not None:
+        _check_portal(session, portal_id)
     secret = secrets.token_urlsafe(32)
     token = ApiToken(
         name=name,
         account_id=account.id,
         secret_hash=_sha256(secret),
         scopes=sorted(set(scopes)),
+        portal_id=portal_id,
+        channel_ids=sorted(set(channel_ids)) if channel_ids is not None else None,
         created_at=clock.now(),
     )
     session.add(token)
@@ -243,8 +299,13 @@ def create_token(
         session,
         kind="auth.token.created",
         actor=actor,
-        subjects=[token.id, account.id],
-        payload={"name": name, "scopes": token.scopes},
+        subjects=[token.id, account.id, portal_id or ""],
+        payload={
+            "name": name,
+            "scopes": token.scopes,
+            "portal_id": portal_id,
+            "channel_ids": token.channel_ids,
+        },
     )
     return token, f"{TOKEN_PREFIX}_{token.id}_{secret}"
 
@@ -278,4 +339,4 @@ def token_actor(session: Session, bearer: str) -> Actor:
     account = session.get(Account, token.account_id)
     if account is None or not account.active:
         raise Forbidden("the token's account is disabled")
-    return actor_for(account, scopes=token.scopes, token_id=token.id)
+    return actor_for(account, token=token)

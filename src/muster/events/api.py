@@ -15,6 +15,7 @@ from muster.auth.authorize import authorize
 from muster.db import Database
 from muster.events.bus import Bus, get_bus
 from muster.events.service import EventFilter, event_to_dict, events_after, last_seq, list_events
+from muster.ops.metrics import track_live_streams
 from muster.web.deps import CurrentActor, PageDep, SessionDep, get_database
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
@@ -55,6 +56,9 @@ _open_streams = 0
 def open_streams() -> int:
     """How many live streams this process is serving now."""
     return _open_streams
+
+
+track_live_streams(open_streams)
 
 
 def bus_for(db: Database) -> Bus:

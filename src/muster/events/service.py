@@ -16,6 +16,7 @@ from muster.auth.actor import Actor
 from muster.events.bus import get_bus
 from muster.events.chain import GENESIS_HASH, ChainFields, event_hash, format_time, jsonable
 from muster.events.models import Event, EventSubject
+from muster.ops.metrics import count_committed
 
 # Any constant works: every node serialises its appends on this one advisory lock.
 _PG_APPEND_LOCK = 0x6D75737465
@@ -162,9 +163,9 @@ def _publish_after_commit(session: Session) -> None:
     for key in _STATE_KEYS:
         session.info.pop(key, None)
     if appended:
-        get_bus(str(session.get_bind().engine.url)).publish(
-            [event_to_dict(Event(**v)) for v in appended]
-        )
+        wire = [event_to_dict(Event(**v)) for v in appended]
+        count_committed(wire)
+        get_bus(str(session.get_bind().engine.url)).publish(wire)
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")

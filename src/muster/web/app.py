@@ -1,4 +1,4 @@
-"""The FastAPI application: routers, error mapping, limits, health."""
+"""The FastAPI application: routers, error mapping, limits, headers, health, metrics."""
 
 from __future__ import annotations
 
@@ -7,15 +7,22 @@ import contextlib
 from collections.abc import AsyncIterator
 from importlib import import_module
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from muster.auth.actor import Actor, Role
 from muster.config import Settings, get_settings
 from muster.db import Database
+from muster.errors import Forbidden
 from muster.migrate import is_current
+from muster.ops import metrics
+from muster.ops.http import RequestPlumbing
 from muster.plugins import installed
+from muster.web.deps import SESSION_COOKIE, CurrentActor
 from muster.web.problems import BodyLimit, install_problem_handlers
+
+METRICS_SCOPE = "metrics.read"
 
 # Each module here exposes ``router``. Every domain is listed; while the domains are being
 # built in parallel, a module that does not exist yet is skipped (never one that fails).
@@ -37,9 +44,21 @@ ROUTER_MODULES = (
 )
 
 
-def _install_body_limit(app: FastAPI, limit: int) -> None:
+def _install_middleware(app: FastAPI, limit: int) -> None:
     # Pure ASGI, so bodies without Content-Length (chunked) are counted as they arrive.
     app.add_middleware(BodyLimit, limit=limit)
+    # Added last, so outermost: its headers and request id reach every response, 413s too.
+    app.add_middleware(RequestPlumbing, session_cookie=SESSION_COOKIE)
+
+
+def authorize_metrics(actor: Actor) -> None:
+    """Metrics are for administrators, or a token scoped to ``metrics.read`` only."""
+    scoped_ok = actor.scopes is None or METRICS_SCOPE in actor.scopes
+    if not (actor.has_role(Role.ADMIN) and scoped_ok):
+        raise Forbidden(
+            "metrics need an administrator's token; create one with muster token create "
+            f"prometheus --user <admin> --scope {METRICS_SCOPE}"
+        )
 
 
 @contextlib.asynccontextmanager
@@ -88,7 +107,7 @@ def create_app(
     app.state.db = db or Database(settings.database_url)
     app.state.run_scheduler = run_scheduler
     install_problem_handlers(app)
-    _install_body_limit(app, settings.max_body_bytes)
+    _install_middleware(app, settings.max_body_bytes)
     for name in ROUTER_MODULES:
         if installed(name):
             app.include_router(import_module(name).router)
@@ -113,5 +132,12 @@ def create_app(
                 {"ready": False, "reason": "migrations pending: run muster db upgrade"}, 503
             )
         return JSONResponse({"ready": True})
+
+    @app.get("/metrics", tags=["health"], include_in_schema=False)
+    def read_metrics(actor: CurrentActor) -> Response:
+        """Prometheus metrics of this node (administrators, or a metrics.read token)."""
+        authorize_metrics(actor)
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
 
     return app

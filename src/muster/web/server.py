@@ -9,6 +9,7 @@ from muster.config import Settings
 from muster.db import Database
 from muster.errors import Conflict
 from muster.migrate import is_current, upgrade
+from muster.ops.logs import configure_logging
 from muster.web.app import create_app
 
 
@@ -28,5 +29,20 @@ def prepare_database(db: Database) -> str | None:
 
 
 def run_server(settings: Settings, db: Database, *, host: str, port: int) -> None:
-    """Serve the app until interrupted."""
-    uvicorn.run(create_app(settings, db), host=host, port=port, log_level="info")
+    """Serve the app until interrupted, logging JSON lines with request ids.
+
+    Behind a reverse proxy listed in ``forwarded_allow_ips``, the client address (sign-in
+    throttling, logs) and scheme come from its ``X-Forwarded-For``/``-Proto`` headers.
+    """
+    if settings.log_json:
+        configure_logging(settings.log_level)
+    uvicorn.run(
+        create_app(settings, db),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=None if settings.log_json else uvicorn.config.LOGGING_CONFIG,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        timeout_graceful_shutdown=5,
+    )
