@@ -42,6 +42,9 @@ SUB_APPS = (
     ("muster.logistics.cli", "workorder_app", "workorder"),
     ("muster.welfare.cli", "welfare_app", "welfare"),
     ("muster.agreements.cli", "agreement_app", "agreement"),
+    ("muster.vessels.cli", "vessel_app", "vessel"),
+    ("muster.vessels.cli", "asset_app", "asset"),
+    ("muster.vessels.cli", "map_app", "map"),
 )
 for _module, _attr, _name in SUB_APPS:
     if installed(_module):
