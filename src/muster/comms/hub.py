@@ -149,7 +149,7 @@ class HandsetHub:
             return last_seq(session)
 
     async def _follow(self) -> None:
-        bus = get_bus()
+        bus = get_bus(str(self.db.engine.url))  # the same key the event log publishes on
         cursor = await run_in_threadpool(self._tail)
         while True:
             try:
