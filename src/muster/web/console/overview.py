@@ -16,6 +16,7 @@ from muster.events.service import last_seq
 from muster.people.enums import Affiliation
 from muster.people.service import get_person, list_parties
 from muster.web.console.fragments import fill, fragment
+from muster.web.console.overview_panels import OVERVIEW_DOMAIN_PARTS
 from muster.web.console.rendering import render
 from muster.web.console.viewer import ViewerDep, require
 from muster.web.deps import SessionDep
@@ -23,7 +24,7 @@ from muster.web.deps import SessionDep
 router = APIRouter()
 
 
-OVERVIEW_PARTS = ["headcounts", "airlocks", "holds", "feed"]
+OVERVIEW_PARTS = ["headcounts", "airlocks", "holds", "feed", *OVERVIEW_DOMAIN_PARTS]
 HOLDS_SHOWN = 100
 
 

@@ -30,7 +30,8 @@ from muster.events.service import last_seq
 from muster.people.models import Person
 from muster.people.service import get_person
 from muster.places.enums import PortalKind, PortalMode
-from muster.places.service import get_portal, get_zone, list_portals
+from muster.places.service import get_portal, get_zone, list_portals, list_posts
+from muster.web.console import logistics_pages, post_orders  # noqa: F401  (their live parts)
 from muster.web.console.fragments import fill, fragment
 from muster.web.console.rendering import redirect, render
 from muster.web.console.viewer import FormViewerDep, ViewerDep, require
@@ -142,8 +143,15 @@ def post_view(
     require(viewer, "registry.read")
     portal = load_portal(session, portal_ref)
     request_id = request.query_params.get("request", "")
-    params = {"portal": portal.id, "request": request_id}
-    context = fill(session, viewer, ["post_request", "post_recent"], params)
+    post_ids = ",".join(p.id for p in list_posts(session, portal_id=portal.id, limit=20)[0])
+    params = {
+        "portal": portal.id,
+        "request": request_id,
+        "posts": post_ids,
+        "back": f"/posts/{portal.id}",
+    }
+    parts = ["post_request", "post_orders", "post_custody", "post_recent"]
+    context = fill(session, viewer, parts, params)
     resource = portal_resource(portal)
     context.update(
         {
@@ -156,6 +164,7 @@ def post_view(
             "may_set_mode": viewer.can("portal.mode", resource),
             "options": persons_at(session, portal),
             "direction": request.query_params.get("direction", Direction.EXIT.value),
+            "post_ids": post_ids,
             "live_after": last_seq(session),
         }
     )

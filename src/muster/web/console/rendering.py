@@ -33,6 +33,13 @@ NAV = (
     NavItem("Airlocks", "/posts", "registry.read"),
     NavItem("People", "/people", "registry.read"),
     NavItem("Roll call", "/rollcall", "presence.read"),
+    NavItem("Incidents", "/incidents", "incident.read"),
+    NavItem("Comms", "/comms", "comms.read"),
+    NavItem("Medical", "/medical", "medical.counts"),
+    NavItem("Welfare", "/welfare", "welfare.board"),
+    NavItem("Agreements", "/agreements", "agreement.read"),
+    NavItem("Logistics", "/logistics", "logistics.read"),
+    NavItem("Vessels", "/vessels", "vessel.read"),
     NavItem("Policies", "/policies", "policy.read"),
     NavItem("Event log", "/events", "event.read"),
 )

@@ -13,16 +13,24 @@ from starlette.responses import FileResponse
 
 from muster.errors import NotFound
 from muster.web.console import (
+    agreement_pages,
     auth_pages,
+    comms_pages,
     events_page,
     fragments,
+    incident_pages,
+    logistics_pages,
+    medical_pages,
     overview,
     people_pages,
     person_actions,
     policies,
     posts,
     rollcall,
+    sitrep_pages,
     stream,
+    vessel_pages,
+    welfare_pages,
 )
 from muster.web.console.rendering import STATIC_DIR
 
@@ -60,5 +68,13 @@ for module in (
     rollcall,
     policies,
     events_page,
+    incident_pages,
+    sitrep_pages,
+    medical_pages,
+    welfare_pages,
+    agreement_pages,
+    logistics_pages,
+    comms_pages,
+    vessel_pages,
 ):
     router.include_router(module.router)

@@ -1,0 +1,136 @@
+"""The casualty board and the hospital board.
+
+Every operator sees the counts (``medical.counts``); names, injuries, triage history and
+patients are only for the roles the policy lets see clinical details (``medical.clinical``).
+Officers and the commander record and re-triage casualties at the scene
+(``casualty.record``), as the API lets them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from sqlalchemy.orm import Session
+from starlette.responses import HTMLResponse, Response
+
+from muster.errors import DomainError
+from muster.events.service import last_seq
+from muster.medical import casualties
+from muster.medical.enums import Side, Triage
+from muster.medical.schemas import CasualtyCreate
+from muster.medical.views import hospital_board
+from muster.web.console.forms import person_names, persons_for_pick, refused
+from muster.web.console.fragments import fill, fragment
+from muster.web.console.rendering import redirect, render
+from muster.web.console.viewer import FormViewerDep, ViewerDep, require
+from muster.web.deps import SessionDep
+
+router = APIRouter()
+LISTED = 300
+
+
+@fragment("casualty_list", action="medical.clinical")
+def casualty_list_part(session: Session, viewer: Any, params: Mapping[str, str]) -> dict[str, Any]:
+    """Every casualty with clinical details, by tag number (medical roles only)."""
+    rows, total = casualties.list_casualties(session, limit=LISTED)
+    ids = [r.person_id for r in rows] + [r.treated_by_id for r in rows]
+    return {
+        "casualty_rows": rows,
+        "casualty_rows_total": total,
+        "casualty_names": person_names(session, ids),
+        "triages": list(Triage),
+        "may_record": viewer.can("casualty.record"),
+    }
+
+
+@fragment("hospital", action="medical.counts")
+def hospital_part(session: Session, viewer: Any, _params: Mapping[str, str]) -> dict[str, Any]:
+    """Beds and patients by ward; who is where, and how, for medical roles only."""
+    return {"board": hospital_board(session, actor=viewer.actor)}
+
+
+@router.get("/medical", response_class=HTMLResponse)
+def casualty_board(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    """Casualty counts for all, the casualty list for medical roles, the record form."""
+    require(viewer, "medical.counts")
+    context = fill(session, viewer, ["casualties", "casualty_list"], {})
+    may_record = viewer.can("casualty.record")
+    context.update(
+        {
+            "may_record": may_record,
+            "sides": [(s.value, s.value.capitalize()) for s in Side],
+            "triages": list(Triage),
+            "live_after": last_seq(session),
+        }
+    )
+    if may_record:
+        context["persons"] = persons_for_pick(session)
+    return render(request, "medical.html", viewer, context)
+
+
+@router.get("/medical/hospital", response_class=HTMLResponse)
+def hospital_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    """The hospital board."""
+    require(viewer, "medical.counts")
+    context = fill(session, viewer, ["hospital"], {})
+    context["live_after"] = last_seq(session)
+    return render(request, "hospital.html", viewer, context)
+
+
+@router.post("/medical/casualties", response_model=None)
+def record(
+    request: Request,
+    session: SessionDep,
+    viewer: FormViewerDep,
+    triage: Annotated[str, Form(max_length=20)],
+    found_at: Annotated[str, Form(max_length=200)] = "",
+    person_id: Annotated[str, Form(max_length=36)] = "",
+    description: Annotated[str, Form(max_length=4000)] = "",
+    side: Annotated[str, Form(max_length=20)] = "",
+    injuries: Annotated[str, Form(max_length=4000)] = "",
+    taken_to: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Record a casualty, a known person or a description to match later."""
+    require(viewer, "casualty.record")
+    try:
+        data = CasualtyCreate(
+            person_id=person_id or None,
+            description=description,
+            side=Side(side) if side else None,
+            triage=Triage(triage),
+            found_at=found_at,
+            injuries=injuries,
+            taken_to=taken_to,
+        )
+        row = casualties.record_casualty(session, data=data, actor=viewer.actor)
+    except (DomainError, ValueError) as exc:
+        return refused(request, session, "/medical", exc)
+    note = f"Casualty C-{row.number} recorded: {row.side.value} side, triage {row.triage.value}."
+    return redirect(request, "/medical", note)
+
+
+@router.post("/medical/casualties/retriage", response_model=None)
+def retriage(
+    request: Request,
+    session: SessionDep,
+    viewer: FormViewerDep,
+    casualty: Annotated[str, Form(max_length=40)],
+    category: Annotated[str, Form(max_length=20)],
+    note: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """Triage a casualty again by tag number; the history keeps every category."""
+    require(viewer, "casualty.record")
+    try:
+        found = casualties.find_casualty(session, casualty.strip())
+        row = casualties.retriage(
+            session,
+            casualty_id=found.id,
+            category=Triage(category),
+            note=note,
+            actor=viewer.actor,
+        )
+    except (DomainError, ValueError) as exc:
+        return refused(request, session, "/medical", exc)
+    return redirect(request, "/medical", f"Casualty C-{row.number} re-triaged {row.triage.value}.")

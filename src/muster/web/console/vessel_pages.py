@@ -1,0 +1,34 @@
+"""Vessel watch and the station map: the vessels watched, each with its predicted and
+observed track, and the station map, both as the SVG the vessels API draws.
+
+The images are the API's (``/api/v1/vessels/{id}/tracks.svg``, ``/api/v1/map/svg``),
+fetched by the browser with the console's session cookie and authorized there.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import HTMLResponse
+
+from muster.events.service import last_seq
+from muster.vessels.service import list_vessels
+from muster.web.console.rendering import render
+from muster.web.console.viewer import ViewerDep, require
+from muster.web.deps import SessionDep
+
+router = APIRouter()
+LISTED = 50
+
+
+@router.get("/vessels", response_class=HTMLResponse)
+def vessels_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    """The vessels watched with their tracks, and the station map."""
+    require(viewer, "vessel.read")
+    rows, total = list_vessels(session, limit=LISTED)
+    context = {
+        "vessels": rows,
+        "total": total,
+        "may_see_map": viewer.can("map.read"),
+        "live_after": last_seq(session),
+    }
+    return render(request, "vessels.html", viewer, context)
