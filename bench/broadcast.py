@@ -232,8 +232,8 @@ def summary(t0: float, times: list[float], expected: int) -> dict[str, Any]:
     }
 
 
-async def open_all(factories: list[Any], batch: int = 200) -> list[asyncio.Task[None]]:
-    """Open connections in batches and wait until each said hello."""
+async def open_all(factories: list[Any], batch: int = 10) -> list[asyncio.Task[None]]:
+    """Open connections in small batches (the server pool is 15) until each said hello."""
     tasks: list[asyncio.Task[None]] = []
     for start in range(0, len(factories), batch):
         events = []
@@ -298,9 +298,13 @@ async def bench_muster(port: int, secrets: dict[str, Any], n: int, rounds: int) 
         arrivals = Arrivals()
         sockets: list[Any] = []
         base = f"ws://127.0.0.1:{port}/api/v1/handsets/ws?after=999999999&token="
-        factories = [
-            (lambda ready, tok=tok: ws_client(base + tok, arrivals, ready, sockets))
-            for tok in secrets["tokens"][:n]
+        factories = [  # the first token is the officer who talks; only its socket is kept
+            (
+                lambda ready, tok=tok, i=i: ws_client(
+                    base + tok, arrivals, ready, sockets if i == 0 else []
+                )
+            )
+            for i, tok in enumerate(secrets["tokens"][:n])
         ]
         tasks = await open_all(factories)
         out["ws_handsets"] = await measure(publish, arrivals, rounds, n)
