@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from muster.auth.actor import Actor
@@ -41,8 +41,11 @@ class EscalationStep:
 
 
 def rank_of(roles: list[str], chain: list[str]) -> int:
-    """A person's place in ``chain`` (0 is the top); below the bottom if they hold no rank."""
-    places = [chain.index(r) for r in roles if r in chain]
+    """A person's place in ``chain`` (0 is the top); below the bottom if they hold no rank.
+
+    A rank may name several roles separated by ``|`` (``commander|incident-commander``).
+    """
+    places = [i for i, rank in enumerate(chain) if set(rank.split("|")) & set(roles)]
     return min(places) if places else len(chain)
 
 
@@ -59,11 +62,11 @@ def due_messages(session: Session, *, now: datetime, limit: int = 100) -> list[M
     return list(session.scalars(query))
 
 
-def _persons_with_role(session: Session, role: str) -> list[str]:
+def _persons_with_rank(session: Session, rank: str) -> list[str]:
     query = select(Person.id).where(
         Person.archived_at.is_(None),
         Person.status != PersonStatus.DECEASED,
-        has_role(session, role),
+        or_(*(has_role(session, role) for role in rank.split("|"))),
     )
     return list(session.scalars(query.order_by(Person.name)))
 
@@ -115,7 +118,7 @@ def escalate_message(
     known = {r.person_id for r in rows}
     escalated: list[str] = []
     for place in target_roles:
-        for pid in _persons_with_role(session, chain[place]):
+        for pid in _persons_with_rank(session, chain[place]):
             if pid in silent_ids or pid == message.sender_person_id or pid in escalated:
                 continue
             escalated.append(pid)

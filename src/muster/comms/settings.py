@@ -20,8 +20,9 @@ class CommsSettings(BaseSettings):
     priority_ack_seconds: float = Field(1800.0, gt=0)
     routine_ack_seconds: float = Field(3600.0, gt=0)
     chain_of_command: list[str] = Field(
-        default_factory=lambda: ["commander", "officer", "guard"],
-        description="Roles from the top down; silence escalates one step up per deadline.",
+        default_factory=lambda: ["commander|incident-commander|station-leader", "officer", "guard"],
+        description="Ranks from the top down, each one role or several joined by '|'; "
+        "silence escalates one rank up per deadline.",
     )
     scheduler_poll_seconds: float = Field(0.25, gt=0)
     floor_seconds: float = Field(30.0, gt=0, description="Longest a speaker holds a channel.")
