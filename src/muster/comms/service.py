@@ -1,4 +1,7 @@
-"""Channels and messages: send, deliver, read, acknowledge, and the acknowledgement board."""
+"""Messages: send, deliver, read, acknowledge, close; voice clips.
+
+Channel functions live in ``comms.channels`` and are re-exported here for callers.
+"""
 
 from __future__ import annotations
 
@@ -11,106 +14,49 @@ from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.auth.actor import Actor
+from muster.comms.channels import (
+    BROADCAST_CHANNEL,
+    create_channel,
+    create_incident_channel,
+    ensure_broadcast_channel,
+    find_channel,
+    get_channel,
+    list_channels,
+)
 from muster.comms.enums import (
-    ChannelKind,
     MessageKind,
     Precedence,
     RecipientReason,
     RollCallResult,
 )
-from muster.comms.groups import AllRule, PersonRule, Rule, parse_rule, resolve_rule, rule_to_dict
+from muster.comms.groups import parse_rule, resolve_rule
 from muster.comms.models import AckKey, Channel, Message, Recipient, VoiceClip
 from muster.comms.settings import CommsSettings, get_comms_settings
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 
-BROADCAST_CHANNEL = "All stations"
-
-
-def create_channel(
-    session: Session,
-    *,
-    name: str,
-    kind: ChannelKind,
-    rule: Rule,
-    actor: Actor,
-    incident_id: str | None = None,
-    description: str = "",
-) -> Channel:
-    """Create a channel whose members are whoever ``rule`` names when a message is sent."""
-    if session.scalar(select(Channel.id).where(Channel.name == name)):
-        raise Conflict(f"a channel named {name!r} already exists; choose another name")
-    if kind is ChannelKind.DIRECT and not isinstance(rule, PersonRule):
-        raise Invalid("a direct channel's rule must name one person (kind 'person')")
-    channel = Channel(
-        name=name,
-        kind=kind,
-        rule=rule_to_dict(rule),
-        incident_id=incident_id,
-        description=description,
-        created_at=clock.now(),
-    )
-    session.add(channel)
-    session.flush()
-    append_event(
-        session,
-        kind="comms.channel.created",
-        actor=actor,
-        subjects=[channel.id, incident_id or ""],
-        payload={"name": name, "kind": kind, "rule": channel.rule},
-    )
-    return channel
-
-
-def create_incident_channel(
-    session: Session, *, incident_id: str, name: str, rule: Rule | None, actor: Actor
-) -> Channel:
-    """The channel of a new incident (the incidents domain calls this as it opens one)."""
-    return create_channel(
-        session,
-        name=name,
-        kind=ChannelKind.INCIDENT,
-        rule=rule or AllRule(),
-        actor=actor,
-        incident_id=incident_id,
-    )
-
-
-def ensure_broadcast_channel(session: Session, *, actor: Actor) -> Channel:
-    """The station-wide broadcast channel, created on first use."""
-    found = session.scalar(select(Channel).where(Channel.kind == ChannelKind.BROADCAST))
-    if found is not None:
-        return found
-    return create_channel(
-        session, name=BROADCAST_CHANNEL, kind=ChannelKind.BROADCAST, rule=AllRule(), actor=actor
-    )
-
-
-def get_channel(session: Session, channel_id: str) -> Channel:
-    """The channel with ``channel_id``."""
-    channel = session.get(Channel, channel_id)
-    if channel is None:
-        raise NotFound(f"no channel with id {channel_id!r}")
-    return channel
-
-
-def find_channel(session: Session, ref: str) -> Channel:
-    """A channel by id or by name."""
-    channel = session.get(Channel, ref) or session.scalar(
-        select(Channel).where(Channel.name == ref)
-    )
-    if channel is None:
-        raise NotFound(f"no channel named or numbered {ref!r}")
-    return channel
-
-
-def list_channels(
-    session: Session, *, limit: int = 50, offset: int = 0
-) -> tuple[list[Channel], int]:
-    """Channels by name."""
-    total = session.scalar(select(func.count()).select_from(Channel)) or 0
-    rows = session.scalars(select(Channel).order_by(Channel.name).limit(limit).offset(offset))
-    return list(rows), total
+__all__ = [
+    "BROADCAST_CHANNEL",
+    "AckOutcome",
+    "acknowledge",
+    "close_message",
+    "create_channel",
+    "create_incident_channel",
+    "ensure_broadcast_channel",
+    "find_channel",
+    "get_channel",
+    "get_clip",
+    "get_message",
+    "list_channels",
+    "list_messages",
+    "mark_delivered",
+    "mark_delivered_many",
+    "mark_read",
+    "message_wire",
+    "missed_messages",
+    "send_message",
+    "store_clip",
+]
 
 
 def store_clip(session: Session, *, data: bytes, mime: str, actor: Actor) -> VoiceClip:
