@@ -40,7 +40,7 @@ def pg_url() -> Iterator[str]:
     """A PostgreSQL database of this test's own, with every table, dropped afterwards."""
     admin_url = _pg_admin_url()
     name = f"muster_p_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
