@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import httpx
@@ -63,7 +64,9 @@ class Client:
         self.portal = portal
         self.traffic = traffic
 
-    def _post(self, path: str, body: dict[str, object], key: str | None = None) -> httpx.Response:
+    def _post(
+        self, path: str, body: Mapping[str, object], key: str | None = None
+    ) -> httpx.Response:
         headers = {**self.headers, **({"Idempotency-Key": key} if key else {})}
         while True:
             try:
