@@ -42,6 +42,7 @@ SUB_APPS = (
     ("muster.logistics.cli", "workorder_app", "workorder"),
     ("muster.welfare.cli", "welfare_app", "welfare"),
     ("muster.agreements.cli", "agreement_app", "agreement"),
+    ("muster.comms.cli", "comms_app", "comms"),
     ("muster.vessels.cli", "vessel_app", "vessel"),
     ("muster.vessels.cli", "asset_app", "asset"),
     ("muster.vessels.cli", "map_app", "map"),
