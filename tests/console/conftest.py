@@ -14,7 +14,9 @@ from fastapi.testclient import TestClient
 from muster.config import Settings
 from muster.db import Database
 
+from .domains import Records, build_records
 from .helpers import ConsoleKit
+from .station import build_small_station
 
 
 @pytest.fixture
@@ -32,3 +34,10 @@ def console(db: Database, settings: Settings) -> Iterator[ConsoleKit]:
 def signed_in(console: ConsoleKit) -> Callable[..., TestClient]:
     """Make a client signed in with the given roles."""
     return console.signed_in
+
+
+@pytest.fixture
+def records(console: ConsoleKit, db: Database) -> Records:
+    """The small station with every later domain's records and staff accounts."""
+    build_small_station(db)
+    return build_records(db)

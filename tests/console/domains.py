@@ -20,12 +20,12 @@ from muster.db import Database
 from muster.incidents.enums import Severity
 from muster.incidents.schemas import IncidentCreate, TaskCreate
 from muster.incidents.service import add_task, declare_incident
+from muster.logistics.deliveries import pick_delivery
 from muster.logistics.enums import ItemKind, LocationKind
 from muster.logistics.items import create_item
 from muster.logistics.locations import Location
 from muster.logistics.request_schemas import RequestCreate, RequestLineIn
 from muster.logistics.requests import approve_request, create_request, request_deliveries
-from muster.logistics.deliveries import pick_delivery
 from muster.logistics.schemas import ItemCreate, LocationRef
 from muster.logistics.stock import receive_stock
 from muster.medical.casualties import record_casualty

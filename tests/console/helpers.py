@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from muster.auth import service as auth_service
 from muster.auth.actor import Actor
@@ -74,3 +75,15 @@ class ConsoleKit:
     def signed_in(self, *roles: str) -> TestClient:
         """A client signed in as a new operator with ``roles``."""
         return sign_in(self.browser(), self.account(*roles))
+
+
+def submit(client: TestClient, page_url: str, action: str, data: dict[str, object]) -> Response:
+    """Post a form from ``page_url`` to ``action`` with the page's CSRF token."""
+    token = csrf_of(client.get(page_url).text)
+    return client.post(action, data={"csrf_token": token, **data})
+
+
+def landing(client: TestClient, response: Response) -> str:
+    """The page a form's redirect leads to (its notice shown once)."""
+    assert response.status_code == 303, response.text[:2000]
+    return client.get(response.headers["location"]).text

@@ -193,11 +193,10 @@ def acknowledge(
     except DomainError as exc:
         return refused(request, session, back, exc)
     count = len(outcome.acknowledged)
-    note = (
-        f"Acknowledged for {count} recipient{'s' if count != 1 else ''}."
-        if count
-        else "Already acknowledged; nothing changed."
-    )
+    if outcome.replayed or not count:
+        note = "Already acknowledged; nothing changed."
+    else:
+        note = f"Acknowledged for {count} recipient{'s' if count != 1 else ''}."
     return redirect(request, back, note)
 
 
