@@ -9,10 +9,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import uvicorn
 from fastapi import FastAPI
+
+from .helpers import PASSWORD
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -68,3 +74,24 @@ def serve(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def signed_in_page(
+    browser: Browser,
+    url: str,
+    username: str,
+    password: str = PASSWORD,
+    *,
+    keep: list[BrowserContext] | None = None,
+) -> Page:
+    """A new browser context signed in as ``username``, on the overview."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if keep is not None:
+        keep.append(context)
+    page = context.new_page()
+    page.goto(f"{url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+    return page

@@ -7,6 +7,7 @@ console is built beside the other domains.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +15,10 @@ from fastapi.testclient import TestClient
 from muster.config import Settings
 from muster.db import Database
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+from .browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from .domains import Records, build_records
 from .helpers import ConsoleKit
 from .station import build_small_station
@@ -41,3 +46,19 @@ def records(console: ConsoleKit, db: Database) -> Records:
     """The small station with every later domain's records and staff accounts."""
     build_small_station(db)
     return build_records(db)
+
+
+@pytest.fixture
+def chromium() -> Iterator[Browser]:
+    """A headless Chromium (skipped with the reason when it is not installed)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
