@@ -16,6 +16,7 @@ from muster.errors import DomainError, Forbidden
 SESSION_COOKIE = "muster_session"
 CSRF_HEADER = "x-csrf-token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_OFFSET = 2**31 - 1  # past what every backend's integer holds, a query would fail
 
 
 class Unauthenticated(DomainError):
@@ -77,7 +78,7 @@ class PageParams:
     def __init__(
         self,
         limit: Annotated[int, Query(ge=1, le=500, description="Items per page")] = 50,
-        offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")] = 0,
     ) -> None:
         self.limit = limit
         self.offset = offset
