@@ -2,27 +2,30 @@
 
 Fail closed: an unknown, archived or deceased person, any evaluation error and a Cedar
 ``NoDecision`` are denials with a reason, and each raises an ``access.alert`` event.
+
+This is the hot path of every airlock (bench/access.py): one Core query for the facts, one
+Cedar call per request over the rules that can apply (cedar_slices.py), one Core insert of
+the decision rows, the events written in the same round of statements; no ORM objects.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.access.engine import PolicyEngine, Verdict
+from muster.access.cedar_slices import authorize_group, authorize_one
+from muster.access.engine import PolicyEngine, Verdict, active_engine
 from muster.access.enums import Direction, cedar_action
 from muster.access.explain import explain, instruction
 from muster.access.facts import (
     PersonFacts,
     PortalFacts,
     context_for,
-    load_persons,
-    load_portal,
-    resolve_refs,
+    load_request,
 )
 from muster.access.models import Decision
 from muster.access.policy_store import sync_active_engine
@@ -34,6 +37,7 @@ from muster.events.service import append_event
 DECIDED = "access.decided"
 ALERT = "access.alert"
 MAX_GROUP = 500
+_INSERT_DECISIONS = insert(cast(Table, Decision.__table__))
 
 
 @dataclass(frozen=True)
@@ -68,13 +72,27 @@ def cedar_input_for(
 
 
 def evaluate(engine: PolicyEngine, request: CedarInput) -> Verdict:
-    """Ask Cedar; any doubt is a deny."""
-    return engine.decide(
-        principal=("Person", request.person["uid"]["id"]),
+    """Ask Cedar about one request; any doubt is a deny."""
+    return authorize_one(
+        engine,
         action=request.action,
-        resource=("Portal", request.portal["uid"]["id"]),
+        person=request.person,
+        portal=request.portal,
         context=request.context,
-        entities=[request.person, request.portal],
+    )
+
+
+def evaluate_all(engine: PolicyEngine, requests: list[CedarInput]) -> list[Verdict]:
+    """Ask Cedar about the requests of a group at one portal: one call for all of them."""
+    if len(requests) == 1:
+        return [evaluate(engine, requests[0])]
+    if not requests:
+        return []
+    return authorize_group(
+        engine,
+        action=requests[0].action,
+        portal=requests[0].portal,
+        asks=[(r.person, r.context) for r in requests],
     )
 
 
@@ -128,6 +146,14 @@ class GroupDecision:
         return instruction(self.allowed_count, len(self.decisions) - self.allowed_count)
 
 
+def _engine_for(session: Session, version_id: str) -> PolicyEngine:
+    """The engine of the active version read with the facts; syncs only on a change."""
+    current = active_engine()
+    if current.version == version_id:
+        return current
+    return sync_active_engine(session)
+
+
 def decide_request(
     session: Session,
     *,
@@ -137,94 +163,97 @@ def decide_request(
     actor: Actor,
     engine: PolicyEngine | None = None,
 ) -> GroupDecision:
-    """Decide each person of a request at a portal, store the decisions and log them."""
+    """Decide each person of a request at a portal, store the decisions and log them.
+
+    One query reads the portal, the active policy version and every person's facts (one
+    more per kind of detail some have: holds, transfers, visits); Cedar is asked once for
+    the group; the decision rows and their events are written before this returns.
+    """
     if not person_refs:
         raise Invalid("name at least one person (id, badge id or name)")
     if len(person_refs) > MAX_GROUP:
         raise Invalid(f"at most {MAX_GROUP} persons per request; split the group")
-    engine = engine or sync_active_engine(session)
-    portal = load_portal(session, portal_id)
-    at = clock.now()
-    refs = resolve_refs(session, person_refs)
-    facts = load_persons(session, list(refs.values()), at)
-    group = [facts[refs[r]] for r in person_refs if r in refs and refs[r] in facts]
-    request_id = new_id()
+    known = load_request(session, portal_id, person_refs, clock.now())
+    engine = engine or _engine_for(session, known.policy_version)
+    portal, refs, facts = known.portal, known.refs, known.persons
+    persons = [facts.get(refs.get(ref, "")) for ref in person_refs]
+    group = [p for p in persons if p is not None]
+    verdicts = [_precheck(p, ref) for p, ref in zip(persons, person_refs, strict=True)]
+    inputs = {
+        i: cedar_input_for(p, portal, direction, group)
+        for i, (p, v) in enumerate(zip(persons, verdicts, strict=True))
+        if v is None and p is not None
+    }
+    for i, answer in zip(inputs, evaluate_all(engine, list(inputs.values())), strict=True):
+        if not answer.allowed and not answer.errors and "no decision" in answer.reason:
+            answer = fail_closed(answer.reason)
+        verdicts[i] = answer
+    request_id, decided_at = new_id(), clock.now()
+    rows: list[dict[str, Any]] = []
     out: list[PersonDecision] = []
-    for ref in person_refs:
-        person = facts.get(refs.get(ref, ""))
-        verdict = _precheck(person, ref)
-        stored_input: dict[str, Any] = {}
-        if verdict is None and person is not None:
-            cedar_in = cedar_input_for(person, portal, direction, group)
-            stored_input = cedar_in.as_dict()
-            verdict = evaluate(engine, cedar_in)
-            if not verdict.allowed and not verdict.errors and "no decision" in verdict.reason:
-                verdict = fail_closed(verdict.reason)
-        assert verdict is not None
+    for i, (ref, person) in enumerate(zip(person_refs, persons, strict=True)):
+        verdict = verdicts[i]
+        assert verdict is not None  # every person was prechecked or evaluated
         if person is not None:
             words = explain(verdict, person, portal, direction)
         else:
             words = f"Denied (failed closed): {verdict.reason}"
+        decision_id = new_id()
+        row: dict[str, Any] = {
+            "id": decision_id,
+            "request_id": request_id,
+            "person_ref": ref,
+            "person_id": person.id if person else None,
+            "portal_id": portal.id,
+            "direction": direction.value,
+            "allowed": verdict.allowed,
+            "rule_ids": list(verdict.rule_ids),
+            "explanation": words,
+            "policy_version": engine.version,
+            "cedar_input": inputs[i].as_dict() if i in inputs else {},
+            "decided_at": decided_at,
+            "actor_id": actor.id,
+            "actor": actor.label,
+            "used_at": None,
+        }
+        rows.append(row)
+        _log(session, row, person, portal, verdict, actor)
         out.append(
-            _record(
-                session,
-                request_id=request_id,
-                ref=ref,
-                person=person,
-                portal=portal,
-                direction=direction,
-                verdict=verdict,
-                explanation=words,
-                engine=engine,
-                cedar_input=stored_input,
-                actor=actor,
+            PersonDecision(
+                decision_id,
+                ref,
+                person.id if person else None,
+                person.name if person else ref,
+                verdict.allowed,
+                verdict.rule_ids,
+                words,
             )
         )
+    # Core insert of all rows; the session writes the appended events just before it.
+    session.execute(_INSERT_DECISIONS, rows)
     return GroupDecision(request_id, portal.id, portal.name, direction, engine.version, out)
 
 
-def _record(
+def _log(
     session: Session,
-    *,
-    request_id: str,
-    ref: str,
+    row: dict[str, Any],
     person: PersonFacts | None,
     portal: PortalFacts,
-    direction: Direction,
     verdict: Verdict,
-    explanation: str,
-    engine: PolicyEngine,
-    cedar_input: dict[str, Any],
     actor: Actor,
-) -> PersonDecision:
-    row = Decision(
-        id=new_id(),
-        request_id=request_id,
-        person_ref=ref,
-        person_id=person.id if person else None,
-        portal_id=portal.id,
-        direction=direction.value,
-        allowed=verdict.allowed,
-        rule_ids=list(verdict.rule_ids),
-        explanation=explanation,
-        policy_version=engine.version,
-        cedar_input=cedar_input,
-        decided_at=clock.now(),
-        actor_id=actor.id,
-        actor=actor.label,
-    )
-    session.add(row)
+) -> None:
+    """The ``access.decided`` event of one decision, and ``access.alert`` if it failed closed."""
     subjects = [person.id if person else "", portal.id, person.party_id if person else ""]
     payload = {
-        "decision_id": row.id,
-        "request_id": request_id,
-        "person": person.name if person else ref,
+        "decision_id": row["id"],
+        "request_id": row["request_id"],
+        "person": person.name if person else row["person_ref"],
         "portal": portal.name,
-        "direction": direction.value,
+        "direction": row["direction"],
         "allowed": verdict.allowed,
         "rules": list(verdict.rule_ids),
-        "explanation": explanation,
-        "policy_version": engine.version,
+        "explanation": row["explanation"],
+        "policy_version": row["policy_version"],
     }
     append_event(session, kind=DECIDED, actor=actor, subjects=subjects, payload=payload)
     if verdict.errors:
@@ -235,15 +264,6 @@ def _record(
             subjects=subjects,
             payload={**payload, "errors": list(verdict.errors)},
         )
-    return PersonDecision(
-        decision_id=row.id,
-        person_ref=ref,
-        person_id=row.person_id,
-        name=person.name if person else ref,
-        allowed=verdict.allowed,
-        rule_ids=verdict.rule_ids,
-        explanation=explanation,
-    )
 
 
 def list_decisions(
