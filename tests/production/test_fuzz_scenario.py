@@ -41,13 +41,9 @@ def _parses_or_refuses(text: str) -> None:
 # Reported to the scenario owner: parse_scenario("\x1f") raises yaml.reader.ReaderError
 # (yaml.SafeLoader(text) reads the text before the loader's try, and ReaderError is not a
 # MarkedYAMLError). Only that error is tolerated here; any other escape fails the test.
-KNOWN_READER_BUG = pytest.mark.xfail(raises=yaml.reader.ReaderError, strict=False)
-
-
 class TestScenarioFuzz:
     """Random input never escapes as anything but ScenarioError."""
 
-    @KNOWN_READER_BUG
     @FUZZ
     @given(st.text(max_size=400))
     def test_random_text(self, text: str) -> None:
@@ -66,7 +62,6 @@ class TestScenarioFuzz:
         """Documents with the right top-level names and wrong contents."""
         _parses_or_refuses(yaml.safe_dump({"scenario": doc}, allow_unicode=True))
 
-    @KNOWN_READER_BUG
     @FUZZ
     @given(st.data())
     def test_mutated_reference_scenario(self, data: st.DataObject) -> None:

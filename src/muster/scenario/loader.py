@@ -153,16 +153,27 @@ def _pydantic_problems(exc: ValidationError, lines: _Lines, prefix: Path_ = ()) 
 
 
 def _compose(text: str, source: str) -> tuple[Node | None, Any]:
-    loader = yaml.SafeLoader(text)
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(text)  # its reader refuses some characters at once
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         raise ScenarioError(source, [Problem(line, "(yaml)", str(exc.problem))]) from exc
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        code = (
+            exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+        )
+        what = f"character U+{code:04X} is not allowed in YAML ({exc.reason}); remove it"
+        raise ScenarioError(source, [Problem(line, "(yaml)", what)]) from exc
+    except yaml.YAMLError as exc:
+        raise ScenarioError(source, [Problem(1, "(yaml)", str(exc))]) from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return node, data
 
 
