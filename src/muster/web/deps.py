@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from muster.access.policy_store import sync_active_engine
 from muster.auth.actor import Actor
 from muster.auth.service import token_actor, web_session_actor
 from muster.db import Database
@@ -37,6 +38,9 @@ def get_session(request: Request) -> Iterator[Session]:
     db = get_database(request)
     session = db.read_session() if request.method in _SAFE_METHODS else db.write_session()
     try:
+        # Every authorization in this request runs on the policy activated last, whichever
+        # node activated it (one indexed read; the parsed policy is swapped only on change).
+        sync_active_engine(session)
         yield session
         session.commit()
     except BaseException:
