@@ -15,6 +15,7 @@ from muster.auth.authorize import authorize
 from muster.db import Database
 from muster.events.bus import Bus, get_bus
 from muster.events.service import EventFilter, event_to_dict, events_after, last_seq, list_events
+from muster.events.visibility import hidden_kinds, is_visible
 from muster.ops.metrics import track_live_streams
 from muster.web.deps import CurrentActor, PageDep, SessionDep, get_database
 
@@ -35,7 +36,14 @@ def read_events(
 ) -> dict[str, Any]:
     """Events in order, filtered by kind, subject and time range."""
     authorize(actor, "event.read")
-    flt = EventFilter(kind=kind, subject=subject, since=since, until=until, after_seq=after_seq)
+    flt = EventFilter(
+        kind=kind,
+        subject=subject,
+        since=since,
+        until=until,
+        after_seq=after_seq,
+        hidden_kinds=hidden_kinds(actor),
+    )
     rows, total = list_events(session, flt=flt, limit=page.limit, offset=page.offset)
     return {
         "items": [event_to_dict(r) for r in rows],
@@ -72,6 +80,7 @@ async def event_stream(
     start: int,
     heartbeat: float,
     is_disconnected: Callable[[], Awaitable[bool]],
+    hidden: tuple[str, ...] = (),
 ) -> AsyncIterator[str]:
     """The SSE text of every event after ``start``, then of each new one, until disconnect.
 
@@ -96,7 +105,8 @@ async def event_stream(
             if last_hash is None or not batch:
                 batch = await run_in_threadpool(read, cursor)
             for item in batch:
-                yield format_sse(item)
+                if is_visible(str(item["kind"]), hidden):
+                    yield format_sse(item)
                 cursor, last_hash = int(item["seq"]), str(item["hash"])
             if len(batch) < STREAM_BATCH and not await bus.wait(cursor, heartbeat):
                 yield ": keep-alive\n\n"
@@ -131,7 +141,13 @@ async def stream_events(
 
         start = await run_in_threadpool(_tail)
     return StreamingResponse(
-        event_stream(db, start=start, heartbeat=heartbeat, is_disconnected=request.is_disconnected),
+        event_stream(
+            db,
+            start=start,
+            heartbeat=heartbeat,
+            is_disconnected=request.is_disconnected,
+            hidden=hidden_kinds(actor),
+        ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

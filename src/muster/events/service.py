@@ -203,10 +203,13 @@ class EventFilter:
     since: datetime | None = None
     until: datetime | None = None
     after_seq: int | None = None
+    hidden_kinds: tuple[str, ...] = ()
 
 
 def _filtered(flt: EventFilter) -> Any:
     query = select(Event)
+    for prefix in flt.hidden_kinds:
+        query = query.where(~Event.kind.startswith(prefix))
     if flt.kind:
         query = query.where(
             Event.kind.startswith(flt.kind) if flt.kind.endswith(".") else Event.kind == flt.kind

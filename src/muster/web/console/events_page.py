@@ -19,6 +19,7 @@ from muster import clock
 from muster.errors import Invalid, NotFound
 from muster.events.models import Event
 from muster.events.service import EventFilter, last_seq, list_events
+from muster.events.visibility import hidden_kinds
 from muster.people.service import find_person
 from muster.web.console.fragments import fragment
 from muster.web.console.rendering import render
@@ -43,19 +44,24 @@ def describe(row: Event) -> str:
     return ""
 
 
-def recent_events(session: Session, *, count: int = FEED_SIZE) -> list[Event]:
-    """The newest ``count`` events, newest first."""
+def recent_events(
+    session: Session, *, count: int = FEED_SIZE, hidden: tuple[str, ...] = ()
+) -> list[Event]:
+    """The newest ``count`` events (of those not ``hidden``), newest first."""
     newest = last_seq(session)
     rows, _total = list_events(
-        session, flt=EventFilter(after_seq=max(newest - count, 0)), limit=count
+        session,
+        flt=EventFilter(after_seq=max(newest - count, 0), hidden_kinds=hidden),
+        limit=count,
     )
     return list(reversed(rows))
 
 
 @fragment("feed", action="event.read")
-def feed_part(session: Session, _viewer: Any, _params: Mapping[str, str]) -> dict[str, Any]:
-    """The live feed of the newest events."""
-    return {"feed": [(row, describe(row)) for row in recent_events(session)]}
+def feed_part(session: Session, viewer: Any, _params: Mapping[str, str]) -> dict[str, Any]:
+    """The live feed of the newest events the viewer may read."""
+    rows = recent_events(session, hidden=hidden_kinds(viewer.actor))
+    return {"feed": [(row, describe(row)) for row in rows]}
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,9 @@ class LogQuery:
             page=int(page) if page.isdigit() and int(page) > 0 else 1,
         )
 
-    def to_filter(self, session: Session) -> tuple[EventFilter, str | None]:
+    def to_filter(
+        self, session: Session, hidden: tuple[str, ...] = ()
+    ) -> tuple[EventFilter, str | None]:
         """The log filter, and a second subject (the portal) to match when both are given."""
         person_id = find_person(session, self.person).id if self.person else None
         portal_id = _portal_id(session, self.portal) if self.portal else None
@@ -93,6 +101,7 @@ class LogQuery:
             subject=subject,
             since=_parse_time(self.since, "from"),
             until=_parse_time(self.until, "until"),
+            hidden_kinds=hidden,
         )
         return flt, second
 
@@ -124,10 +133,12 @@ def _parse_time(text: str, label: str) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def _matching(session: Session, query: LogQuery) -> tuple[list[Event], int, str]:
+def _matching(
+    session: Session, query: LogQuery, hidden: tuple[str, ...]
+) -> tuple[list[Event], int, str]:
     """A page of matching events, the total, and an error to show instead, if any."""
     try:
-        flt, second = query.to_filter(session)
+        flt, second = query.to_filter(session, hidden)
     except (Invalid, NotFound) as exc:
         return [], 0, exc.message
     offset = (query.page - 1) * LOG_PAGE
@@ -144,7 +155,7 @@ def event_log(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLR
     """The event log, filtered by kind, person, portal and time."""
     require(viewer, "event.read")
     query = LogQuery.from_params(request.query_params)
-    rows, total, error = _matching(session, query)
+    rows, total, error = _matching(session, query, hidden_kinds(viewer.actor))
     pages = max((total + LOG_PAGE - 1) // LOG_PAGE, 1)
     return render(
         request,
@@ -185,7 +196,7 @@ def export_events(request: Request, session: SessionDep, viewer: ViewerDep) -> S
     """Every event matching the filters, as CSV, read in batches as it is sent."""
     require(viewer, "event.read")
     query = LogQuery.from_params(request.query_params)
-    flt, second = query.to_filter(session)
+    flt, second = query.to_filter(session, hidden_kinds(viewer.actor))
     db = get_database(request)
 
     def generate() -> Iterator[str]:

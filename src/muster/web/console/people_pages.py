@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse
 
 from muster.errors import Invalid
 from muster.events.service import EventFilter, last_seq, list_events
+from muster.events.visibility import hidden_kinds
 from muster.people.enums import Affiliation, PersonStatus
 from muster.people.service import PersonFilter, get_party, get_person, list_parties, list_persons
 from muster.web.console.events_page import describe
@@ -75,14 +76,15 @@ def people(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResp
 
 
 @fragment("person_record", action="event.read")
-def person_record_part(session: Session, _viewer: Any, params: Mapping[str, str]) -> dict[str, Any]:
-    """The newest events about one person."""
+def person_record_part(session: Session, viewer: Any, params: Mapping[str, str]) -> dict[str, Any]:
+    """The newest events about one person that the viewer may read."""
     person_id = params.get("person", "")
     newest = last_seq(session)
-    _rows, total = list_events(session, flt=EventFilter(subject=person_id), limit=1)
+    flt = EventFilter(subject=person_id, hidden_kinds=hidden_kinds(viewer.actor))
+    _rows, total = list_events(session, flt=flt, limit=1)
     rows, _ = list_events(
         session,
-        flt=EventFilter(subject=person_id),
+        flt=flt,
         limit=PERSON_EVENTS,
         offset=max(total - PERSON_EVENTS, 0),
     )
