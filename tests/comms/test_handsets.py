@@ -151,3 +151,25 @@ class TestFloorAndClips:
             got = next_of(ws_tara, "message")
             assert base64.b64decode(got["clip_data"]) == b"\x1aE\xdf\xa3 opus frames"
             assert got["clip_url"].startswith("/api/v1/comms/clips/")
+
+
+class TestLargeAudience:
+    """When the event does not name its recipients, the hub reads them from the database."""
+
+    def test_hub_reads_recipients(
+        self, make_client: Callable[..., TestClient], crew: Station, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With the naming limit at zero, Wes still receives the order live."""
+        from muster.comms import service as svc
+
+        monkeypatch.setattr(svc, "EVENT_RECIPIENT_LIMIT", 0)
+        john = make_client("commander", person_id=crew.persons["John"])
+        channel = west_channel(john, crew)
+        wes = make_client("guard", person_id=crew.persons["Wes"])
+        with wes.websocket_connect(f"{WS}?token={token_of(wes)}") as ws:
+            next_of(ws, "hello")
+            john.post(
+                "/api/v1/comms/messages",
+                json={"channel_id": channel, "precedence": "flash", "text": "Seal the West door."},
+            )
+            assert next_of(ws, "message")["text"] == "Seal the West door."

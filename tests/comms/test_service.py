@@ -271,3 +271,23 @@ class TestRollCall:
         )
         closed = close_message(session, message_id=message.id, actor=commander(station))
         assert closed.result == RollCallResult.INCOMPLETE.value
+
+
+class TestLargeAudience:
+    """A broadcast to many keeps per-person rows but does not name everyone in the event."""
+
+    def test_event_stays_small(self, session: Session, station: Station) -> None:
+        """Above the limit the event carries a count, and every recipient still has a row."""
+        from muster.comms import service as svc
+
+        original = svc.EVENT_RECIPIENT_LIMIT
+        svc.EVENT_RECIPIENT_LIMIT = 3
+        try:
+            message_id = airlock_order(session, station)
+        finally:
+            svc.EVENT_RECIPIENT_LIMIT = original
+        event = session.scalars(select(Event).where(Event.kind == "comms.message.sent")).one()
+        assert "recipients" not in event.payload
+        assert event.payload["recipient_count"] == 6
+        rows = session.scalars(select(Recipient).where(Recipient.message_id == message_id))
+        assert len(rows.all()) == 6

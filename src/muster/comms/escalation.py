@@ -20,7 +20,7 @@ from muster.auth.actor import Actor
 from muster.comms.enums import RecipientReason, RollCallResult
 from muster.comms.groups import has_role
 from muster.comms.models import Channel, Message, Recipient
-from muster.comms.service import message_wire
+from muster.comms.service import message_wire, named_recipients
 from muster.comms.settings import CommsSettings, get_comms_settings
 from muster.events.service import append_event
 from muster.people.enums import PersonStatus
@@ -89,12 +89,18 @@ def escalate_message(
     wire = message_wire(message, channel.name if channel else "")
     for row in silent:
         row.resent_count += 1
+    named = named_recipients(silent_ids)
     append_event(
         session,
         kind="comms.message.resent",
         actor=ESCALATOR,
-        subjects=[message.id, *silent_ids],
-        payload={**wire, "recipients": silent_ids, "level": level},
+        subjects=[message.id, *(named or [])],
+        payload={
+            **wire,
+            "level": level,
+            "silent_count": len(silent_ids),
+            **({"recipients": named} if named is not None else {}),
+        },
     )
     append_event(
         session,
@@ -105,7 +111,8 @@ def escalate_message(
             "message_id": message.id,
             "sender_person_id": message.sender_person_id,
             "sender": message.sender_name,
-            "silent": silent_ids,
+            "silent": named,
+            "silent_count": len(silent_ids),
             "level": level,
         },
     )
@@ -132,12 +139,13 @@ def escalate_message(
         session,
         kind="comms.message.escalated",
         actor=ESCALATOR,
-        subjects=[message.id, *escalated, *silent_ids],
+        subjects=[message.id, *escalated, *(named or [])],
         payload={
             **wire,
             "recipients": escalated,
             "to_roles": [chain[p] for p in target_roles],
-            "silent": silent_ids,
+            "silent": named,
+            "silent_count": len(silent_ids),
             "level": level,
         },
     )
@@ -151,8 +159,13 @@ def escalate_message(
             session,
             kind="comms.escalation.exhausted",
             actor=ESCALATOR,
-            subjects=[message.id, *silent_ids],
-            payload={"message_id": message.id, "silent": silent_ids, "level": level},
+            subjects=[message.id, *(named or [])],
+            payload={
+                "message_id": message.id,
+                "silent": named,
+                "silent_count": len(silent_ids),
+                "level": level,
+            },
         )
     return EscalationStep(message.id, level, silent_ids, escalated, not more)
 

@@ -16,10 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from muster.auth.actor import Actor
-from muster.comms.models import VoiceClip
+from muster.comms.enums import RecipientReason
+from muster.comms.models import Recipient, VoiceClip
 from muster.comms.service import mark_delivered_many
 from muster.db import Database
 from muster.events.bus import get_bus
@@ -49,7 +51,8 @@ def message_frame(
     payload: dict[str, Any], *, cursor: int, reason: str, clip: VoiceClip | None
 ) -> dict[str, Any]:
     """The handset frame of a message: the wire form, its cursor, and the clip inline if small."""
-    frame = {k: v for k, v in payload.items() if k not in ("recipients", "posts", "silent")}
+    drop = ("recipients", "recipient_count", "silent", "silent_count")
+    frame = {k: v for k, v in payload.items() if k not in drop}
     frame.update(type="message", cursor=cursor, reason=reason)
     if frame.get("clip_id"):
         frame["clip_url"] = clip_url(str(frame["clip_id"]))
@@ -114,6 +117,15 @@ class HandsetHub:
             for listener in self.listeners.get(pid, ()):
                 listener.queue.put_nowait(text)
 
+    def _recipients(self, message_id: str, kind: str) -> list[str]:
+        query = select(Recipient.person_id).where(Recipient.message_id == message_id)
+        if kind == "comms.message.resent":
+            query = query.where(
+                Recipient.reason == RecipientReason.ADDRESSED, Recipient.acked_at.is_(None)
+            )
+        with self.db.session_scope(write=False) as session:
+            return list(session.scalars(query))
+
     def _load_clip(self, clip_id: str) -> VoiceClip | None:
         with self.db.session_scope(write=False) as session:
             return session.get(VoiceClip, clip_id)
@@ -123,7 +135,10 @@ class HandsetHub:
         kind = str(item["kind"])
         payload: dict[str, Any] = item["payload"]
         if kind in MESSAGE_KINDS:
-            targets = [p for p in payload.get("recipients", []) if p in self.listeners]
+            named: list[str] | None = payload.get("recipients")
+            if named is None:  # a large audience: read who from the database
+                named = await run_in_threadpool(self._recipients, str(payload["id"]), kind)
+            targets = [p for p in named if p in self.listeners]
             if not targets:
                 return
             clip = None
@@ -151,16 +166,19 @@ class HandsetHub:
     async def _follow(self) -> None:
         bus = get_bus(str(self.db.engine.url))  # the same key the event log publishes on
         cursor = await run_in_threadpool(self._tail)
+        last_hash: str | None = None  # memory is trusted only once it links to what we read
         while True:
             try:
-                batch = bus.recent_after(cursor, 500)
-                if not batch:
+                batch = bus.recent_after(cursor, 500, last_hash=last_hash)
+                if last_hash is None or not batch:
                     batch = await run_in_threadpool(self._read_after, cursor)
                 for item in batch:
-                    cursor = int(item["seq"])
+                    cursor, last_hash = int(item["seq"]), str(item["hash"])
                     if str(item["kind"]).startswith("comms."):
                         await self.dispatch(item)
-                if len(batch) < 500:
+                if not batch and bus.latest_seq > cursor:
+                    await asyncio.sleep(0.05)  # the bus knows of a log that was reset; poll
+                elif len(batch) < 500:
                     await bus.wait(cursor, 5.0)
             except asyncio.CancelledError:
                 raise

@@ -35,6 +35,8 @@ from muster.comms.settings import CommsSettings, get_comms_settings
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 
+EVENT_RECIPIENT_LIMIT = 64
+
 __all__ = [
     "BROADCAST_CHANNEL",
     "AckOutcome",
@@ -54,6 +56,7 @@ __all__ = [
     "mark_read",
     "message_wire",
     "missed_messages",
+    "named_recipients",
     "send_message",
     "store_clip",
 ]
@@ -82,6 +85,15 @@ def get_clip(session: Session, clip_id: str) -> VoiceClip:
     if clip is None:
         raise NotFound(f"no voice clip with id {clip_id!r}")
     return clip
+
+
+def named_recipients(person_ids: list[str]) -> list[str] | None:
+    """The recipients to name in an event, or None when there are too many to carry.
+
+    A broadcast to thousands keeps its per-person record in ``comms_recipients``; naming
+    them all in the event would make every live console download the crew list per order.
+    """
+    return person_ids if len(person_ids) <= EVENT_RECIPIENT_LIMIT else None
 
 
 def message_wire(message: Message, channel_name: str) -> dict[str, Any]:
@@ -163,15 +175,16 @@ def send_message(
         for m in members
     )
     recipients = [m.person_id for m in members]
+    named = named_recipients(recipients)
     event = append_event(
         session,
         kind="comms.rollcall.started" if kind is MessageKind.ROLL_CALL else "comms.message.sent",
         actor=actor,
-        subjects=[message.id, channel.id, actor.person_id or "", *recipients],
+        subjects=[message.id, channel.id, actor.person_id or "", *(named or [])],
         payload={
             **message_wire(message, channel.name),
-            "recipients": recipients,
-            "posts": {m.person_id: m.post_id for m in members if m.post_id},
+            "recipient_count": len(recipients),
+            **({"recipients": named} if named is not None else {}),
         },
     )
     message.event_seq = event.seq

@@ -101,7 +101,7 @@
     } else if (frame.type === "message") {
       showMessage(frame);
     } else if (frame.type === "alert") {
-      $("error").textContent = "No answer yet from " + frame.silent.length + " recipient(s).";
+      $("error").textContent = "No answer yet from " + frame.silent_count + " recipient(s).";
     } else if (frame.type === "floor") {
       if (frame.channel_id === $("channel").value) {
         const talking = frame.event === "granted" || frame.event === "interrupted";
