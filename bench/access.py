@@ -1,14 +1,31 @@
-"""Access decisions: latency of the service call with its log write, Cedar alone, roll call,
-and HTTP decisions at a reader under load; on SQLite and PostgreSQL; prints JSON.
+"""Access decisions: latency of the service call with its log write, committed decisions,
+Cedar alone, roll call, and HTTP decisions at a reader under load; SQLite and PostgreSQL;
+prints JSON.
 
-With 100,000 persons registered (placed aboard, some held), each sample is one person's
-request at the South airlock through ``decide_request``: load facts, Cedar, store the
-decision, append the event. "service" times the call and its flush inside a transaction;
-"service_commit" also commits each decision on its own (a durable write per decision).
-HTTP: uvicorn in a subprocess, requests sent at a fixed rate by an asyncio httpx client.
+With 100,000 persons registered (placed aboard, one in fifty held, one in ten a visitor),
+each sample is one person's request at the South airlock through ``decide_request``: read
+facts and the active policy version, ask Cedar, write the decision row and the
+``access.decided`` event.
+
+- ``service``: the call inside one long transaction, ``session.flush()`` included: the
+  decision row and the event rows are written to the database inside the call; the commit
+  is excluded (the append lock and head read happen once, at the first sample).
+- ``service_commit``: one transaction per decision, committed (BEGIN, append lock, head
+  read, writes, durable COMMIT: an fsync on SQLite ``synchronous=FULL``, a WAL flush on
+  PostgreSQL ``synchronous_commit=on``).
+- ``cedar``: ``decisions.evaluate`` alone (entity JSON, Cedar call, verdict) over the
+  rules that can apply to the action; ``cedar_whole_policy``: ``PolicyEngine.decide``
+  over every rule of the station, for comparison.
+- ``rollcall_report``: counts and the first 100 unaccounted with their places;
+  ``rollcall_everyone``: every person's last place and mark (``last_places``), consumed.
+  On PostgreSQL both are measured before (``*_fresh``) and after ``ANALYZE``.
+- ``http``: ``muster serve`` (uvicorn) in a subprocess on a free port, a reader's device
+  token bound to the airlock, requests sent open loop at a fixed rate by an asyncio httpx
+  client; latency counts from each request's scheduled send time, so a stalled server
+  cannot hide its queue.
 
 Usage:
-    uv run python bench/access.py [--persons 100000] [--samples 2000] [--rate 500]
+    uv run python bench/access.py [--persons 100000] [--samples 2000] [--rate 500 100]
         [--seconds 10] [--pg postgresql://postgres@127.0.0.1:5432/test] [--no-pg]
 """
 
@@ -19,6 +36,7 @@ import asyncio
 import json
 import os
 import random
+import secrets
 import socket
 import statistics
 import subprocess
@@ -30,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from alembic import command
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
@@ -40,10 +59,11 @@ from muster.access.enums import Direction
 from muster.access.facts import load_persons, load_portal
 from muster.access.models import Hold, Presence
 from muster.access.policy_store import shipped_engine
-from muster.access.rollcall import rollcall_report, start_rollcall
+from muster.access.rollcall import last_places, rollcall_report, start_rollcall
 from muster.auth import service as auth_service
 from muster.auth.actor import Actor
 from muster.db import Base, Database, new_id
+from muster.migrate import alembic_config
 from muster.people.models import Party, Person
 from muster.places.models import Portal, Zone
 
@@ -169,24 +189,28 @@ def populate(db: Database, persons: int) -> tuple[str, list[str]]:
     return portal_id, ids
 
 
+def _timed(fn: Any, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
 def bench_service(db: Database, portal_id: str, ids: list[str], samples: int) -> dict[str, Any]:
-    """decide_request latency: in a transaction (flush), and with a commit per decision."""
-    engine = shipped_engine()
+    """decide_request: in one transaction (flushed, commit excluded) and committed one by one."""
     in_tx: list[float] = []
     with db.session_scope() as s:
-        for _ in range(samples):
+        for i in range(samples + 100):
             pid = random.choice(ids)
             t = time.perf_counter()
             decide_request(
-                s,
-                portal_id=portal_id,
-                person_refs=[pid],
-                direction=Direction.EXIT,
-                actor=ACTOR,
-                engine=engine,
+                s, portal_id=portal_id, person_refs=[pid], direction=Direction.EXIT, actor=ACTOR
             )
             s.flush()
-            in_tx.append((time.perf_counter() - t) * 1000)
+            if i >= 100:  # the first hundred warm caches and prepared statements
+                in_tx.append((time.perf_counter() - t) * 1000)
     committed: list[float] = []
     for _ in range(min(samples, 1000)):
         pid = random.choice(ids)
@@ -196,54 +220,64 @@ def bench_service(db: Database, portal_id: str, ids: list[str], samples: int) ->
                 s, portal_id=portal_id, person_refs=[pid], direction=Direction.EXIT, actor=ACTOR
             )
         committed.append((time.perf_counter() - t) * 1000)
-    cedar: list[float] = []
+    return {"service": _summary(in_tx), "service_commit": _summary(committed)}
+
+
+def bench_cedar(db: Database, portal_id: str, ids: list[str], samples: int) -> dict[str, Any]:
+    """Cedar alone, on requests built from 200 persons' facts."""
+    engine = shipped_engine()
     with db.session_scope(write=False) as s:
         portal = load_portal(s, portal_id)
         facts = load_persons(s, random.sample(ids, 200), clock.now())
         requests = [cedar_input_for(p, portal, Direction.EXIT, [p]) for p in facts.values()]
-    for i in range(samples):
-        req = requests[i % len(requests)]
-        t = time.perf_counter()
-        evaluate(engine, req)
-        cedar.append((time.perf_counter() - t) * 1000)
-    with db.session_scope() as s:
-        start_rollcall(s, reason="bench", actor=ACTOR)
-    roll: list[float] = []
-    for _ in range(5):
+    sliced = [evaluate(engine, r) for r in requests]
+    whole = [
+        engine.decide(
+            principal=("Person", r.person["uid"]["id"]),
+            action=r.action,
+            resource=("Portal", portal.id),
+            context=r.context,
+            entities=[r.person, r.portal],
+        )
+        for r in requests
+    ]
+    assert [v.allowed for v in sliced] == [v.allowed for v in whole]
+    assert [v.rule_ids for v in sliced] == [v.rule_ids for v in whole]
+    it = iter(range(10**9))
+    cedar = _timed(lambda: evaluate(engine, requests[next(it) % len(requests)]), samples)
+    r0 = requests[0]
+    whole_ms = _timed(
+        lambda: engine.decide(
+            principal=("Person", r0.person["uid"]["id"]),
+            action=r0.action,
+            resource=("Portal", portal.id),
+            context=r0.context,
+            entities=[r0.person, r0.portal],
+        ),
+        samples,
+    )
+    return {"cedar": _summary(cedar), "cedar_whole_policy": _summary(whole_ms)}
+
+
+def bench_rollcall(db: Database, suffix: str = "") -> dict[str, Any]:
+    """The roll call report, and every person's last place streamed and consumed."""
+
+    def report() -> None:
         with db.session_scope(write=False) as s:
-            t = time.perf_counter()
             rollcall_report(s, limit=100)
-            roll.append((time.perf_counter() - t) * 1000)
+
+    def everyone() -> None:
+        with db.session_scope(write=False) as s:
+            assert sum(1 for _ in last_places(s)) > 0
+
+    report()
     return {
-        "service": _summary(in_tx),
-        "service_commit": _summary(committed),
-        "cedar": _summary(cedar),
-        "rollcall": _summary(roll),
+        f"rollcall_report{suffix}": _summary(_timed(report, 10)),
+        f"rollcall_everyone{suffix}": _summary(_timed(everyone, 5)),
     }
 
 
-def reader_app() -> Any:
-    """The app the reader talks to: the full app, or only the access routes when another
-    domain's router does not import (domains are built in parallel)."""
-    from fastapi import FastAPI
-
-    from muster.config import get_settings
-    from muster.web.app import create_app
-    from muster.web.problems import install_problem_handlers
-
-    try:
-        return create_app()
-    except Exception as exc:
-        print(f"full app failed to build ({exc}); serving the access routes only", file=sys.stderr)
-    from muster.access.api import router
-
-    app = FastAPI()
-    app.state.settings = get_settings()
-    app.state.db = Database(app.state.settings.database_url)
-    install_problem_handlers(app)
-    app.include_router(router)
-    app.get("/healthz")(lambda: {"status": "ok"})
-    return app
+CONNECTIONS = 32
 
 
 def _free_port() -> int:
@@ -255,111 +289,142 @@ def _free_port() -> int:
 async def _drive(
     url: str, token: str, portal_id: str, badges: list[str], rate: int, seconds: float
 ) -> dict[str, Any]:
+    """Open loop: request n is due at start + n/rate whatever happened before; its latency
+    runs from that due time to the answer (a late send counts against the server)."""
     latencies: list[float] = []
-    errors = 0
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    failures: dict[str, int] = {}
+    # httpx's pool gets slow with thousands of waiters: queue on a semaphore instead (one
+    # permit per connection). The wait still counts, from the due time.
+    slots = asyncio.Semaphore(CONNECTIONS)
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
     async with httpx.AsyncClient(
         base_url=url, limits=limits, timeout=10, headers={"Authorization": f"Bearer {token}"}
     ) as client:
 
-        async def one() -> None:
-            nonlocal errors
-            t = time.perf_counter()
-            try:
-                resp = await client.post(
-                    f"/api/v1/portals/{portal_id}/requests",
-                    json={"persons": [random.choice(badges)], "direction": "exit"},
-                )
-                ok = resp.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            latencies.append((time.perf_counter() - t) * 1000)
-            if not ok:
-                errors += 1
+        async def one(due: float) -> None:
+            async with slots:
+                try:
+                    resp = await client.post(
+                        f"/api/v1/portals/{portal_id}/requests",
+                        json={"persons": [random.choice(badges)], "direction": "exit"},
+                    )
+                    outcome = "" if resp.status_code == 200 else f"http {resp.status_code}"
+                except httpx.HTTPError as exc:
+                    outcome = type(exc).__name__
+            latencies.append((time.perf_counter() - due) * 1000)
+            if outcome:
+                failures[outcome] = failures.get(outcome, 0) + 1
 
         tasks = []
-        start = time.perf_counter()
+        start = time.perf_counter() + 0.05
         for n in range(int(rate * seconds)):
-            delay = start + n / rate - time.perf_counter()
+            due = start + n / rate
+            delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one()))
+            tasks.append(asyncio.create_task(one(due)))
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - start
     return {
         "rate_target": rate,
-        "sent": len(latencies),
+        "seconds": seconds,
+        "completed": len(latencies),
         "achieved_per_s": round(len(latencies) / elapsed, 1),
-        "errors": errors,
+        "failures": failures,
         **_summary(latencies),
     }
 
 
 def bench_http(
-    db: Database, portal_id: str, persons: int, rate: int, seconds: float
-) -> dict[str, Any]:
-    """Decisions over HTTP at a fixed request rate, against uvicorn in a subprocess."""
+    db: Database, portal_id: str, persons: int, rate: list[int], seconds: float
+) -> list[dict[str, Any]]:
+    """Decisions over HTTP at a fixed request rate, against ``muster serve`` in a subprocess."""
     with db.session_scope() as s:
         auth_service.create_account(
             s,
-            username="reader",
-            display_name="reader",
+            username="south-reader",
+            display_name="South airlock reader",
             roles=["device"],
-            password="correct horse battery",
+            password="correct horse battery staple",
             actor=ACTOR,
         )
         _, token = auth_service.create_token(
-            s, name="reader", username="reader", scopes=[], actor=ACTOR
+            s,
+            name="south-reader",
+            username="south-reader",
+            scopes=[],
+            actor=ACTOR,
+            portal_id=portal_id,
         )
     port = _free_port()
-    env = {**os.environ, "MUSTER_DATABASE_URL": db.url, "MUSTER_MODE": "dev"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "access:reader_app",
-            "--app-dir",
-            str(Path(__file__).parent),
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        badges = [f"B{i}" for i in range(0, persons, 7)]
-        asyncio.run(_drive(url, token, portal_id, badges, rate, 1.0))  # warm-up
-        return asyncio.run(_drive(url, token, portal_id, badges, rate, seconds))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    env = {
+        **os.environ,
+        "MUSTER_DATABASE_URL": db.url,
+        "MUSTER_MODE": "production",
+        "MUSTER_SECRET_KEY": secrets.token_urlsafe(48),
+    }
+    muster = str(Path(sys.executable).parent / "muster")
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [muster, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            for _ in range(300):
+                try:
+                    if httpx.get(f"{url}/healthz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            badges = [f"B{i}" for i in range(0, persons, 7)]
+            asyncio.run(_drive(url, token, portal_id, badges, min(rate), 2.0))  # warm-up
+            return [asyncio.run(_drive(url, token, portal_id, badges, r, seconds)) for r in rate]
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+            log.seek(0)
+            tail = log.read()[-2000:].decode(errors="replace")
+            if proc.returncode not in (0, -15):
+                print(f"server exited {proc.returncode}: {tail}", file=sys.stderr)
+
+
+def _stamp_head(db: Database) -> None:
+    config = alembic_config()
+    with db.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.stamp(config, "head")
 
 
 def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Every measurement on one database."""
+    """Every measurement on one database. The schema comes from the models, stamped as
+    migrated so that ``muster serve`` accepts it (the migrations may lag the models while
+    domains are built in parallel)."""
     db = Database(url)
     Base.metadata.create_all(db.engine)
+    _stamp_head(db)
     t = time.perf_counter()
     portal_id, ids = populate(db, args.persons)
+    with db.session_scope() as s:
+        start_rollcall(s, reason="bench", actor=ACTOR)
     result: dict[str, Any] = {
         "backend": db.engine.dialect.name,
         "persons": args.persons,
         "populate_s": round(time.perf_counter() - t, 1),
+        "load_before": os.getloadavg()[0],
     }
+    if not db.is_sqlite:
+        result.update(bench_rollcall(db, "_fresh"))
+        with db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     result.update(bench_service(db, portal_id, ids, args.samples))
+    result.update(bench_cedar(db, portal_id, ids, args.samples))
+    result.update(bench_rollcall(db))
     if args.rate:
         result["http"] = bench_http(db, portal_id, args.persons, args.rate, args.seconds)
+    result["load_after"] = os.getloadavg()[0]
     db.dispose()
     return result
 
@@ -369,7 +434,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=2000)
-    parser.add_argument("--rate", type=int, default=500)
+    parser.add_argument(
+        "--rate", type=int, nargs="*", default=[500, 100], help="request rates, one run each"
+    )
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--no-pg", action="store_true")
@@ -377,6 +444,7 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         results.append(run(f"sqlite:///{Path(tmp) / 'bench.db'}", args))
+        print(json.dumps(results[-1]), file=sys.stderr, flush=True)
     if not args.no_pg:
         admin_url = args.pg.replace("postgresql://", "postgresql+psycopg://", 1)
         name = f"muster_bench_{uuid.uuid4().hex[:8]}"
