@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9a01ab0d20fd
+Revision ID: 83f515b6c74d
 Revises:
-Create Date: 2026-11-25 02:47:54.338121
+Create Date: 2026-11-25 03:34:26.480299
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import muster.db
 
-revision: str = "9a01ab0d20fd"
+revision: str = "83f515b6c74d"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -233,6 +233,14 @@ def upgrade() -> None:
         sa.Column("started_by", sa.String(length=200), nullable=False),
         sa.Column("closed_at", muster.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_roll_calls")),
+    )
+    op.create_table(
+        "signin_throttles",
+        sa.Column("address", sa.String(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("window_started", muster.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", muster.db.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("address", name=op.f("pk_signin_throttles")),
     )
     op.create_table(
         "station_assets",
@@ -1386,6 +1394,8 @@ def upgrade() -> None:
         sa.Column("account_id", sa.String(length=36), nullable=False),
         sa.Column("secret_hash", sa.String(length=64), nullable=False),
         sa.Column("scopes", sa.JSON(), nullable=False),
+        sa.Column("portal_id", sa.String(length=36), nullable=True),
+        sa.Column("channel_ids", sa.JSON(), nullable=True),
         sa.Column("created_at", muster.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", muster.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
@@ -2320,6 +2330,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_agreements_party_id"), table_name="agreements")
     op.drop_table("agreements")
     op.drop_table("station_assets")
+    op.drop_table("signin_throttles")
     op.drop_table("roll_calls")
     op.drop_index(op.f("ix_policy_versions_activated_at"), table_name="policy_versions")
     op.drop_table("policy_versions")
