@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -55,17 +56,27 @@ def issue_duty_pass(
     return row
 
 
-def revoke_duty_pass(session: Session, *, pass_id: str, actor: Actor) -> DutyPass:
-    """End a duty pass now."""
-    row = session.get(DutyPass, pass_id)
+_Revocable = TypeVar("_Revocable", DutyPass, TransferAuthorization)
+
+
+def _revoke_now(
+    session: Session, model: type[_Revocable], row_id: str, *, what: str, kind: str, actor: Actor
+) -> _Revocable:
+    """End a pass or authorization at once, with its event."""
+    row = session.get(model, row_id)
     if row is None:
-        raise NotFound(f"no duty pass with id {pass_id!r}")
+        raise NotFound(f"no {what} with id {row_id!r}")
     row.revoked_at = clock.now()
     session.flush()
-    append_event(
-        session, kind="access.duty_pass.revoked", actor=actor, subjects=[row.person_id, row.id]
-    )
+    append_event(session, kind=kind, actor=actor, subjects=[row.person_id, row.id])
     return row
+
+
+def revoke_duty_pass(session: Session, *, pass_id: str, actor: Actor) -> DutyPass:
+    """End a duty pass now."""
+    return _revoke_now(
+        session, DutyPass, pass_id, what="duty pass", kind="access.duty_pass.revoked", actor=actor
+    )
 
 
 def grant_transfer(
@@ -105,15 +116,14 @@ def grant_transfer(
 
 def revoke_transfer(session: Session, *, transfer_id: str, actor: Actor) -> TransferAuthorization:
     """End a transfer authorization now (consent revoked, check-up overdue)."""
-    row = session.get(TransferAuthorization, transfer_id)
-    if row is None:
-        raise NotFound(f"no transfer authorization with id {transfer_id!r}")
-    row.revoked_at = clock.now()
-    session.flush()
-    append_event(
-        session, kind="access.transfer.revoked", actor=actor, subjects=[row.person_id, row.id]
+    return _revoke_now(
+        session,
+        TransferAuthorization,
+        transfer_id,
+        what="transfer authorization",
+        kind="access.transfer.revoked",
+        actor=actor,
     )
-    return row
 
 
 def issue_visit(
