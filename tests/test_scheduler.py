@@ -27,7 +27,8 @@ class TestRunJobsOnce:
 
         jobs = [ScheduledJob("first", first, 1), ScheduledJob("second", second, 2)]
         assert run_jobs_once(db, jobs) == {"first": 2, "second": 0}
-        assert len(seen) == 1 and seen[0].tzinfo is not None
+        assert len(seen) == 1
+        assert seen[0].tzinfo is not None
 
     def test_failing_job_is_rolled_back_and_others_run(self, db: Database) -> None:
         """A job that raises leaves nothing written and the next job still runs."""

@@ -112,8 +112,8 @@ class TestSouthAirlockReplay:
             + SOUTH_AIRLOCK.replace(
                 "persons: [Warrior 03, Warrior 04]}",
                 "persons: [Warrior 03, Warrior 04]}\n"
-                '  - {at: "+00:03:10", actor: priya, action: access.passage, portal: South airlock,\n'
-                "     persons: [Resident 001], refused: true}",
+                '  - {at: "+00:03:10", actor: priya, action: access.passage,\n'
+                "     portal: South airlock, persons: [Resident 001], refused: true}",
             )
         )
         report = run(db, text + EXPECT)
