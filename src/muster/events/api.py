@@ -106,7 +106,7 @@ async def event_stream(
                 batch = await run_in_threadpool(read, cursor)
             for item in batch:
                 if is_visible(str(item["kind"]), hidden):
-                    yield format_sse(item)
+                    yield bus.encoded(item, format_sse)
                 cursor, last_hash = int(item["seq"]), str(item["hash"])
             if len(batch) < STREAM_BATCH and not await bus.wait(cursor, heartbeat):
                 yield ": keep-alive\n\n"

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 RING_SIZE = 4096
@@ -22,8 +23,11 @@ class Bus:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        # Waiters grouped by event loop: one thread-safe call per loop wakes all of its
+        # readers (a thousand consoles on one loop cost one wake-up, not a thousand).
+        self._waiters: dict[asyncio.AbstractEventLoop, set[asyncio.Event]] = {}
         self._ring: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        self._encoded: dict[int, str] = {}
         self.latest_seq = 0
 
     def publish(self, events: list[dict[str, Any]]) -> None:
@@ -35,7 +39,8 @@ class Bus:
                 self._ring[seq] = item
                 self.latest_seq = max(self.latest_seq, seq)
             while len(self._ring) > RING_SIZE:
-                self._ring.popitem(last=False)
+                old, _item = self._ring.popitem(last=False)
+                self._encoded.pop(old, None)
         self.wake()
 
     def wake(self, seq: int | None = None) -> None:
@@ -43,10 +48,22 @@ class Bus:
         with self._lock:
             if seq is not None:
                 self.latest_seq = max(self.latest_seq, seq)
-            waiters = list(self._waiters)
-        for loop, flag in waiters:
+            waiters = [(loop, list(flags)) for loop, flags in self._waiters.items()]
+        for loop, flags in waiters:
             with contextlib.suppress(RuntimeError):  # the loop closed under us
-                loop.call_soon_threadsafe(flag.set)
+                loop.call_soon_threadsafe(_set_all, flags)
+
+    def encoded(self, item: dict[str, Any], encode: Callable[[dict[str, Any]], str]) -> str:
+        """``encode(item)``, computed once per event held in memory and shared by all readers."""
+        seq = int(item["seq"])
+        with self._lock:
+            text = self._encoded.get(seq)
+        if text is None:
+            text = encode(item)
+            with self._lock:
+                if self._ring.get(seq) is item:
+                    self._encoded[seq] = text
+        return text
 
     def recent_after(
         self, seq: int, limit: int, *, last_hash: str | None = None
@@ -75,26 +92,36 @@ class Bus:
     def waiting(self) -> int:
         """How many readers are waiting for news now."""
         with self._lock:
-            return len(self._waiters)
+            return sum(len(flags) for flags in self._waiters.values())
 
     async def wait(self, after_seq: int, timeout: float) -> bool:
         """Wait until something newer than ``after_seq`` may exist; False on timeout."""
         flag = asyncio.Event()
-        entry = (asyncio.get_running_loop(), flag)
+        loop = asyncio.get_running_loop()
         with self._lock:
-            self._waiters.add(entry)
+            self._waiters.setdefault(loop, set()).add(flag)
             newer = self.latest_seq > after_seq
         try:
             if newer:
                 return True
             try:
-                await asyncio.wait_for(flag.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await flag.wait()
             except TimeoutError:
                 return False
             return True
         finally:
             with self._lock:
-                self._waiters.discard(entry)
+                flags = self._waiters.get(loop)
+                if flags is not None:
+                    flags.discard(flag)
+                    if not flags:
+                        del self._waiters[loop]
+
+
+def _set_all(flags: list[asyncio.Event]) -> None:
+    for flag in flags:
+        flag.set()
 
 
 _buses: dict[str, Bus] = {}
