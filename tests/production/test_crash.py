@@ -13,6 +13,11 @@ import httpx
 import pytest
 
 from access.station import build_station
+from muster.auth.actor import Actor
+from muster.comms.channels import create_channel
+from muster.comms.enums import ChannelKind, Precedence
+from muster.comms.groups import AnyOfRule, PersonRule
+from muster.comms.service import send_message
 from muster.db import Database
 from muster.ops import crash
 from muster.ops.nodes import Node
@@ -24,15 +29,33 @@ KILLS = int(os.environ.get("MUSTER_CRASH_KILLS", "20"))
 RESIDENTS = [f"R{i}" for i in range(6)]
 
 
-def _station(url: str) -> crash.Portal:
+def _station(url: str) -> tuple[crash.Portal, crash.Order]:
+    """The door the residents use, and an order to them that each must acknowledge."""
     db = Database(url)
     try:
         with db.session_scope() as s:
             st = build_station(s)
-            for name in RESIDENTS:
-                st.add_person(name, Affiliation.RESIDENT, zone="south")
+            ids = {
+                name: st.add_person(name, Affiliation.RESIDENT, zone="south").id
+                for name in RESIDENTS
+            }
             p = st.portals["Hospital door"]  # residents pass it both ways
-            return crash.Portal(p.id, p.inside_zone_id, p.outside_zone_id)
+            channel = create_channel(
+                s,
+                name="Residents on the ring",
+                kind=ChannelKind.GROUP,
+                rule=AnyOfRule(rules=[PersonRule(person_id=i) for i in ids.values()]),
+                actor=Actor.system("test"),
+            )
+            message = send_message(
+                s,
+                channel_id=channel.id,
+                precedence=Precedence.PRIORITY,
+                text="Report to the hospital for screening.",
+                actor=Actor.system("test"),
+            )
+            portal = crash.Portal(p.id, p.inside_zone_id, p.outside_zone_id)
+            return portal, crash.Order(message.id, ids)
     finally:
         db.dispose()
 
@@ -43,25 +66,32 @@ class TestKilledNode:
     def test_random_kills(self, any_url: str, nodes: Callable[..., Node]) -> None:
         """Twenty kills at random moments lose nothing acknowledged and record nothing twice."""
         token = admin_token(any_url)
-        portal = _station(any_url)
+        portal, order = _station(any_url)
         node = nodes(any_url, fast=True)
         traffic, killed = crash.run(
-            node, token=token, portal=portal, persons=RESIDENTS, kills=KILLS, seed=KILLS
+            node,
+            token=token,
+            portal=portal,
+            persons=RESIDENTS,
+            kills=KILLS,
+            order=order,
+            seed=KILLS,
         )
         assert killed == KILLS
         db = Database(any_url)
         try:
-            found = crash.check(db, traffic, portal)
+            found = crash.check(db, traffic, portal, order)
         finally:
             db.dispose()
         assert found.ok, found.problems
         assert found.passages == len(traffic.passages)
+        assert traffic.acks  # acknowledgements ran between kills too
         assert found.passages > KILLS  # the traffic did run between kills
         assert traffic.retries > 0  # and some writes were in flight at a kill
 
     def test_check_catches_a_lost_passage(self, sqlite_url: str) -> None:
         """The checker is not vacuous: a passage acknowledged but not stored is reported."""
-        portal = _station(sqlite_url)
+        portal, _order = _station(sqlite_url)
         traffic = crash.Traffic(zone_of=dict.fromkeys(RESIDENTS, portal.inside_zone_id))
         traffic.passages["never-stored"] = "p-1"
         db = Database(sqlite_url)
@@ -71,6 +101,18 @@ class TestKilledNode:
             db.dispose()
         assert not found.ok
         assert "never-stored" in found.problems[0]
+
+    def test_check_catches_a_lost_acknowledgement(self, sqlite_url: str) -> None:
+        """An acknowledgement the client saw but the record lacks is reported."""
+        portal, order = _station(sqlite_url)
+        traffic = crash.Traffic(zone_of=dict.fromkeys(RESIDENTS, portal.inside_zone_id))
+        traffic.acks["k-1"] = order.person_ids[RESIDENTS[0]]
+        db = Database(sqlite_url)
+        try:
+            found = crash.check(db, traffic, portal, order)
+        finally:
+            db.dispose()
+        assert found.problems == ["1 acknowledged persons are not stored as such"]
 
 
 def _pg_version() -> str:

@@ -1,13 +1,16 @@
 """The crash harness: drive door traffic at a node, SIGKILL it at random, check the record.
 
 A client walks persons out through a portal and back in: for each move it asks for a
-decision, then reports the passage with an ``Idempotency-Key``. Meanwhile the node is
+decision, then reports the passage with an ``Idempotency-Key``; between moves it
+acknowledges an order for one of them, also with a key. Meanwhile the node is
 killed with SIGKILL at random moments and started again. Whatever was in flight when the
 node died is retried with the same key until the node answers. Afterwards ``check`` proves:
 
 - every decision the client saw acknowledged is stored once, with one ``access.decided``;
 - every passage the client saw acknowledged is stored once under its key, with one
   ``access.passage.recorded``, and nothing else was recorded;
+- every acknowledgement the client saw is stored (the person's acknowledged time is set),
+  with exactly one ``comms.message.acknowledged`` event per person acknowledged;
 - the event chain verifies;
 - head counts agree with the passages: each person is where their last passage put them.
 """
@@ -24,9 +27,11 @@ from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from muster.access.models import Decision, Passage
 from muster.access.presence import head_counts
+from muster.comms.models import Recipient
 from muster.db import Database
 from muster.events.models import Event
 from muster.events.service import verify_chain
@@ -42,8 +47,17 @@ class Traffic:
     decisions: set[str] = field(default_factory=set)
     passages: dict[str, str] = field(default_factory=dict)  # key -> passage id
     zone_of: dict[str, str] = field(default_factory=dict)  # person ref -> zone id
+    acks: dict[str, str] = field(default_factory=dict)  # key -> person id acknowledged
     retries: int = 0
     refused: int = 0
+
+
+@dataclass(frozen=True)
+class Order:
+    """The order the client acknowledges, person by person, and who it was sent to."""
+
+    message_id: str
+    person_ids: dict[str, str]  # person ref -> person id
 
 
 @dataclass(frozen=True)
@@ -100,6 +114,15 @@ class Client:
         target = self.portal.outside_zone_id if direction == "exit" else self.portal.inside_zone_id
         self.traffic.zone_of[person] = target
 
+    def acknowledge(self, order: Order, person: str) -> None:
+        """Acknowledge ``order`` for one person, once, retrying through crashes."""
+        key = str(uuid.uuid4())
+        body = {"person_ids": [order.person_ids[person]]}
+        r = self._post(f"/api/v1/comms/messages/{order.message_id}/ack", body, key)
+        if r.status_code != 200:
+            raise AssertionError(f"acknowledgement refused: {r.status_code} {r.text}")
+        self.traffic.acks[key] = order.person_ids[person]
+
 
 def run(
     node: Node,
@@ -108,6 +131,7 @@ def run(
     portal: Portal,
     persons: list[str],
     kills: int,
+    order: Order | None = None,
     seed: int = 0,
     up_seconds: tuple[float, float] = (0.2, 0.9),
 ) -> tuple[Traffic, int]:
@@ -132,6 +156,9 @@ def run(
     thread.start()
     while not done.is_set():
         person = rng.choice(persons)
+        if order is not None and rng.random() < 0.3:
+            client.acknowledge(order, person)  # a repeat for the same person changes nothing
+            continue
         inside = traffic.zone_of[person] == portal.inside_zone_id
         client.move(person, "exit" if inside else "enter")
     thread.join()
@@ -152,10 +179,32 @@ class Findings:
         return not self.problems
 
 
-def check(db: Database, traffic: Traffic, portal: Portal) -> Findings:
+def _check_acks(s: Session, traffic: Traffic, order: Order, found: Findings) -> None:
+    acked = set(
+        s.scalars(
+            select(Recipient.person_id).where(
+                Recipient.message_id == order.message_id, Recipient.acked_at.is_not(None)
+            )
+        )
+    )
+    seen = set(traffic.acks.values())
+    if seen - acked:
+        found.problems.append(f"{len(seen - acked)} acknowledged persons are not stored as such")
+    if acked - seen:
+        found.problems.append(f"{len(acked - seen)} persons stored as acknowledged by no one")
+    events = s.scalar(
+        select(func.count()).select_from(Event).where(Event.kind == "comms.message.acknowledged")
+    )
+    if events != len(acked):
+        found.problems.append(f"{events} acknowledgement events for {len(acked)} persons")
+
+
+def check(db: Database, traffic: Traffic, portal: Portal, order: Order | None = None) -> Findings:
     """Compare what the client saw acknowledged with what the database holds."""
     found = Findings()
     with db.session_scope(write=False) as s:
+        if order is not None:
+            _check_acks(s, traffic, order, found)
         stored = dict(s.execute(select(Passage.idempotency_key, Passage.id)).all())
         found.passages = len(stored)
         for key, passage_id in traffic.passages.items():
