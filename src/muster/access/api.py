@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from muster.access import holds, passes, presence, rollcall
-from muster.access.decisions import decide_request, get_decision, list_decisions
+from muster.access.decisions import GroupDecision, decide_request, get_decision, list_decisions
 from muster.access.facts import PortalFacts, load_portal
 from muster.access.modes import set_portal_mode
 from muster.access.passages import record_passage
-from muster.access.policy_store import sync_active_engine
 from muster.access.schemas import (
     AccessRequestIn,
     DecisionRead,
@@ -37,18 +37,22 @@ from muster.access.schemas import (
     TransferIn,
     VisitIn,
 )
+from muster.auth.actor import Actor
 from muster.auth.authorize import Resource, authorize
 from muster.people.service import find_person
 from muster.schemas import Page
-from muster.web.deps import CurrentActor, PageDep, SessionDep
+from muster.web.deps import (
+    CurrentActor,
+    PageDep,
+    SessionDep,
+    in_write_transaction,
+    require_credentials,
+)
 
-
-def sync_policy(session: SessionDep) -> None:
-    """Put the database's active policy in force before any decision of this request."""
-    sync_active_engine(session)
-
-
-router = APIRouter(prefix="/api/v1", tags=["access"], dependencies=[Depends(sync_policy)])
+# ``get_session`` (``SessionDep``) puts the database's active policy in force before the
+# route runs, so every authorization and decision of a request uses the policy activated
+# last, by whichever node.
+router = APIRouter(prefix="/api/v1", tags=["access"])
 
 
 def portal_resource(portal: PortalFacts) -> Resource:
@@ -61,19 +65,32 @@ def _portal(session: Session, portal_id: str) -> PortalFacts:
     return load_portal(session, portal_id)
 
 
-@router.post("/portals/{portal_id}/requests")
-def request_passage(
-    portal_id: str, body: AccessRequestIn, session: SessionDep, actor: CurrentActor
+@router.post("/portals/{portal_id}/requests", dependencies=[Depends(require_credentials)])
+async def request_passage(
+    portal_id: str, body: AccessRequestIn, request: Request
 ) -> GroupDecisionOut:
-    """Decide each person of a request at a portal; the answer says who may pass and why."""
-    authorize(actor, "access.request", portal_resource(_portal(session, portal_id)))
-    group = decide_request(
-        session,
-        portal_id=portal_id,
-        person_refs=body.persons,
-        direction=body.direction,
-        actor=actor,
-    )
+    """Decide each person of a request at a portal; the answer says who may pass and why.
+
+    The reader's hot path: sign-in, policy sync, authorization, decision and commit run in
+    one worker-thread call (``in_write_transaction``), with the same checks as every route.
+    """
+
+    def work(session: Session, actor: Actor) -> GroupDecisionOut:
+        authorize(actor, "access.request", portal_resource(_portal(session, portal_id)))
+        return _group_out(
+            decide_request(
+                session,
+                portal_id=portal_id,
+                person_refs=body.persons,
+                direction=body.direction,
+                actor=actor,
+            )
+        )
+
+    return await run_in_threadpool(in_write_transaction, request, work)
+
+
+def _group_out(group: GroupDecision) -> GroupDecisionOut:
     return GroupDecisionOut(
         request_id=group.request_id,
         portal_id=group.portal_id,

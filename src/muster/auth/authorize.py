@@ -10,11 +10,13 @@ handset's token (``channel_ids``) only does comms, and only on its own channels.
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from muster.access.engine import Verdict, active_engine
+from muster.access.engine import PolicyEngine, Verdict, active_engine
 from muster.auth.actor import Actor
 from muster.errors import Forbidden
 
@@ -92,13 +94,50 @@ def decide_operator(
         operator_entity(actor),
         {"uid": {"type": resource.type, "id": resource.id}, "attrs": resource.attrs, "parents": []},
     ]
-    return active_engine().decide(
+    engine = active_engine()
+    try:
+        key = json.dumps([action, entities, context or {}], sort_keys=True)
+    except (TypeError, ValueError):  # not plain JSON: ask Cedar every time
+        key = None
+    known = _remembered(engine, key)
+    if known is not None:
+        return known
+    verdict = engine.decide(
         principal=("Operator", actor.id),
         action=action,
         resource=(resource.type, resource.id),
         context=context or {},
         entities=entities,
     )
+    if key is not None and not verdict.errors:
+        _remember(engine, key, verdict)
+    return verdict
+
+
+# Verdicts of the engine in force, by their whole input (action, both entities with every
+# attribute, context). Cedar's answer is a function of the policy and that input, so a
+# remembered verdict is the one Cedar would give; another engine (a newly activated policy)
+# starts an empty memo. A verdict with errors is never remembered.
+MEMO_LIMIT = 4096
+_memo: tuple[PolicyEngine | None, dict[str, Verdict]] = (None, {})
+_memo_lock = threading.Lock()
+
+
+def _remembered(engine: PolicyEngine, key: str | None) -> Verdict | None:
+    memo_engine, verdicts = _memo
+    if key is None or memo_engine is not engine:
+        return None
+    return verdicts.get(key)
+
+
+def _remember(engine: PolicyEngine, key: str, verdict: Verdict) -> None:
+    global _memo
+    with _memo_lock:
+        memo_engine, verdicts = _memo
+        if memo_engine is not engine or len(verdicts) >= MEMO_LIMIT:
+            verdicts = {}
+            _memo = (engine, verdicts)
+        verdicts[key] = verdict
 
 
 def is_allowed(

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
@@ -326,17 +326,51 @@ def list_tokens(session: Session) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())).all())
 
 
+# One indexed read per request: the token joined to its account, by primary key, through
+# Core (no ORM objects to build); revocation and disabling take effect at the next request.
+_TOKEN_Q = (
+    select(
+        ApiToken.id,
+        ApiToken.name,
+        ApiToken.secret_hash,
+        ApiToken.revoked_at,
+        ApiToken.scopes,
+        ApiToken.portal_id,
+        ApiToken.channel_ids,
+        Account.id,
+        Account.display_name,
+        Account.roles,
+        Account.person_id,
+        Account.active,
+    )
+    .join(Account, Account.id == ApiToken.account_id, isouter=True)
+    .where(ApiToken.id == bindparam("token_id"))
+)
+
+
 def token_actor(session: Session, bearer: str) -> Actor:
     """The actor of a bearer token, or Forbidden."""
     parts = bearer.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         raise Forbidden("malformed API token; expected mst_<id>_<secret>")
-    token = session.get(ApiToken, parts[1])
-    if token is None or not hmac.compare_digest(token.secret_hash, _sha256(parts[2])):
+    session.flush()  # a change to the token or account made earlier in this transaction counts
+    row = session.connection().execute(_TOKEN_Q, {"token_id": parts[1]}).first()
+    if row is None or not hmac.compare_digest(row[2], _sha256(parts[2])):
         raise Forbidden("unknown API token")
-    if token.revoked_at is not None:
-        raise Forbidden(f"API token {token.name!r} was revoked")
-    account = session.get(Account, token.account_id)
-    if account is None or not account.active:
+    token_id, name, _, revoked_at, scopes, portal_id, channel_ids = row[:7]
+    account_id, display_name, roles, person_id, active = row[7:]
+    if revoked_at is not None:
+        raise Forbidden(f"API token {name!r} was revoked")
+    if account_id is None or not active:
         raise Forbidden("the token's account is disabled")
-    return actor_for(account, token=token)
+    return Actor(
+        kind="token",
+        id=token_id,
+        name=display_name,
+        roles=frozenset(roles),
+        person_id=person_id,
+        account_id=account_id,
+        scopes=frozenset(scopes) if scopes else None,
+        portal_id=portal_id,
+        channel_ids=frozenset(channel_ids) if channel_ids is not None else None,
+    )

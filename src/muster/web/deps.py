@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+import contextlib
+import fcntl
+import os
+import threading
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
@@ -18,6 +22,7 @@ SESSION_COOKIE = "muster_session"
 CSRF_HEADER = "x-csrf-token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_OFFSET = 2**31 - 1  # past what every backend's integer holds, a query would fail
+T = TypeVar("T")
 
 
 class Unauthenticated(DomainError):
@@ -53,6 +58,80 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
+def write_gate(db: Database) -> contextlib.AbstractContextManager[object]:
+    """What a whole write request holds: on SQLite, the database's write gate.
+
+    SQLite has one writer at a time (``BEGIN IMMEDIATE``); a writer that finds it taken
+    polls on the busy timeout with sleeps of 1 to 100 ms, which turns a burst of requests
+    into a convoy. Queued on a lock instead, the next writer starts as soon as the last one
+    commits. PostgreSQL needs none (its lock waits wake at once).
+    """
+    if not db.is_sqlite:
+        return contextlib.nullcontext()
+    gate = _gates.get(id(db))
+    if gate is None:
+        with _gates_lock:
+            gate = _gates.setdefault(id(db), SqliteWriteGate(db.engine.url.database or ""))
+    return gate
+
+
+class SqliteWriteGate:
+    """One write request at a time: a thread lock within the process and, for a database
+    file, an exclusive ``flock`` on ``<file>-writegate`` across the processes of
+    ``muster serve --workers N``. Writers that do not take it (the CLI, timed jobs) still
+    wait on SQLite's busy timeout as before; the gate only orders those that do."""
+
+    def __init__(self, path: str) -> None:
+        self._lock = threading.Lock()
+        self._fd = -1
+        if path and path != ":memory:" and not path.startswith("file:"):
+            self._fd = os.open(f"{path}-writegate", os.O_RDWR | os.O_CREAT, 0o600)
+
+    def __enter__(self) -> SqliteWriteGate:
+        self._lock.acquire()
+        if self._fd >= 0:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            except BaseException:
+                self._lock.release()
+                raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._fd >= 0:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
+
+
+_gates: dict[int, SqliteWriteGate] = {}
+_gates_lock = threading.Lock()
+
+
+def in_write_transaction(request: Request, work: Callable[[Session, Actor], T]) -> T:
+    """Run a whole write request in the calling thread, committed before it returns.
+
+    The same as ``SessionDep`` and ``CurrentActor`` with ``work`` as the endpoint, without
+    the trips through the event loop between them: the transaction (and SQLite's write
+    lock) is held only while this thread works. Called by async endpoints on the hot path
+    through ``run_in_threadpool``.
+    """
+    db = get_database(request)
+    with write_gate(db):
+        session = db.write_session()
+        try:
+            sync_active_engine(session)
+            result = work(session, get_actor(request, session))
+            session.commit()
+            return result
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
 def get_actor(request: Request, session: SessionDep) -> Actor:
     """The signed-in operator (cookie, with CSRF on writes) or device (bearer token)."""
     header = request.headers.get("authorization", "")
@@ -74,6 +153,23 @@ def get_actor(request: Request, session: SessionDep) -> Actor:
 
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+
+async def require_credentials(request: Request) -> None:
+    """401 before the body is even validated when a request brings no sign-in at all.
+
+    For routes that check the actor inside ``in_write_transaction``: the same answer to an
+    anonymous caller as ``CurrentActor`` gives (the credentials themselves are checked
+    there, against the database, before any work).
+    """
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return
+    if request.cookies.get(SESSION_COOKIE):
+        return
+    raise Unauthenticated(
+        "sign in first: send 'Authorization: Bearer <token>' (muster token create) "
+        "or sign in to the console"
+    )
 
 
 class PageParams:
