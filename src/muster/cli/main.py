@@ -86,10 +86,13 @@ def db_upgrade(revision: str = "head") -> None:
 def serve(
     host: str | None = typer.Option(None, help="Address to listen on (MUSTER_HOST)"),
     port: int | None = typer.Option(None, help="Port (MUSTER_PORT)"),
+    workers: int = typer.Option(
+        1, min=1, help="Server processes sharing the port (one per core; see docs/benchmarks.md)"
+    ),
 ) -> None:
     """Run the Muster server. Upgrades an empty database by itself.
 
-    Example: MUSTER_SECRET_KEY=... muster serve --host 0.0.0.0 --port 8000
+    Example: MUSTER_SECRET_KEY=... muster serve --host 0.0.0.0 --port 8000 --workers 2
     """
     from muster.web.server import prepare_database, run_server
 
@@ -103,7 +106,9 @@ def serve(
     if password:
         console.print(f"First run: account [bold]admin[/] created, password [bold]{password}[/]")
         console.print("This password is shown once. Change it with: muster user passwd admin")
-    run_server(settings, db, host=host or settings.host, port=port or settings.port)
+    run_server(
+        settings, db, host=host or settings.host, port=port or settings.port, workers=workers
+    )
 
 
 def main() -> None:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import inspect
 
-from muster.config import Settings
+from muster.config import Settings, get_settings
 from muster.db import Database
 from muster.errors import Conflict
 from muster.migrate import is_current, upgrade
 from muster.ops.logs import configure_logging
 from muster.web.app import create_app
+
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 def prepare_database(db: Database) -> str | None:
@@ -28,21 +33,49 @@ def prepare_database(db: Database) -> str | None:
         return ensure_first_admin(session)
 
 
-def run_server(settings: Settings, db: Database, *, host: str, port: int) -> None:
+def worker_app() -> FastAPI:
+    """The app of one worker process of ``muster serve --workers N`` (settings from the
+    environment, its own connection pool and log handler)."""
+    settings = get_settings()
+    if settings.log_json:
+        configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+def run_server(settings: Settings, db: Database, *, host: str, port: int, workers: int = 1) -> None:
     """Serve the app until interrupted, logging JSON lines with request ids.
 
     Behind a reverse proxy listed in ``forwarded_allow_ips``, the client address (sign-in
     throttling, logs) and scheme come from its ``X-Forwarded-For``/``-Proto`` headers.
+
+    uvicorn picks httptools and uvloop (installed with ``uvicorn[standard]``); its own
+    access log is off, since the request middleware writes one JSON line per request with
+    its id. With ``workers`` above 1, that many processes share the port, each with its
+    own connection pool, policy engine and timed jobs (which are safe to run on several:
+    see ``muster.scheduler``); they read settings from the environment.
     """
     if settings.log_json:
         configure_logging(settings.log_level)
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": settings.log_level.lower(),
+        "log_config": None if settings.log_json else uvicorn.config.LOGGING_CONFIG,
+        "access_log": False,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "timeout_graceful_shutdown": 5,
+    }
+    if workers <= 1:
+        uvicorn.run(create_app(settings, db), **options)
+        return
+    db.dispose()  # each worker opens its own pool
     uvicorn.run(
-        create_app(settings, db),
-        host=host,
-        port=port,
-        log_level=settings.log_level.lower(),
-        log_config=None if settings.log_json else uvicorn.config.LOGGING_CONFIG,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        timeout_graceful_shutdown=5,
+        "muster.web.server:worker_app",
+        factory=True,
+        workers=workers,
+        # A worker must answer the supervisor's ping within this time or it is killed; a
+        # worker still importing on a loaded machine can take more than the default 5 s.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        **options,
     )
