@@ -19,14 +19,17 @@ facts and the active policy version, ask Cedar, write the decision row and the
 - ``rollcall_report``: counts and the first 100 unaccounted with their places;
   ``rollcall_everyone``: every person's last place and mark (``last_places``), consumed.
   On PostgreSQL both are measured before (``*_fresh``) and after ``ANALYZE``.
-- ``http``: ``muster serve`` (uvicorn) in a subprocess on a free port, a reader's device
-  token bound to the airlock, requests sent open loop at a fixed rate by an asyncio httpx
-  client; latency counts from each request's scheduled send time, so a stalled server
-  cannot hide its queue.
+- ``http``: ``muster serve --workers N`` (uvicorn) in a subprocess on a free port, a
+  reader's device token bound to the airlock, requests sent open loop at a fixed rate by an
+  asyncio httpx client; latency counts from each request's scheduled send time, so a
+  stalled server cannot hide its queue. The server's CPU time per request (its processes'
+  user and system time over the run, from /proc) is reported too: unlike latency, it does
+  not depend on what else the machine runs (the client shares the same cores).
 
 Usage:
     uv run python bench/access.py [--persons 100000] [--samples 2000] [--rate 500 100]
-        [--seconds 10] [--pg postgresql://postgres@127.0.0.1:5432/test] [--no-pg]
+        [--seconds 10] [--workers 1 2] [--http-only] [--no-sqlite]
+        [--pg postgresql://postgres@127.0.0.1:5432/test] [--no-pg]
 """
 
 from __future__ import annotations
@@ -335,10 +338,32 @@ async def _drive(
     }
 
 
+def _server_cpu_s(pid: int) -> float:
+    """CPU seconds (user and system) of a server process and its worker processes."""
+    total = 0.0
+    pids = [pid]
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            pids += [int(p) for p in f.read().split()]
+        for p in pids:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return float("nan")
+    return total
+
+
 def bench_http(
-    db: Database, portal_id: str, persons: int, rate: list[int], seconds: float
+    db: Database,
+    portal_id: str,
+    persons: int,
+    rate: list[int],
+    seconds: float,
+    workers: list[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Decisions over HTTP at a fixed request rate, against ``muster serve`` in a subprocess."""
+    """Decisions over HTTP at fixed request rates, against ``muster serve --workers N`` in a
+    subprocess, for each N of ``workers``; with the server's CPU time per request."""
     with db.session_scope() as s:
         auth_service.create_account(
             s,
@@ -356,6 +381,22 @@ def bench_http(
             actor=ACTOR,
             portal_id=portal_id,
         )
+    return [
+        run
+        for n in workers or [1]
+        for run in _serve_and_drive(db, portal_id, persons, token, rate, seconds, n)
+    ]
+
+
+def _serve_and_drive(
+    db: Database,
+    portal_id: str,
+    persons: int,
+    token: str,
+    rate: list[int],
+    seconds: float,
+    workers: int,
+) -> list[dict[str, Any]]:
     port = _free_port()
     env = {
         **os.environ,
@@ -366,14 +407,23 @@ def bench_http(
     muster = str(Path(sys.executable).parent / "muster")
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
-            [muster, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                muster,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         try:
             url = f"http://127.0.0.1:{port}"
-            for _ in range(300):
+            for _ in range(600):
                 try:
                     if httpx.get(f"{url}/healthz").status_code == 200:
                         break
@@ -381,7 +431,17 @@ def bench_http(
                     time.sleep(0.1)
             badges = [f"B{i}" for i in range(0, persons, 7)]
             asyncio.run(_drive(url, token, portal_id, badges, min(rate), 2.0))  # warm-up
-            return [asyncio.run(_drive(url, token, portal_id, badges, r, seconds)) for r in rate]
+            runs = []
+            for r in rate:
+                cpu = _server_cpu_s(proc.pid)
+                out = asyncio.run(_drive(url, token, portal_id, badges, r, seconds))
+                used = _server_cpu_s(proc.pid) - cpu
+                out["workers"] = workers
+                out["server_cpu_ms_per_request"] = round(used * 1000 / out["completed"], 2)
+                out["load_avg"] = os.getloadavg()[0]
+                print(json.dumps(out), file=sys.stderr, flush=True)
+                runs.append(out)
+            return runs
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -416,14 +476,18 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "load_before": os.getloadavg()[0],
     }
     if not db.is_sqlite:
-        result.update(bench_rollcall(db, "_fresh"))
+        if not args.http_only:
+            result.update(bench_rollcall(db, "_fresh"))
         with db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-    result.update(bench_service(db, portal_id, ids, args.samples))
-    result.update(bench_cedar(db, portal_id, ids, args.samples))
-    result.update(bench_rollcall(db))
+    if not args.http_only:
+        result.update(bench_service(db, portal_id, ids, args.samples))
+        result.update(bench_cedar(db, portal_id, ids, args.samples))
+        result.update(bench_rollcall(db))
     if args.rate:
-        result["http"] = bench_http(db, portal_id, args.persons, args.rate, args.seconds)
+        result["http"] = bench_http(
+            db, portal_id, args.persons, args.rate, args.seconds, args.workers
+        )
     result["load_after"] = os.getloadavg()[0]
     db.dispose()
     return result
@@ -438,13 +502,19 @@ def main() -> None:
         "--rate", type=int, nargs="*", default=[500, 100], help="request rates, one run each"
     )
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--workers", type=int, nargs="*", default=[1], help="muster serve --workers, one run each"
+    )
+    parser.add_argument("--http-only", action="store_true", help="only the HTTP measure")
+    parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        results.append(run(f"sqlite:///{Path(tmp) / 'bench.db'}", args))
-        print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            results.append(run(f"sqlite:///{Path(tmp) / 'bench.db'}", args))
+            print(json.dumps(results[-1]), file=sys.stderr, flush=True)
     if not args.no_pg:
         admin_url = args.pg.replace("postgresql://", "postgresql+psycopg://", 1)
         name = f"muster_bench_{uuid.uuid4().hex[:8]}"
