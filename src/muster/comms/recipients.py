@@ -1,0 +1,257 @@
+"""Each recipient's copy of a message: recorded in bulk, then delivered, read, acknowledged.
+
+A message names its audience once; ``comms_recipients`` holds one row per person (the
+durable record of who an order reached), written here with one Core statement however
+many the audience. Acknowledgements are idempotent: an acknowledged row stays as it was,
+and a retried ``Idempotency-Key`` replays the first answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.orm import Session
+
+from muster import clock
+from muster.auth.actor import Actor
+from muster.comms.enums import MessageKind, RecipientReason, RollCallResult
+from muster.comms.groups import Member
+from muster.comms.models import AckKey, Channel, Message, Recipient
+from muster.errors import Conflict, Invalid, NotFound
+from muster.events.service import append_event
+
+_RECIPIENTS = cast(Table, Recipient.__table__)
+_INSERT_RECIPIENTS = insert(_RECIPIENTS)
+
+
+def record_recipients(
+    session: Session,
+    *,
+    message_id: str,
+    members: Sequence[Member],
+    reason: RecipientReason = RecipientReason.ADDRESSED,
+) -> None:
+    """Write one recipient row per member in a single executemany, without ORM objects."""
+    if not members:
+        return
+    session.execute(
+        _INSERT_RECIPIENTS,
+        [
+            {
+                "message_id": message_id,
+                "person_id": m.person_id,
+                "post_id": m.post_id,
+                "reason": reason,
+                "resent_count": 0,
+            }
+            for m in members
+        ],
+    )
+
+
+def _locked_message(session: Session, message_id: str) -> Message:
+    message = session.get(Message, message_id, with_for_update=True)
+    if message is None:
+        raise NotFound(f"no message with id {message_id!r}")
+    return message
+
+
+def _recipient(session: Session, message_id: str, person_id: str) -> Recipient:
+    row = session.get(Recipient, (message_id, person_id))
+    if row is None:
+        raise NotFound(f"person {person_id!r} is not a recipient of message {message_id!r}")
+    return row
+
+
+def mark_delivered(session: Session, *, message_id: str, person_id: str, actor: Actor) -> Recipient:
+    """Record that the message reached the person's handset or console (first time only)."""
+    row = _recipient(session, message_id, person_id)
+    if row.delivered_at is None:
+        row.delivered_at = clock.now()
+        append_event(
+            session,
+            kind="comms.message.delivered",
+            actor=actor,
+            subjects=[message_id, person_id],
+            payload={"message_id": message_id, "person_id": person_id},
+        )
+    return row
+
+
+def mark_read(session: Session, *, message_id: str, person_id: str, actor: Actor) -> Recipient:
+    """Record that the person opened or heard the message (first time only)."""
+    row = _recipient(session, message_id, person_id)
+    now = clock.now()
+    if row.read_at is None:
+        row.delivered_at = row.delivered_at or now
+        row.read_at = now
+        append_event(
+            session,
+            kind="comms.message.read",
+            actor=actor,
+            subjects=[message_id, person_id],
+            payload={"message_id": message_id, "person_id": person_id},
+        )
+    return row
+
+
+@dataclass(frozen=True)
+class AckOutcome:
+    """Who this acknowledgement covered, who had already answered, and whether it replayed."""
+
+    message_id: str
+    acknowledged: list[str]
+    already: list[str]
+    replayed: bool
+    complete: bool
+
+
+def _addressed(session: Session, message_id: str) -> list[Recipient]:
+    query = select(Recipient).where(
+        Recipient.message_id == message_id, Recipient.reason == RecipientReason.ADDRESSED
+    )
+    return list(session.scalars(query))
+
+
+def acknowledge(
+    session: Session,
+    *,
+    message_id: str,
+    actor: Actor,
+    person_ids: list[str] | None = None,
+    post_id: str | None = None,
+    key: str | None = None,
+) -> AckOutcome:
+    """Acknowledge for persons, for a post, or for the actor; a retried key changes nothing."""
+    message = _locked_message(session, message_id)
+    request: dict[str, Any] = {"person_ids": sorted(person_ids or []), "post_id": post_id}
+    if key:
+        used = session.get(AckKey, (message_id, key))
+        if used is not None:
+            if used.request != request:
+                raise Conflict("this Idempotency-Key was already used for another acknowledgement")
+            return AckOutcome(message_id, list(used.person_ids), [], True, _complete(message))
+    addressed = {r.person_id: r for r in _addressed(session, message_id)}
+    if post_id:
+        targets = [r for r in addressed.values() if r.post_id == post_id]
+        if not targets:
+            raise NotFound(f"no recipient of message {message_id!r} stands at post {post_id!r}")
+    elif person_ids:
+        missing = [p for p in person_ids if p not in addressed]
+        if missing:
+            raise NotFound(f"not recipients of this message: {', '.join(missing)}")
+        targets = [addressed[p] for p in dict.fromkeys(person_ids)]
+    elif actor.person_id and actor.person_id in addressed:
+        targets = [addressed[actor.person_id]]
+    else:
+        raise Invalid("name the persons or the post to acknowledge for; you are not a recipient")
+    now = clock.now()
+    fresh = [r for r in targets if r.acked_at is None]
+    for row in fresh:
+        row.acked_at = now
+        row.delivered_at = row.delivered_at or now
+        row.acked_by = actor.label
+    if fresh:
+        append_event(
+            session,
+            kind="comms.message.acknowledged",
+            actor=actor,
+            subjects=[message_id, post_id or "", *(r.person_id for r in fresh)],
+            payload={
+                "message_id": message_id,
+                "persons": [r.person_id for r in fresh],
+                "post_id": post_id,
+                "late": message.escalation_level > 0,
+            },
+        )
+    acked = [r.person_id for r in fresh]
+    if key:
+        session.add(
+            AckKey(
+                message_id=message_id, key=key, request=request, person_ids=acked, created_at=now
+            )
+        )
+    if fresh and all(r.acked_at is not None for r in addressed.values()):
+        _close(session, message, actor=actor, result=RollCallResult.COMPLETE, now=now)
+    already = [r.person_id for r in targets if r not in fresh]
+    return AckOutcome(message_id, acked, already, False, _complete(message))
+
+
+def _complete(message: Message) -> bool:
+    return message.result == RollCallResult.COMPLETE.value
+
+
+def _close(
+    session: Session, message: Message, *, actor: Actor, result: RollCallResult, now: datetime
+) -> None:
+    message.closed_at = now
+    message.due_at = None
+    message.result = result.value
+    append_event(
+        session,
+        kind="comms.rollcall.closed"
+        if message.kind is MessageKind.ROLL_CALL
+        else "comms.message.closed",
+        actor=actor,
+        subjects=[message.id, message.channel_id],
+        payload={"message_id": message.id, "result": result.value},
+    )
+
+
+def close_message(session: Session, *, message_id: str, actor: Actor) -> Message:
+    """End a roll call or order now: complete if all answered, otherwise incomplete."""
+    message = _locked_message(session, message_id)
+    if message.closed_at is not None:
+        return message
+    silent = [r for r in _addressed(session, message_id) if r.acked_at is None]
+    result = RollCallResult.INCOMPLETE if silent else RollCallResult.COMPLETE
+    _close(session, message, actor=actor, result=result, now=clock.now())
+    return message
+
+
+def mark_delivered_many(
+    session: Session, *, message_id: str, person_ids: list[str], actor: Actor
+) -> list[str]:
+    """Record delivery for many recipients at once (handsets report in batches)."""
+    rows = session.scalars(
+        select(Recipient).where(
+            Recipient.message_id == message_id,
+            Recipient.person_id.in_(person_ids),
+            Recipient.delivered_at.is_(None),
+        )
+    ).all()
+    now = clock.now()
+    for row in rows:
+        row.delivered_at = now
+    fresh = [r.person_id for r in rows]
+    if fresh:
+        append_event(
+            session,
+            kind="comms.message.delivered",
+            actor=actor,
+            subjects=[message_id, *fresh],
+            payload={"message_id": message_id, "persons": fresh},
+        )
+    return fresh
+
+
+def missed_messages(
+    session: Session, *, person_id: str, after_seq: int, limit: int = 200
+) -> list[tuple[Message, str]]:
+    """What a handset missed: messages after its cursor, or never delivered; with channel names."""
+    query = (
+        select(Message, Channel.name)
+        .join(Recipient, Recipient.message_id == Message.id)
+        .join(Channel, Channel.id == Message.channel_id)
+        .where(
+            Recipient.person_id == person_id,
+            (Message.event_seq > after_seq) | Recipient.delivered_at.is_(None),
+        )
+        .order_by(Message.event_seq)
+        .limit(limit)
+    )
+    return [(m, name) for m, name in session.execute(query).all()]
