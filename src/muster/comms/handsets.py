@@ -24,7 +24,7 @@ from muster.auth.authorize import authorize
 from muster.auth.service import token_actor, web_session_actor
 from muster.comms.enums import ChannelKind, Precedence
 from muster.comms.floor import current_floor, release_floor, request_floor, speaker_id
-from muster.comms.hub import Listener, hub_for, message_frame
+from muster.comms.hub import FrameKey, Listener, hub_for, message_frame
 from muster.comms.models import VoiceClip
 from muster.comms.service import (
     acknowledge,
@@ -184,13 +184,12 @@ async def _handle(db: Database, actor: Actor, frame: dict[str, Any]) -> dict[str
     raise Invalid(f"unknown frame type {kind!r}")
 
 
-async def _pump(websocket: WebSocket, listener: Listener, sent: set[tuple[str, int]]) -> None:
+async def _pump(websocket: WebSocket, listener: Listener, sent: set[FrameKey]) -> None:
     while True:
-        text = await listener.queue.get()
-        if sent:  # drop live frames that the catch-up already carried
-            head = json.loads(text)
-            if (head.get("id"), head.get("cursor")) in sent:
-                continue
+        key, text = await listener.queue.get()
+        if key is not None and key in sent:  # the catch-up already carried this frame
+            sent.discard(key)
+            continue
         await websocket.send_text(text)
 
 
@@ -213,10 +212,10 @@ async def serve_handset(websocket: WebSocket, db: Database, *, after: int) -> No
     pump: asyncio.Task[None] | None = None
     try:
         frames = await run_in_threadpool(_hello_and_missed, db, actor, after)
-        sent = {(f.get("id"), f.get("cursor")) for f in frames if f["type"] == "message"}
+        sent = {(str(f["id"]), int(f["cursor"])) for f in frames if f["type"] == "message"}
         for first in frames:
             await websocket.send_text(json.dumps(first))
-        pump = asyncio.create_task(_pump(websocket, listener, sent))  # type: ignore[arg-type]
+        pump = asyncio.create_task(_pump(websocket, listener, sent))
         while True:
             raw = await websocket.receive_text()
             frame: Any = None

@@ -62,12 +62,20 @@ def message_frame(
     return frame
 
 
+FrameKey = tuple[str, int]
+"""A message frame's identity: the message id and the cursor (event seq) it came with."""
+
+
 @dataclass(eq=False)
 class Listener:
-    """One connected handset: its person and the queue of frames waiting to be sent."""
+    """One connected handset: its person and the frames waiting to be sent.
+
+    Each frame is queued as (its key or None, its encoded text): the handset drops a live
+    frame its catch-up already carried by key, without decoding the text.
+    """
 
     person_id: str
-    queue: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[tuple[FrameKey | None, str]] = field(default_factory=asyncio.Queue)
 
 
 class HandsetHub:
@@ -112,10 +120,11 @@ class HandsetHub:
         """Queue a delivery report; written with others in one transaction shortly."""
         self._deliveries[message_id].add(person_id)
 
-    def _send(self, person_ids: list[str], text: str) -> None:
+    def _send(self, person_ids: list[str], text: str, key: FrameKey | None = None) -> None:
+        entry = (key, text)
         for pid in person_ids:
             for listener in self.listeners.get(pid, ()):
-                listener.queue.put_nowait(text)
+                listener.queue.put_nowait(entry)
 
     def _recipients(self, message_id: str, kind: str) -> list[str]:
         query = select(Recipient.person_id).where(Recipient.message_id == message_id)
@@ -144,8 +153,9 @@ class HandsetHub:
             clip = None
             if payload.get("clip_id"):
                 clip = await run_in_threadpool(self._load_clip, str(payload["clip_id"]))
-            frame = message_frame(payload, cursor=int(item["seq"]), reason=kind, clip=clip)
-            self._send(targets, json.dumps(frame))
+            cursor = int(item["seq"])
+            frame = message_frame(payload, cursor=cursor, reason=kind, clip=clip)
+            self._send(targets, json.dumps(frame), (str(payload["id"]), cursor))
         elif kind == "comms.escalation.sender_alerted":
             sender = payload.get("sender_person_id")
             if sender:
