@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from muster.auth.authorize import authorize
 from muster.db import Database
 from muster.events.bus import Bus, get_bus
+from muster.events.chain import GENESIS_HASH
+from muster.events.models import Event
 from muster.events.service import EventFilter, event_to_dict, events_after, last_seq, list_events
 from muster.events.visibility import hidden_kinds, is_visible
 from muster.ops.metrics import track_live_streams
@@ -53,12 +57,13 @@ def read_events(
     }
 
 
-def format_sse(item: dict[str, Any]) -> str:
-    """One event in Server-Sent Events framing."""
-    return f"id: {item['seq']}\nevent: {item['kind']}\ndata: {json.dumps(item)}\n\n"
+def format_sse(item: dict[str, Any]) -> bytes:
+    """One event in Server-Sent Events framing, as the bytes sent."""
+    return f"id: {item['seq']}\nevent: {item['kind']}\ndata: {json.dumps(item)}\n\n".encode()
 
 
 _open_streams = 0
+KEEP_ALIVE = b": keep-alive\n\n"
 
 
 def open_streams() -> int:
@@ -74,42 +79,69 @@ def bus_for(db: Database) -> Bus:
     return get_bus(str(db.engine.url))
 
 
+def _read_after(db: Database, after_seq: int) -> tuple[list[dict[str, Any]], str | None]:
+    """Events after ``after_seq`` from the log, and the hash the next one must link to.
+
+    With nothing newer, the hash is that of event ``after_seq`` itself, so the reader can
+    trust the bus's memory for the very next event instead of reading the log for it.
+    """
+    with db.session_scope(write=False) as session:
+        rows = [event_to_dict(r) for r in events_after(session, seq=after_seq, limit=STREAM_BATCH)]
+        if rows:
+            return rows, str(rows[-1]["hash"])
+        if after_seq == 0:
+            return rows, GENESIS_HASH
+        return rows, session.scalar(select(Event.hash).where(Event.seq == after_seq))
+
+
+def _read_tail(db: Database) -> int:
+    with db.session_scope(write=False) as session:
+        return last_seq(session)
+
+
 async def event_stream(
     db: Database,
     *,
     start: int,
     heartbeat: float,
-    is_disconnected: Callable[[], Awaitable[bool]],
+    is_disconnected: Callable[[], Awaitable[bool]] | None = None,
     hidden: tuple[str, ...] = (),
-) -> AsyncIterator[str]:
-    """The SSE text of every event after ``start``, then of each new one, until disconnect.
+) -> AsyncIterator[bytes]:
+    """The SSE bytes of every event after ``start``, then of each new one, until disconnect.
 
-    Catch-up reads come from the log; once caught up, recent events come from the bus's
-    memory when they link to what was sent (hash chain), and from the log otherwise.
+    Catch-up reads come from the log; once caught up, new events come from the bus's
+    memory when they link to what was sent (hash chain), and from the log otherwise. Per
+    console and event the work is a dictionary look-up and one write of bytes encoded once
+    for all consoles. A client that goes away is noticed by the server (Starlette cancels
+    the stream) or by a failed write; ``is_disconnected`` is asked only on idle heartbeats.
+    While idle, one shared read of the log's tail per heartbeat catches writes by other
+    processes that did not wake this one.
     """
     global _open_streams
     bus = bus_for(db)
-
-    def read(after_seq: int) -> list[dict[str, Any]]:
-        with db.session_scope(write=False) as session:
-            return [
-                event_to_dict(r) for r in events_after(session, seq=after_seq, limit=STREAM_BATCH)
-            ]
-
     cursor, last_hash = start, None
     _open_streams += 1
     try:
-        yield f"retry: 2000\n: resuming after {cursor}\n\n"
-        while not await is_disconnected():
-            batch = bus.recent_after(cursor, STREAM_BATCH, last_hash=last_hash)
-            if last_hash is None or not batch:
-                batch = await run_in_threadpool(read, cursor)
+        yield f"retry: 2000\n: resuming after {cursor}\n\n".encode()
+        while True:
+            memory = bus.recent_after(cursor, STREAM_BATCH, last_hash=last_hash)
+            if last_hash is None or not memory:
+                batch, read_hash = await run_in_threadpool(_read_after, db, cursor)
+                last_hash = read_hash or last_hash
+            else:
+                batch = memory
             for item in batch:
-                if is_visible(str(item["kind"]), hidden):
+                if not hidden or is_visible(str(item["kind"]), hidden):
                     yield bus.encoded(item, format_sse)
                 cursor, last_hash = int(item["seq"]), str(item["hash"])
-            if len(batch) < STREAM_BATCH and not await bus.wait(cursor, heartbeat):
-                yield ": keep-alive\n\n"
+            if len(batch) >= STREAM_BATCH:
+                continue
+            while not await bus.wait(cursor, heartbeat):
+                if is_disconnected is not None and await is_disconnected():
+                    return
+                yield KEEP_ALIVE
+                if await bus.refresh_tail(partial(_read_tail, db), heartbeat / 2) > cursor:
+                    break
     finally:
         _open_streams -= 1
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -24,10 +25,14 @@ class Bus:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         # Waiters grouped by event loop: one thread-safe call per loop wakes all of its
-        # readers (a thousand consoles on one loop cost one wake-up, not a thousand).
-        self._waiters: dict[asyncio.AbstractEventLoop, set[asyncio.Event]] = {}
+        # readers (a thousand consoles on one loop cost one wake-up, not a thousand). A
+        # waiter is a bare future: no Event, no task, no timeout context per reader.
+        self._waiters: dict[asyncio.AbstractEventLoop, set[asyncio.Future[bool]]] = {}
         self._ring: OrderedDict[int, dict[str, Any]] = OrderedDict()
-        self._encoded: dict[int, str] = {}
+        self._encoded: dict[int, bytes] = {}
+        # One shared read of the log's tail per loop at a time (see ``refresh_tail``).
+        self._tail_reads: dict[asyncio.AbstractEventLoop, asyncio.Future[int]] = {}
+        self._tail_read_at = float("-inf")
         self.latest_seq = 0
 
     def publish(self, events: list[dict[str, Any]]) -> None:
@@ -48,12 +53,12 @@ class Bus:
         with self._lock:
             if seq is not None:
                 self.latest_seq = max(self.latest_seq, seq)
-            waiters = [(loop, list(flags)) for loop, flags in self._waiters.items()]
-        for loop, flags in waiters:
+            waiters, self._waiters = self._waiters, {}  # a woken waiter registers anew
+        for loop, futures in waiters.items():
             with contextlib.suppress(RuntimeError):  # the loop closed under us
-                loop.call_soon_threadsafe(_set_all, flags)
+                loop.call_soon_threadsafe(_resolve_all, futures, True)
 
-    def encoded(self, item: dict[str, Any], encode: Callable[[dict[str, Any]], str]) -> str:
+    def encoded(self, item: dict[str, Any], encode: Callable[[dict[str, Any]], bytes]) -> bytes:
         """``encode(item)``, computed once per event held in memory and shared by all readers."""
         seq = int(item["seq"])
         with self._lock:
@@ -92,36 +97,72 @@ class Bus:
     def waiting(self) -> int:
         """How many readers are waiting for news now."""
         with self._lock:
-            return sum(len(flags) for flags in self._waiters.values())
+            return sum(len(futures) for futures in self._waiters.values())
 
     async def wait(self, after_seq: int, timeout: float) -> bool:
         """Wait until something newer than ``after_seq`` may exist; False on timeout."""
-        flag = asyncio.Event()
         loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
         with self._lock:
-            self._waiters.setdefault(loop, set()).add(flag)
-            newer = self.latest_seq > after_seq
-        try:
-            if newer:
+            if self.latest_seq > after_seq:
                 return True
-            try:
-                async with asyncio.timeout(timeout):
-                    await flag.wait()
-            except TimeoutError:
-                return False
-            return True
+            self._waiters.setdefault(loop, set()).add(future)
+        timer = loop.call_later(timeout, _resolve, future, False)
+        try:
+            return await future
         finally:
-            with self._lock:
-                flags = self._waiters.get(loop)
-                if flags is not None:
-                    flags.discard(flag)
-                    if not flags:
+            timer.cancel()
+            with self._lock:  # timed out or cancelled: still registered (a wake unregisters)
+                waiting = self._waiters.get(loop)
+                if waiting is not None:
+                    waiting.discard(future)
+                    if not waiting:
                         del self._waiters[loop]
 
+    async def refresh_tail(self, read_tail: Callable[[], int], max_age: float) -> int:
+        """The newest ``seq`` in the log, from ``read_tail`` run in a thread.
 
-def _set_all(flags: list[asyncio.Event]) -> None:
-    for flag in flags:
-        flag.set()
+        For readers that timed out waiting: another process may have written to the log
+        without waking this one (SQLite has no LISTEN). Readers that ask together share one
+        read, and a read younger than ``max_age`` seconds is reused, so a thousand idle
+        consoles cost one query per ``max_age``, not a thousand.
+        """
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if time.monotonic() - self._tail_read_at < max_age:
+                return self.latest_seq
+            pending = self._tail_reads.get(loop)
+            if pending is None:
+                pending = self._tail_reads[loop] = asyncio.ensure_future(
+                    self._read_tail(loop, read_tail)
+                )
+        return await asyncio.shield(pending)
+
+    async def _read_tail(
+        self, loop: asyncio.AbstractEventLoop, read_tail: Callable[[], int]
+    ) -> int:
+        try:
+            tail = await asyncio.to_thread(read_tail)
+        finally:
+            with self._lock:
+                self._tail_reads.pop(loop, None)
+        with self._lock:
+            self._tail_read_at = time.monotonic()
+            newer = tail > self.latest_seq
+        if newer:
+            self.wake(tail)
+        return tail
+
+
+def _resolve(future: asyncio.Future[bool], value: bool) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
+def _resolve_all(futures: set[asyncio.Future[bool]], value: bool) -> None:
+    for future in futures:
+        if not future.done():
+            future.set_result(value)
 
 
 _buses: dict[str, Bus] = {}
