@@ -81,6 +81,8 @@ def _truncate_all(db: Database) -> None:
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # Each test starts unstamped, as from Base.metadata (test_migrations stamps it).
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 @pytest.fixture(params=BACKENDS)
