@@ -8,6 +8,11 @@ one handset and times its arrival, audio inline, at the others (time to first au
 The baseline is a raw Starlette app that fans the same payload out over SSE and WebSocket
 from in-memory queues, measured in the same run. Prints JSON.
 
+Client and server share the machine, so each measurement also reports the CPU seconds the
+client process and the server process spent during it (``client_cpu_s``, ``server_cpu_s``,
+from /proc on Linux) and the load average when it began: the client's share is the part
+of every latency figure that is the benchmark's own cost.
+
 Usage:
     uv run python bench/broadcast.py [--n 100 1000 3000] [--rounds 5]
 """
@@ -21,7 +26,6 @@ import json
 import os
 import platform
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import websockets
+from fanout_clients import Arrivals, measure, open_all, sse_client, ws_client
 
 HERE = Path(__file__).resolve()
 CLIP = b"\x1aE\xdf\xa3" + os.urandom(6000)  # about a second of 48 kb/s Opus
@@ -170,107 +174,12 @@ def serve_baseline(port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=4096)
 
 
-# ---- clients ------------------------------------------------------------------------------
+# ---- runs ---------------------------------------------------------------------------------
 
 
-class Arrivals:
-    """When each connection saw each round's marker."""
-
-    def __init__(self) -> None:
-        self.times: dict[str, list[float]] = {}
-
-    def seen(self, text: str) -> None:
-        for marker in self.times:
-            if marker in text:
-                self.times[marker].append(time.perf_counter())
-
-
-async def sse_client(
-    port: int, path: str, token: str | None, arrivals: Arrivals, ready: asyncio.Event
-) -> None:
-    """A console: a raw HTTP/1.1 SSE reader."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**20)
-    auth = f"Authorization: Bearer {token}\r\n" if token else ""
-    writer.write(
-        f"GET {path} HTTP/1.1\r\nHost: bench\r\n{auth}Accept: text/event-stream\r\n\r\n".encode()
-    )
-    await writer.drain()
-    while True:
-        line = await reader.readline()
-        if not line:
-            return
-        if line.startswith(b":"):
-            ready.set()
-        elif line.startswith(b"data:"):
-            arrivals.seen(line.decode())
-
-
-async def ws_client(uri: str, arrivals: Arrivals, ready: asyncio.Event, holder: list[Any]) -> None:
-    """A handset: records message frames carrying a marker."""
-    async with websockets.connect(uri, max_size=2**24, open_timeout=60) as ws:
-        holder.append(ws)
-        async for raw in ws:
-            text = raw if isinstance(raw, str) else raw.decode()
-            if '"hello"' in text[:40]:
-                ready.set()
-            else:
-                arrivals.seen(text)
-
-
-def summary(t0: float, times: list[float], expected: int) -> dict[str, Any]:
-    """p50/p99 in milliseconds and how many arrived."""
-    ms = sorted((t - t0) * 1000 for t in times)
-    if not ms:
-        return {"received": 0, "expected": expected}
-    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    return {
-        "received": len(ms),
-        "expected": expected,
-        "p50_ms": round(statistics.median(ms), 2),
-        "p99_ms": round(p99, 2),
-        "max_ms": round(ms[-1], 2),
-    }
-
-
-async def open_all(factories: list[Any], batch: int = 10) -> list[asyncio.Task[None]]:
-    """Open connections in small batches (the server pool is 15) until each said hello."""
-    tasks: list[asyncio.Task[None]] = []
-    for start in range(0, len(factories), batch):
-        events = []
-        for factory in factories[start : start + batch]:
-            ready = asyncio.Event()
-            events.append(ready)
-            tasks.append(asyncio.create_task(factory(ready)))
-        await asyncio.wait_for(asyncio.gather(*(e.wait() for e in events)), 120)
-    return tasks
-
-
-async def measure(
-    publish: Any, arrivals: Arrivals, rounds: int, expected: int, settle: float = 3.0
+async def bench_muster(
+    port: int, secrets: dict[str, Any], n: int, rounds: int, server_pid: int
 ) -> dict[str, Any]:
-    """Publish ``rounds`` times (after one warm-up); pool every arrival's latency."""
-    pooled: list[float] = []
-    publish_ms: list[float] = []
-    await publish("warm-up")
-    await asyncio.sleep(0.5)
-    for r in range(rounds):
-        marker = f"bench-round-{time.monotonic_ns()}-{r}"
-        arrivals.times[marker] = []
-        t0 = time.perf_counter()
-        await publish(marker)
-        publish_ms.append((time.perf_counter() - t0) * 1000)
-        deadline = time.perf_counter() + 30
-        while len(arrivals.times[marker]) < expected and time.perf_counter() < deadline:
-            await asyncio.sleep(0.005)
-        await asyncio.sleep(0.05)
-        pooled.extend(t - t0 for t in arrivals.times.pop(marker))
-        await asyncio.sleep(settle / rounds)
-    result = summary(0.0, pooled, expected * rounds)
-    result["publish_call_p50_ms"] = round(statistics.median(publish_ms), 2)
-    return result
-
-
-async def bench_muster(port: int, secrets: dict[str, Any], n: int, rounds: int) -> dict[str, Any]:
     """SSE consoles, then WebSocket handsets, then a clip, against Muster."""
     out: dict[str, Any] = {}
     headers = {"Authorization": f"Bearer {secrets['commander']}"}
@@ -290,7 +199,7 @@ async def bench_muster(port: int, secrets: dict[str, Any], n: int, rounds: int) 
             for _ in range(n)
         ]
         tasks = await open_all(factories)
-        out["sse_consoles"] = await measure(publish, arrivals, rounds, n)
+        out["sse_consoles"] = await measure(publish, arrivals, rounds, n, server_pid=server_pid)
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -307,7 +216,7 @@ async def bench_muster(port: int, secrets: dict[str, Any], n: int, rounds: int) 
             for i, tok in enumerate(secrets["tokens"][:n])
         ]
         tasks = await open_all(factories)
-        out["ws_handsets"] = await measure(publish, arrivals, rounds, n)
+        out["ws_handsets"] = await measure(publish, arrivals, rounds, n, server_pid=server_pid)
 
         async def talk(marker: str) -> None:
             frame = {
@@ -320,14 +229,18 @@ async def bench_muster(port: int, secrets: dict[str, Any], n: int, rounds: int) 
             }
             await sockets[0].send(json.dumps(frame))
 
-        out["first_audio"] = await measure(talk, arrivals, max(1, rounds // 2), n)
+        out["first_audio"] = await measure(
+            talk, arrivals, max(1, rounds // 2), n, server_pid=server_pid
+        )
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     return out
 
 
-async def bench_baseline(port: int, n: int, rounds: int, payload_bytes: int) -> dict[str, Any]:
+async def bench_baseline(
+    port: int, n: int, rounds: int, payload_bytes: int, server_pid: int
+) -> dict[str, Any]:
     """The same fan-out through raw Starlette."""
     out: dict[str, Any] = {}
     filler = "x" * max(0, payload_bytes - 60)
@@ -345,7 +258,7 @@ async def bench_baseline(port: int, n: int, rounds: int, payload_bytes: int) -> 
         ):
             arrivals = Arrivals()
             tasks = await open_all([make(arrivals) for _ in range(n)])
-            out[name] = await measure(publish, arrivals, rounds, n)
+            out[name] = await measure(publish, arrivals, rounds, n, server_pid=server_pid)
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -390,13 +303,13 @@ def run(ns: list[int], rounds: int) -> dict[str, Any]:
             port = free_port()
             proc = start(["--serve-muster", url, str(port)], port)
             try:
-                muster = asyncio.run(bench_muster(port, secrets, n, rounds))
+                muster = asyncio.run(bench_muster(port, secrets, n, rounds, proc.pid))
             finally:
                 stop(proc)
         port = free_port()
         proc = start(["--serve-baseline", str(port)], port)
         try:
-            baseline = asyncio.run(bench_baseline(port, n, rounds, 700))
+            baseline = asyncio.run(bench_baseline(port, n, rounds, 700, proc.pid))
         finally:
             stop(proc)
         row = {"n": n, "muster": muster, "starlette_baseline": baseline}
