@@ -15,7 +15,7 @@ from muster.db import Database
 from muster.errors import DomainError
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # paths and ids stay whole
 
 CLI_ACTOR = Actor.system("cli")
 
