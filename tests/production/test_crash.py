@@ -131,7 +131,7 @@ class TestPostgresRestart:
         if os.environ.get("MUSTER_ALLOW_PG_RESTART") != "1":
             pytest.skip("restarts the shared PostgreSQL: set MUSTER_ALLOW_PG_RESTART=1 (CI does)")
         token = admin_token(pg_url)
-        portal = _station(pg_url)
+        portal, _order = _station(pg_url)
         node = nodes(pg_url, fast=True)
         traffic = crash.Traffic(zone_of=dict.fromkeys(RESIDENTS, portal.inside_zone_id))
         client = crash.Client(node, token, portal, traffic)
