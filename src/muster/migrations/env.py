@@ -14,7 +14,8 @@ if connection is None:
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    # scripts/new_migration.py may pass a subset, to write one migration per domain.
+    target_metadata=config.attributes.get("target_metadata", Base.metadata),
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )
