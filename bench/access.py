@@ -64,11 +64,11 @@ from muster.access.models import Hold, Presence
 from muster.access.policy_store import shipped_engine
 from muster.access.rollcall import last_places, rollcall_report, start_rollcall
 from muster.auth import service as auth_service
-from muster.auth.actor import Actor
 from muster.db import Base, Database, new_id
 from muster.migrate import alembic_config
 from muster.people.models import Party, Person
 from muster.places.models import Portal, Zone
+from muster.policy.actor import Actor
 
 ACTOR = Actor(kind="account", id="bench", name="bench", roles=frozenset({"guard"}))
 

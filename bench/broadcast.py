@@ -59,13 +59,13 @@ def prepare_muster(url: str, n: int) -> dict[str, Any]:
     """Schema, N persons with tokens, a commander, the broadcast channel; return the secrets."""
     import muster.models  # noqa: F401
     from muster import clock
-    from muster.auth.actor import Actor
     from muster.auth.models import Account
     from muster.auth.service import create_token
     from muster.comms.service import ensure_broadcast_channel
     from muster.db import Base, Database
     from muster.people.enums import Affiliation, PersonStatus
     from muster.people.models import Person
+    from muster.policy.actor import Actor
 
     db = Database(url)
     Base.metadata.create_all(db.engine)

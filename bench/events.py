@@ -30,9 +30,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 import muster.models  # noqa: F401  (every table on the metadata)
-from muster.auth.actor import Actor
 from muster.db import Base, Database
 from muster.events.service import append_event, verify_chain
+from muster.policy.actor import Actor
 
 ACTOR = Actor.system("bench")
 PAYLOAD = {"portal": "south-airlock", "decision": "permit", "policy": "v12", "n": 0}

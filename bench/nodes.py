@@ -32,12 +32,12 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
 from access.station import build_station
 from muster.auth import service as auth_service
-from muster.auth.actor import Actor
 from muster.db import Database
 from muster.events.service import last_seq
 from muster.ops.nodes import Node, prepare_for_nodes
 from muster.ops.sse import Received, StreamReader
 from muster.people.enums import Affiliation
+from muster.policy.actor import Actor
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -19,9 +19,9 @@ import time
 from importlib import metadata
 from typing import Any
 
-from muster.access.engine import shipped_policy_text, shipped_schema_text
 from muster.access.proofs import prove_policy
 from muster.access.proofs_properties import shipped_properties
+from muster.policy.engine import shipped_policy_text, shipped_schema_text
 
 WEAKENED = (
     "when { principal.held };",

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 
 import muster.models  # noqa: F401
 from muster.auth import service as auth_service
-from muster.auth.actor import Actor
 from muster.config import Mode, Settings
 from muster.db import Base, Database
+from muster.policy.actor import Actor
 
 
 def create_schema(db: Database) -> None:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from access.station import Station, build_station
-from muster.access.engine import install_engine
+from muster.policy.engine import install_engine
 
 
 @pytest.fixture(autouse=True)

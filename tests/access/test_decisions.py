@@ -13,16 +13,16 @@ from access.station import Station
 from muster import clock
 from muster.access import decisions
 from muster.access.decisions import decide_request
-from muster.access.engine import Verdict
 from muster.access.enums import Direction, HoldKind
 from muster.access.holds import lift_hold, place_hold
 from muster.access.models import Decision
 from muster.access.modes import set_portal_mode
 from muster.access.passes import grant_transfer, issue_duty_pass, issue_visit
-from muster.auth.actor import Actor
 from muster.events.models import Event
 from muster.people.enums import Affiliation, PersonStatus
 from muster.places.enums import PortalMode
+from muster.policy.actor import Actor
+from muster.policy.engine import Verdict
 
 JOHN = Actor(kind="account", id="acc-john", name="John", roles=frozenset({"commander"}))
 

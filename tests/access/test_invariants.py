@@ -18,8 +18,8 @@ from muster.access.passages import record_passage
 from muster.access.passes import issue_duty_pass
 from muster.access.policy_store import shipped_engine
 from muster.access.presence import head_counts
-from muster.auth.actor import Actor
 from muster.people.enums import Affiliation
+from muster.policy.actor import Actor
 
 ACTOR = Actor(kind="account", id="acc-john", name="John", roles=frozenset({"commander"}))
 

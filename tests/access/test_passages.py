@@ -10,9 +10,9 @@ from muster.access.enums import Direction
 from muster.access.passages import record_passage
 from muster.access.presence import head_counts, place_of
 from muster.access.rollcall import mark_accounted, rollcall_report, start_rollcall
-from muster.auth.actor import Actor
 from muster.errors import Conflict
 from muster.people.enums import Affiliation
+from muster.policy.actor import Actor
 
 GUARD = Actor(kind="account", id="acc-guard", name="Guard", roles=frozenset({"guard"}))
 

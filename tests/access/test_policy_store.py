@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from muster.access import policy_store
-from muster.access.engine import active_engine, install_engine, shipped_policy_text
-from muster.auth.actor import Actor
 from muster.db import Database
 from muster.errors import Invalid
+from muster.policy.actor import Actor
+from muster.policy.engine import active_engine, install_engine, shipped_policy_text
 
 JOHN = Actor(kind="account", id="acc-john", name="John", roles=frozenset({"commander"}))
 EXTRA = '\n@id("door.test.extra")\npermit (principal, action == Action::"pass", resource);\n'

@@ -16,9 +16,9 @@ from muster.access.policy_cli import policy_app
 from muster.access.policy_store import build_engine, shipped_engine
 from muster.access.policy_tests import load_cases, run_case, run_cases
 from muster.access.whatif import whatif
-from muster.auth.actor import Actor
 from muster.db import Database
 from muster.people.enums import Affiliation
+from muster.policy.actor import Actor
 
 CASES = Path(__file__).parent / "policy_cases"
 GUARD = Actor(kind="account", id="acc-guard", name="Guard", roles=frozenset({"guard"}))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from muster.access.engine import shipped_files, shipped_policy_text, shipped_schema_text
 from muster.access.proofs import FAILED, NOT_APPLICABLE, PROVED, ProofResult, prove_policy
 from muster.access.proofs_properties import parse_properties, shipped_properties
 from muster.errors import Invalid
+from muster.policy.engine import shipped_files, shipped_policy_text, shipped_schema_text
 
 SHIPPED_IDS = {
     "held-never-exits",

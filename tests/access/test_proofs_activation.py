@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from muster.access import policy_store
-from muster.access.engine import shipped_policy_text
 from muster.access.policy_cli import policy_app
-from muster.auth.actor import Actor
 from muster.config import get_settings
 from muster.db import Database
 from muster.errors import Conflict, Forbidden, Invalid
 from muster.events.models import Event
+from muster.policy.actor import Actor
+from muster.policy.engine import shipped_policy_text
 
 COMMANDER = Actor(kind="account", id="acc-cmd", name="Cmdr", roles=frozenset({"commander"}))
 ADMIN = Actor(kind="account", id="acc-adm", name="Admin", roles=frozenset({"admin"}))

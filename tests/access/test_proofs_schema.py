@@ -10,16 +10,16 @@ from sqlalchemy.orm import Session
 
 from access.station import Station
 from muster import clock
-from muster.access.engine import shipped_policy_text, shipped_schema_text
 from muster.access.enums import Direction
 from muster.access.facts import context_for, load_persons, load_portal
 from muster.access.proofs import FAILED, prove_policy
 from muster.access.proofs_eval import Prover
 from muster.access.proofs_properties import parse_properties, shipped_properties
 from muster.access.proofs_schema import read_schema
-from muster.auth.actor import Actor
-from muster.auth.authorize import operator_entity
 from muster.people.enums import Affiliation
+from muster.policy.actor import Actor
+from muster.policy.authorize import operator_entity
+from muster.policy.engine import shipped_policy_text, shipped_schema_text
 
 SHAPE = read_schema(shipped_schema_text())
 

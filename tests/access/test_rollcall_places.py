@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from access.station import Station
 from muster.access.rollcall import last_places, mark_accounted, start_rollcall
-from muster.auth.actor import Actor
 from muster.people.enums import Affiliation, PersonStatus
+from muster.policy.actor import Actor
 
 GUARD = Actor(kind="account", id="acc-guard", name="Guard", roles=frozenset({"guard"}))
 

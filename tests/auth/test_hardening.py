@@ -9,14 +9,14 @@ from sqlalchemy.orm import Session
 
 from access.station import build_station
 from muster.auth import service, throttle
-from muster.auth.actor import Actor
-from muster.auth.authorize import Resource, authorize, authorize_channel, may_use_channel
 from muster.auth.models import Account
 from muster.db import Database
 from muster.errors import Forbidden
 from muster.events.models import Event
 from muster.ops import context
 from muster.people.enums import Affiliation
+from muster.policy.actor import Actor
+from muster.policy.authorize import Resource, authorize, authorize_channel, may_use_channel
 
 PASSWORD = "correct horse battery"
 

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.auth import service
-from muster.auth.actor import Actor
 from muster.db import Database
 from muster.errors import Conflict, Forbidden, Invalid
+from muster.policy.actor import Actor
 
 ACTOR = Actor.system("test")
 PASSWORD = "correct horse battery"

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from comms.station import Station
 from muster import clock
-from muster.auth.actor import Actor
 from muster.comms.cap import CAP_NS, cap_schema, export_cap, import_cap, precedence_of
 from muster.comms.enums import Precedence
 from muster.comms.service import ensure_broadcast_channel, send_message
 from muster.errors import Invalid
+from muster.policy.actor import Actor
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 INCOMING = b"""<?xml version="1.0" encoding="UTF-8"?>

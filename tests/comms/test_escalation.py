@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from comms.station import Station, build_station
 from muster import clock
-from muster.auth.actor import Actor
 from muster.comms.enums import ChannelKind, Precedence
 from muster.comms.escalation import escalate_due, rank_of, run_due_escalations
 from muster.comms.groups import PostsRule
@@ -21,6 +20,7 @@ from muster.comms.service import acknowledge, create_channel, get_message, send_
 from muster.comms.settings import CommsSettings
 from muster.db import Database
 from muster.events.models import Event
+from muster.policy.actor import Actor
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

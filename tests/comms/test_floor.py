@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from comms.station import Station
-from muster.auth.actor import Actor
 from muster.comms.enums import ChannelKind, Precedence
 from muster.comms.floor import current_floor, release_floor, request_floor
 from muster.comms.groups import PostsRule
 from muster.comms.service import create_channel
+from muster.policy.actor import Actor
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

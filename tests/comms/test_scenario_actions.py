@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from comms.station import Station
-from muster.auth.actor import Actor
 from muster.comms import scenario_actions as sa
+from muster.policy.actor import Actor
 from muster.scenario.actions import ActionContext
 from muster.scenario.checks import CheckContext
 

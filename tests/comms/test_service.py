@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from comms.station import Station
 from muster import clock
-from muster.auth.actor import Actor
 from muster.comms.enums import ChannelKind, MessageKind, Precedence, RollCallResult
 from muster.comms.groups import PersonRule, PostsRule, RoleRule
 from muster.comms.models import Recipient
@@ -26,6 +25,7 @@ from muster.comms.service import (
 from muster.comms.settings import CommsSettings
 from muster.errors import Conflict, Invalid
 from muster.events.models import Event
+from muster.policy.actor import Actor
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from comms.station import Station
-from muster.auth.actor import Actor
 from muster.comms.settings import CommsSettings
 from muster.comms.tts import SpeechUnavailable, announce, espeak_path
+from muster.policy.actor import Actor
 
 needs_tts = pytest.mark.skipif(
     espeak_path(CommsSettings()) is None and os.environ.get("MUSTER_REQUIRE_TTS") != "1",

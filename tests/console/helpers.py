@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from muster.auth import service as auth_service
-from muster.auth.actor import Actor
 from muster.db import Database
+from muster.policy.actor import Actor
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from muster.access.enums import HoldKind
 from muster.access.holds import open_holds, place_hold
 from muster.access.presence import set_presence
-from muster.auth.actor import Actor
 from muster.db import Database
 from muster.people.service import find_person
 from muster.places.service import find_zone
+from muster.policy.actor import Actor
 from muster.scenario.loader import parse_scenario
 from muster.scenario.runner import run_plan
 

@@ -14,11 +14,11 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from muster.auth.actor import Actor
 from muster.config import Settings
 from muster.db import Database
 from muster.events import api as events_api
 from muster.events.service import append_event
+from muster.policy.actor import Actor
 from muster.web.app import create_app
 
 

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from muster.auth.actor import Actor
 from muster.cli.main import app
 from muster.config import get_settings
 from muster.db import Database
 from muster.events.service import append_event
+from muster.policy.actor import Actor
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ import asyncio
 import pytest
 from sqlalchemy import text
 
-from muster.auth.actor import Actor
 from muster.db import Database
 from muster.events.bus import Bus
 from muster.events.listener import NotifyListener
 from muster.events.service import append_event
+from muster.policy.actor import Actor
 
 
 class TestNotifyListener:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from muster.auth.actor import Actor
 from muster.db import Database
 from muster.events.service import append_event
 from muster.ops.metrics import DECISIONS, ESCALATIONS, EVENTS
+from muster.policy.actor import Actor
 
 
 def _value(counter: object, **labels: str) -> float:

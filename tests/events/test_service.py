@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select, text
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.db import Database
 from muster.events.bus import get_bus
 from muster.events.chain import GENESIS_HASH
@@ -22,6 +21,7 @@ from muster.events.service import (
     list_events,
     verify_chain,
 )
+from muster.policy.actor import Actor
 
 ACTOR = Actor.system("test")
 

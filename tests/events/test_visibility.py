@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from muster.auth.actor import Actor
 from muster.db import Database
 from muster.events.service import append_event
 from muster.events.visibility import hidden_kinds, is_visible
+from muster.policy.actor import Actor
 
 
 def _record(db: Database) -> None:

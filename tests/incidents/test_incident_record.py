@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid
 from muster.events.service import append_event
 from muster.incidents.enums import CommandRole, IncidentStatus, Severity, TaskStatus
@@ -30,6 +29,7 @@ from muster.incidents.service import (
 )
 from muster.incidents.timeline import incident_timeline
 from muster.people.models import Person
+from muster.policy.actor import Actor
 
 MakePerson = Callable[..., Person]
 

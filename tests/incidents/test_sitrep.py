@@ -7,7 +7,6 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.errors import Conflict
 from muster.incidents.enums import Severity
 from muster.incidents.export import to_markdown, to_pdf
@@ -25,6 +24,7 @@ from muster.medical.casualties import record_casualty
 from muster.medical.enums import Side, Triage
 from muster.medical.schemas import CasualtyCreate
 from muster.people.models import Person
+from muster.policy.actor import Actor
 
 MakePerson = Callable[..., Person]
 

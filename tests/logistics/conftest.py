@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.logistics.enums import ItemKind, LocationKind
 from muster.logistics.items import create_item
 from muster.logistics.locations import Location
@@ -22,6 +21,7 @@ from muster.places.enums import ZoneKind
 from muster.places.models import Post, Zone
 from muster.places.schemas import PostCreate, ZoneCreate
 from muster.places.service import assign_to_post, create_post, create_zone
+from muster.policy.actor import Actor
 
 
 @dataclass

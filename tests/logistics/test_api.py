@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from muster.auth.actor import Actor
 from muster.db import Database
+from muster.policy.actor import Actor
 
 from .conftest import build_station
 

@@ -10,10 +10,10 @@ import typer
 from click.testing import Result
 from typer.testing import CliRunner
 
-from muster.auth.actor import Actor
 from muster.config import get_settings
 from muster.db import Database
 from muster.logistics.cli import stock_app, workorder_app
+from muster.policy.actor import Actor
 
 from .conftest import build_station
 

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.errors import Invalid
 from muster.logistics.csvio import export_stock_csv, import_stock_csv
 from muster.logistics.enums import ItemKind
 from muster.logistics.models import Item
 from muster.logistics.stock import item_total, receive_stock
+from muster.policy.actor import Actor
 
 from .conftest import Station, make_item
 

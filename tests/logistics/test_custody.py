@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Forbidden, Invalid
 from muster.logistics.custody import chain_of_custody, custody_board, sign_back_unit, sign_out_unit
 from muster.logistics.enums import HolderKind, ItemKind, UnitStatus
 from muster.logistics.items import find_unit
 from muster.logistics.models import Item, Unit
 from muster.logistics.stock import receive_stock
+from muster.policy.actor import Actor
 
 from .conftest import Station, make_item
 

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Forbidden, Invalid
 from muster.events.models import Event
 from muster.logistics.custody import custody_board
@@ -33,6 +32,7 @@ from muster.logistics.requests import (
     request_deliveries,
 )
 from muster.logistics.stock import receive_stock
+from muster.policy.actor import Actor
 
 from .conftest import Station, make_item
 

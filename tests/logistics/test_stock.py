@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.models import Event
 from muster.logistics import stock
@@ -19,6 +18,7 @@ from muster.logistics.items import find_unit
 from muster.logistics.locations import Location
 from muster.logistics.models import StockLevel, Unit
 from muster.logistics.stock import item_total, items_below_reorder, list_levels
+from muster.policy.actor import Actor
 
 from .conftest import Station, make_item
 

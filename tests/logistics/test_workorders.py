@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid
 from muster.logistics import stock
 from muster.logistics.enums import ItemKind, Outcome, WorkOrderStatus
@@ -25,6 +24,7 @@ from muster.logistics.workorders import (
     record_test,
     steps_of,
 )
+from muster.policy.actor import Actor
 
 from .conftest import Station, make_item
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.people.enums import Affiliation, PartyKind
 from muster.people.models import Party, Person
 from muster.people.schemas import PartyCreate, PersonCreate
@@ -17,6 +16,7 @@ from muster.places.enums import PortalKind, ZoneKind
 from muster.places.models import Portal, Zone
 from muster.places.schemas import PortalCreate, ZoneCreate
 from muster.places.service import create_portal, create_zone
+from muster.policy.actor import Actor
 
 MEDIC = Actor(kind="account", id="acct-medic", name="Dr Amara", roles=frozenset({"medic"}))
 OFFICER = Actor(kind="account", id="acct-officer", name="Dominic", roles=frozenset({"officer"}))

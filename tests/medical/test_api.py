@@ -7,11 +7,11 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from fhir.resources.R4B.bundle import Bundle
 
-from muster.auth.actor import Actor
 from muster.db import Database
 from muster.people.enums import Affiliation
 from muster.people.schemas import PersonCreate
 from muster.people.service import create_person
+from muster.policy.actor import Actor
 
 MakeClient = Callable[..., TestClient]
 

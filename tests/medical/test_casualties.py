@@ -7,7 +7,6 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.errors import Conflict
 from muster.events.service import EventFilter, list_events
 from muster.medical.casualties import (
@@ -21,6 +20,7 @@ from muster.medical.enums import Side, Triage
 from muster.medical.schemas import CasualtyCreate, CasualtyUpdate
 from muster.people.enums import Affiliation, PersonStatus
 from muster.people.models import Person
+from muster.policy.actor import Actor
 
 MakePerson = Callable[..., Person]
 

@@ -14,7 +14,6 @@ from muster.access.enums import Direction, HoldKind
 from muster.access.holds import open_holds, place_hold
 from muster.access.passes import issue_duty_pass
 from muster.access.presence import set_presence
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Forbidden, Invalid
 from muster.medical.enums import ScreeningKind, ScreeningResult
 from muster.medical.flows import (
@@ -26,6 +25,7 @@ from muster.medical.flows import (
 from muster.medical.schemas import ScreeningCreate
 from muster.people.enums import Affiliation
 from muster.people.models import Person
+from muster.policy.actor import Actor
 
 from .conftest import MEDIC, OFFICER, Station
 

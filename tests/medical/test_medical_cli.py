@@ -7,13 +7,13 @@ from collections.abc import Iterator
 import pytest
 from typer.testing import CliRunner
 
-from muster.auth.actor import Actor
 from muster.config import get_settings
 from muster.db import Database
 from muster.medical.cli import casualty_app, screening_app
 from muster.people.enums import Affiliation
 from muster.people.schemas import PersonCreate
 from muster.people.service import create_person
+from muster.policy.actor import Actor
 
 
 @pytest.fixture

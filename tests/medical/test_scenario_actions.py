@@ -7,7 +7,6 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.incidents.scenario_actions import (
     DeclareArgs,
     FigureArgs,
@@ -30,6 +29,7 @@ from muster.medical.scenario_actions import (
 )
 from muster.people.enums import Affiliation
 from muster.people.models import Person
+from muster.policy.actor import Actor
 from muster.scenario.actions import ActionContext
 from muster.scenario.checks import CheckContext
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from muster.auth.actor import Actor
 from muster.db import Database
 from muster.errors import Conflict, NotFound
 from muster.events.models import Event
 from muster.events.service import append_event
 from muster.ops.backup import backup, restore
+from muster.policy.actor import Actor
 
 
 def _append(db: Database, count: int) -> None:

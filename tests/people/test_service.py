@@ -9,7 +9,6 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.db import Database
 from muster.errors import Conflict, NotFound
 from muster.events.models import Event
@@ -18,6 +17,7 @@ from muster.people.enums import Affiliation, PartyKind, PersonStatus
 from muster.people.models import Party, Person
 from muster.people.schemas import PartyCreate, PartyUpdate, PersonCreate, PersonUpdate
 from muster.places.models import Post, PostAssignment
+from muster.policy.actor import Actor
 
 
 def add_person(session: Session, actor: Actor, name: str, **fields: Any) -> Person:

@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.models import Event
 from muster.people import service
 from muster.people.enums import Affiliation, PartyKind
 from muster.people.models import Party, Person
 from muster.people.schemas import PartyCreate, PartyUpdate, PersonCreate
+from muster.policy.actor import Actor
 
 
 def add_party(session: Session, actor: Actor, name: str = "Vessel") -> Party:

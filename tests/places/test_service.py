@@ -9,7 +9,6 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.models import Event
 from muster.people import service as people
@@ -26,6 +25,7 @@ from muster.places.schemas import (
     ZoneCreate,
     ZoneUpdate,
 )
+from muster.policy.actor import Actor
 
 
 def zone(session: Session, actor: Actor, name: str, kind: str = "internal", **kw: Any) -> Zone:

@@ -12,10 +12,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from muster.auth import service as auth_service
-from muster.auth.actor import Actor
 from muster.db import Database
 from muster.ops.nodes import Node, prepare_for_nodes
 from muster.ops.zygote import Zygote
+from muster.policy.actor import Actor
 
 PG_ENV = "MUSTER_TEST_DATABASE_URL"
 

@@ -13,7 +13,6 @@ import httpx
 import pytest
 
 from access.station import build_station
-from muster.auth.actor import Actor
 from muster.comms.channels import create_channel
 from muster.comms.enums import ChannelKind, Precedence
 from muster.comms.groups import AnyOfRule, PersonRule
@@ -22,6 +21,7 @@ from muster.db import Database
 from muster.ops import crash
 from muster.ops.nodes import Node
 from muster.people.enums import Affiliation
+from muster.policy.actor import Actor
 from production.conftest import admin_token
 
 pytestmark = pytest.mark.production

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from access.station import build_station
 from comms.station import build_station as build_comms_station
 from muster import clock
-from muster.auth.actor import Actor
 from muster.comms.enums import ChannelKind, Precedence
 from muster.comms.groups import PostsRule
 from muster.comms.service import create_channel, send_message
@@ -24,6 +23,7 @@ from muster.events.service import last_seq, verify_chain
 from muster.ops.nodes import Node
 from muster.ops.sse import StreamReader
 from muster.people.enums import Affiliation
+from muster.policy.actor import Actor
 from production.conftest import admin_token
 
 pytestmark = [pytest.mark.postgres, pytest.mark.production]

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from muster.access.presence import set_presence
 from muster.agreements.schemas import AgreementCreate, TermCreate
 from muster.agreements.service import list_terms, record_agreement
-from muster.auth.actor import Actor
 from muster.medical.casualties import record_casualty
 from muster.medical.enums import Triage
 from muster.medical.schemas import CasualtyCreate
@@ -21,6 +20,7 @@ from muster.people.schemas import PartyCreate, PersonCreate
 from muster.places import service as places
 from muster.places.enums import PortalKind, ZoneKind
 from muster.places.schemas import PortalCreate, PostCreate, ZoneCreate
+from muster.policy.actor import Actor
 from muster.vessels import service
 from muster.vessels.detection import Accuracy
 from muster.vessels.enums import ObservationKind

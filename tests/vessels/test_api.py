@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from muster.auth.actor import Actor
 from muster.db import Database
+from muster.policy.actor import Actor
 from muster.vessels.sensor import Burn, TrueOrbit, schedule
 
 from .station import START, build_station

@@ -10,10 +10,10 @@ from playwright.sync_api import Browser, expect, sync_playwright
 from console.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve
 from muster.access.modes import set_portal_mode
 from muster.auth import service as auth_service
-from muster.auth.actor import Actor
 from muster.config import Settings
 from muster.db import Database
 from muster.places.enums import PortalMode
+from muster.policy.actor import Actor
 from muster.web.app import create_app
 
 from .station import build_station

@@ -10,9 +10,9 @@ import typer
 from click.testing import Result
 from typer.testing import CliRunner
 
-from muster.auth.actor import Actor
 from muster.config import get_settings
 from muster.db import Database
+from muster.policy.actor import Actor
 from muster.vessels.cli import asset_app, map_app, vessel_app
 
 from .station import build_station

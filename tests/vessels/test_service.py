@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from muster.agreements.enums import TermStatus
 from muster.agreements.models import AgreementTerm, TermEvidence
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.models import Event
+from muster.policy.actor import Actor
 from muster.vessels import service
 from muster.vessels.enums import ObservationKind, VesselStatus
 from muster.vessels.flows import MANOEUVRE_DETECTED

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from muster.access.modes import set_portal_mode
-from muster.auth.actor import Actor
 from muster.errors import NotFound
 from muster.places.enums import PortalMode
+from muster.policy.actor import Actor
 from muster.vessels.mapsvg import render_map_svg
 from muster.vessels.stationmap import (
     DEFAULT_WALK_SECONDS,

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from muster.access.engine import install_engine, shipped_policy_text
 from muster.access.policy_store import activate_version, save_version
-from muster.auth.actor import Actor
 from muster.db import Database
+from muster.policy.actor import Actor
+from muster.policy.engine import install_engine, shipped_policy_text
 
 
 class TestPolicyFollowsActivation:

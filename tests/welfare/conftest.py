@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm import Session
 
-from muster.access.engine import install_engine
+from muster.policy.engine import install_engine
 from welfare.station import Station, build_station
 
 

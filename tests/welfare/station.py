@@ -11,13 +11,13 @@ from muster import clock
 from muster.access.decisions import decide_request
 from muster.access.enums import Direction
 from muster.access.presence import move_person
-from muster.auth.actor import Actor
 from muster.medical.enums import ScreeningKind, ScreeningResult
 from muster.medical.models import Screening
 from muster.people.enums import Affiliation, PartyKind, PersonStatus
 from muster.people.models import Party, Person
 from muster.places.enums import PortalKind, PortalMode, ZoneKind
 from muster.places.models import Portal, Zone
+from muster.policy.actor import Actor
 from muster.welfare.texts import publish_consent_text
 
 ADMIN = Actor.system("test")

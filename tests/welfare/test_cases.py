@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from muster.access.engine import (
+from muster.access.enums import HoldKind
+from muster.access.holds import place_hold
+from muster.errors import Conflict, Forbidden, Invalid
+from muster.medical.enums import ScreeningResult
+from muster.policy.engine import (
     PolicyEngine,
     install_engine,
     shipped_policy_text,
     shipped_schema_text,
 )
-from muster.access.enums import HoldKind
-from muster.access.holds import place_hold
-from muster.errors import Conflict, Forbidden, Invalid
-from muster.medical.enums import ScreeningResult
 from muster.welfare.cases import approve_case, open_case, record_screening_step
 from muster.welfare.enums import Assessment, Capacity, CaseStatus
 from muster.welfare.policy import case_steps

@@ -37,9 +37,9 @@ from muster.access.schemas import (
     TransferIn,
     VisitIn,
 )
-from muster.auth.actor import Actor
-from muster.auth.authorize import Resource, authorize
 from muster.people.service import find_person
+from muster.policy.actor import Actor
+from muster.policy.authorize import Resource, authorize
 from muster.schemas import Page
 from muster.web.deps import (
     CurrentActor,

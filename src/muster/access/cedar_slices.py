@@ -25,7 +25,7 @@ from weakref import WeakKeyDictionary
 
 import cedarpy
 
-from muster.access.engine import PolicyEngine, Verdict, rule_ids_of
+from muster.policy.engine import PolicyEngine, Verdict, rule_ids_of
 
 
 @dataclass(frozen=True)

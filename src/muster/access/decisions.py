@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.access.cedar_slices import authorize_group, authorize_one
-from muster.access.engine import PolicyEngine, Verdict, active_engine
 from muster.access.enums import Direction, cedar_action
 from muster.access.explain import explain, instruction
 from muster.access.facts import (
@@ -29,10 +28,11 @@ from muster.access.facts import (
 )
 from muster.access.models import Decision
 from muster.access.policy_store import sync_active_engine
-from muster.auth.actor import Actor
 from muster.db import new_id
 from muster.errors import Invalid, NotFound
 from muster.events.service import append_event
+from muster.policy.actor import Actor
+from muster.policy.engine import PolicyEngine, Verdict, active_engine
 
 DECIDED = "access.decided"
 ALERT = "access.alert"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from muster.access.engine import Verdict
 from muster.access.enums import Direction
 from muster.access.facts import HoldFact, PersonFacts, PortalFacts
+from muster.policy.engine import Verdict
 
 # What each shipped rule means when it decides. A rule of an edited policy that is not
 # listed here is named by its id.

@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 from muster import clock
 from muster.access.enums import HoldKind
 from muster.access.models import Hold
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.people.service import get_person
+from muster.policy.actor import Actor
 
 
 def place_hold(

@@ -6,11 +6,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.errors import Invalid, NotFound
 from muster.events.service import append_event
 from muster.places.enums import PortalMode
 from muster.places.models import Portal
+from muster.policy.actor import Actor
 
 
 def get_portal_row(session: Session, ref: str) -> Portal:

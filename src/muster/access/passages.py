@@ -13,10 +13,10 @@ from muster.access.enums import Direction
 from muster.access.facts import load_portal
 from muster.access.models import Decision, Passage
 from muster.access.presence import move_person
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid
 from muster.events.service import append_event
 from muster.people.service import find_person
+from muster.policy.actor import Actor
 
 # A permit is good for this long: the person is at the door when it is decided.
 PERMIT_VALID_FOR = timedelta(minutes=5)

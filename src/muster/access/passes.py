@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.access.models import DutyPass, TransferAuthorization, VisitAuthorization
-from muster.auth.actor import Actor
 from muster.errors import Invalid, NotFound
 from muster.events.service import append_event
 from muster.people.enums import Affiliation
 from muster.people.service import get_party, get_person
 from muster.places.models import Zone
+from muster.policy.actor import Actor
 
 
 def _check_window(valid_from: datetime, valid_until: datetime) -> None:

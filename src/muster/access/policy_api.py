@@ -7,7 +7,6 @@ from dataclasses import asdict
 from fastapi import APIRouter, Depends, status
 
 from muster.access import policy_store
-from muster.access.engine import shipped_schema_text
 from muster.access.policy_tests import run_cases
 from muster.access.proofs_schemas import ActivateIn, ProofsOut, ProveIn
 from muster.access.proofs_service import prove_text, prove_version
@@ -23,7 +22,8 @@ from muster.access.schemas import (
     WhatIfOut,
 )
 from muster.access.whatif import whatif
-from muster.auth.authorize import authorize
+from muster.policy.authorize import authorize
+from muster.policy.engine import shipped_schema_text
 from muster.schemas import Page
 from muster.web.deps import CurrentActor, PageDep, SessionDep
 

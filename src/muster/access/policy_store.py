@@ -14,19 +14,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.access.engine import (
+from muster.access.models import PolicyVersion
+from muster.access.proofs_properties import shipped_properties_text
+from muster.access.proofs_service import gate_activation
+from muster.errors import DomainError, Invalid, NotFound
+from muster.events.service import append_event
+from muster.policy.actor import Actor
+from muster.policy.engine import (
     PolicyEngine,
     active_engine,
     install_engine,
     shipped_policy_text,
     shipped_schema_text,
 )
-from muster.access.models import PolicyVersion
-from muster.access.proofs_properties import shipped_properties_text
-from muster.access.proofs_service import gate_activation
-from muster.auth.actor import Actor
-from muster.errors import DomainError, Invalid, NotFound
-from muster.events.service import append_event
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import yaml
 
-from muster.access.engine import PolicyEngine
 from muster.access.enums import Direction, cedar_action
 from muster.errors import Invalid
+from muster.policy.engine import PolicyEngine
 
 PERSON_DEFAULTS: dict[str, Any] = {
     "affiliation": "resident",

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.access.models import Presence
-from muster.auth.actor import Actor
 from muster.errors import NotFound
 from muster.events.service import append_event
 from muster.people.enums import PersonStatus
@@ -17,6 +16,7 @@ from muster.people.models import Party, Person
 from muster.people.service import get_person
 from muster.places.enums import ZoneKind
 from muster.places.models import Zone
+from muster.policy.actor import Actor
 
 
 def move_person(session: Session, *, person_id: str, zone_id: str, source: str) -> Presence:

@@ -26,7 +26,6 @@ from typing import Any
 
 import cedarpy
 
-from muster.access.engine import validate_policy
 from muster.access.proofs_eval import (
     MAX_CASES,
     Prover,
@@ -40,6 +39,7 @@ from muster.access.proofs_properties import Property, property_problems
 from muster.access.proofs_residuals import condition_text, policy_text
 from muster.access.proofs_schema import read_schema
 from muster.errors import Invalid
+from muster.policy.engine import validate_policy
 
 PROVED, FAILED, NOT_APPLICABLE = "proved", "failed", "not applicable"
 

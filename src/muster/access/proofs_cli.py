@@ -9,9 +9,9 @@ import typer
 
 from muster.access.proofs import FAILED, PROVED, ProofResult
 from muster.access.proofs_service import prove_text, prove_version, result_as_dict
-from muster.auth.actor import Actor, Role
 from muster.cli.common import cli_session, console, fail
 from muster.errors import DomainError
+from muster.policy.actor import Actor, Role
 
 MARKS = {PROVED: "[green]PROVED[/]", FAILED: "[red]FAILED[/]"}
 

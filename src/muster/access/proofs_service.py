@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from muster.access.engine import shipped_schema_text
 from muster.access.proofs import ProofResult, failed, prove_policy
 from muster.access.proofs_properties import parse_properties, shipped_properties_text
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Forbidden, Invalid
 from muster.events.service import append_event
+from muster.policy.actor import Actor
+from muster.policy.engine import shipped_schema_text
 
 log = logging.getLogger(__name__)
 

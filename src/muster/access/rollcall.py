@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 from muster import clock
 from muster.access.models import Presence, RollCall, RollCallMark
 from muster.access.presence import move_person
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.people.enums import PersonStatus
 from muster.people.models import Person
 from muster.people.service import find_person
 from muster.places.models import Portal, Post, Zone
+from muster.policy.actor import Actor
 
 
 def start_rollcall(session: Session, *, reason: str, actor: Actor) -> RollCall:

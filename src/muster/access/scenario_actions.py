@@ -23,7 +23,6 @@ from muster.access.models import Decision, Hold, Passage
 from muster.access.modes import set_portal_mode
 from muster.access.passages import record_passage
 from muster.access.presence import HeadCounts, head_counts, set_presence
-from muster.auth.authorize import Resource, authorize
 from muster.db import new_id
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.models import Event, EventSubject
@@ -34,6 +33,7 @@ from muster.people.service import find_party, find_person
 from muster.places.enums import PortalMode
 from muster.places.models import Portal, Zone
 from muster.places.service import find_zone
+from muster.policy.authorize import Resource, authorize
 from muster.scenario.actions import ActionArgs, ActionContext, register_action
 from muster.scenario.builtins import PersonSelection
 from muster.scenario.checks import CheckArgs, CheckContext, CheckResult, CountBounds, register_check

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.access.decisions import CedarInput, cedar_input_for, evaluate
-from muster.access.engine import PolicyEngine
 from muster.access.enums import Direction
 from muster.access.facts import PortalFacts, load_persons, load_portal
 from muster.access.models import Decision, Presence
@@ -22,6 +21,7 @@ from muster.people.enums import PersonStatus
 from muster.people.models import Person
 from muster.places.enums import PortalKind
 from muster.places.models import Portal
+from muster.policy.engine import PolicyEngine
 
 CHUNK = 500
 

@@ -20,7 +20,7 @@ from muster.agreements.schemas import (
     TermRead,
     TermStatusSet,
 )
-from muster.auth.authorize import authorize
+from muster.policy.authorize import authorize
 from muster.schemas import Page
 from muster.web.deps import CurrentActor, PageDep, SessionDep
 

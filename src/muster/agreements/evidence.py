@@ -12,11 +12,11 @@ from muster.access.models import Decision, Hold, Passage, TransferAuthorization
 from muster.agreements.enums import EvidenceKind
 from muster.agreements.models import ReturnRequest, TermEvidence
 from muster.agreements.schemas import EvidenceIn
-from muster.auth.actor import Actor
 from muster.errors import Invalid, NotFound
 from muster.events.models import Event
 from muster.medical.models import Casualty, Screening
 from muster.people.service import find_person
+from muster.policy.actor import Actor
 from muster.welfare.models import Checkup, ConsentCase
 
 # ``record`` evidence: "<kind>:<id>" of one of these.

@@ -20,8 +20,6 @@ from muster.agreements.models import AgreementTerm, ReturnRequest
 from muster.agreements.schemas import EvidenceIn, ReturnProgress
 from muster.agreements.service import get_agreement, get_term, latest_agreement_with
 from muster.agreements.service import set_term_status as _set_status
-from muster.auth.actor import Actor
-from muster.auth.authorize import authorize
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.medical.models import Screening
@@ -29,6 +27,8 @@ from muster.people.models import Person
 from muster.people.service import get_party, get_person
 from muster.places.enums import PortalKind
 from muster.places.models import Portal
+from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 
 def return_progress(session: Session, term: AgreementTerm) -> list[ReturnProgress]:

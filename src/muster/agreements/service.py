@@ -15,12 +15,12 @@ from muster.agreements.enums import TermStatus
 from muster.agreements.evidence import add_evidence
 from muster.agreements.models import Agreement, AgreementTerm, TermStatusChange
 from muster.agreements.schemas import AgreementCreate, EvidenceIn, TermCreate
-from muster.auth.actor import Actor
-from muster.auth.authorize import authorize
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.people.models import Party, Person
 from muster.people.service import find_party, find_person
+from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 ALERT = "agreements.alert.raised"
 

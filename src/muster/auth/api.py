@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from muster.auth import service
-from muster.auth.authorize import authorize
 from muster.auth.schemas import AccountCreate, AccountRead, Me, TokenCreate, TokenCreated, TokenRead
+from muster.policy.authorize import authorize
 from muster.web.deps import CurrentActor, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.auth import throttle
-from muster.auth.actor import Actor, Role
 from muster.auth.models import Account, ApiToken, WebSession
 from muster.errors import Conflict, Forbidden, Invalid, NotFound
 from muster.events.service import append_event
 from muster.ops import context
 from muster.ops.metrics import SIGNIN_THROTTLED
+from muster.policy.actor import Actor, Role
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "mst"

@@ -9,10 +9,10 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.config import get_settings
 from muster.db import Database
 from muster.errors import DomainError
+from muster.policy.actor import Actor
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # paths and ids stay whole

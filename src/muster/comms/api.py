@@ -9,8 +9,6 @@ from fastapi import APIRouter, Header, Query, Request, Response, WebSocket
 from fastapi.responses import FileResponse, HTMLResponse
 
 from muster import clock
-from muster.auth.actor import Actor
-from muster.auth.authorize import authorize
 from muster.comms import cap, service, tts
 from muster.comms.board import get_board
 from muster.comms.enums import ChannelKind, MessageKind, Precedence
@@ -28,6 +26,8 @@ from muster.comms.schemas import (
     MessageRead,
 )
 from muster.errors import Invalid, NotFound
+from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 from muster.schemas import Page
 from muster.web.deps import CurrentActor, PageDep, SessionDep
 

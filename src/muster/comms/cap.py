@@ -14,11 +14,11 @@ from lxml import etree  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.comms.enums import ChannelKind, Precedence
 from muster.comms.models import Message
 from muster.comms.service import ensure_broadcast_channel, get_channel, get_message, send_message
 from muster.errors import Invalid
+from muster.policy.actor import Actor
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 SCHEMA_PATH = Path(__file__).with_name("CAP-v1.2.xsd")

@@ -6,12 +6,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.comms.enums import ChannelKind
 from muster.comms.groups import AllRule, PersonRule, Rule, rule_to_dict
 from muster.comms.models import Channel
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
+from muster.policy.actor import Actor
 
 BROADCAST_CHANNEL = "All stations"
 

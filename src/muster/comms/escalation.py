@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.comms.enums import RecipientReason, RollCallResult
 from muster.comms.groups import has_role
 from muster.comms.models import Channel, Message, Recipient
@@ -25,6 +24,7 @@ from muster.comms.settings import CommsSettings, get_comms_settings
 from muster.events.service import append_event
 from muster.people.enums import PersonStatus
 from muster.people.models import Person
+from muster.policy.actor import Actor
 
 ESCALATOR = Actor.system("comms-escalation")
 

@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.comms.enums import Precedence
 from muster.comms.models import Floor
 from muster.comms.service import get_channel
 from muster.events.service import append_event
+from muster.policy.actor import Actor
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,6 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from muster import clock
-from muster.auth.actor import Actor
-from muster.auth.authorize import authorize
 from muster.auth.service import token_actor, web_session_actor
 from muster.comms.enums import ChannelKind, Precedence
 from muster.comms.floor import current_floor, release_floor, request_floor, speaker_id
@@ -40,6 +38,8 @@ from muster.comms.settings import get_comms_settings
 from muster.db import Database
 from muster.errors import DomainError, Forbidden, Invalid
 from muster.events.chain import jsonable
+from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 from muster.web.deps import SESSION_COOKIE
 
 POLICY_VIOLATION = 1008

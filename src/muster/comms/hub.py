@@ -19,13 +19,13 @@ from typing import Any
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from muster.auth.actor import Actor
 from muster.comms.enums import RecipientReason
 from muster.comms.models import Recipient, VoiceClip
 from muster.comms.service import mark_delivered_many
 from muster.db import Database
 from muster.events.bus import get_bus
 from muster.events.service import event_to_dict, events_after, last_seq
+from muster.policy.actor import Actor
 
 log = logging.getLogger(__name__)
 MESSAGE_KINDS = frozenset(

@@ -17,12 +17,12 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.comms.enums import MessageKind, RecipientReason, RollCallResult
 from muster.comms.groups import Member
 from muster.comms.models import AckKey, Channel, Message, Recipient
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
+from muster.policy.actor import Actor
 
 _RECIPIENTS = cast(Table, Recipient.__table__)
 _INSERT_RECIPIENTS = insert(_RECIPIENTS)

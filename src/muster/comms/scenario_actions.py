@@ -12,7 +12,6 @@ from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from muster.auth.authorize import authorize
 from muster.comms.board import get_board
 from muster.comms.enums import ChannelKind, MessageKind, Precedence
 from muster.comms.escalation import escalate_due
@@ -29,6 +28,7 @@ from muster.errors import NotFound
 from muster.events.models import Event, EventSubject
 from muster.people.service import find_person
 from muster.places.service import find_portal, find_post
+from muster.policy.authorize import authorize
 from muster.scenario.actions import ActionArgs, ActionContext, register_action
 from muster.scenario.checks import CheckArgs, CheckContext, CheckResult, CountBounds, register_check
 

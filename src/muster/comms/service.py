@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.comms.channels import (
     BROADCAST_CHANNEL,
     create_channel,
@@ -39,6 +38,7 @@ from muster.comms.recipients import (
 from muster.comms.settings import CommsSettings, get_comms_settings
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
+from muster.policy.actor import Actor
 
 EVENT_RECIPIENT_LIMIT = 64
 

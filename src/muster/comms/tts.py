@@ -8,11 +8,11 @@ import subprocess
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.comms.models import Announcement
 from muster.comms.settings import CommsSettings, get_comms_settings
 from muster.errors import Invalid, NotFound
 from muster.events.service import append_event
+from muster.policy.actor import Actor
 
 TTS_TIMEOUT_SECONDS = 30
 

@@ -13,7 +13,6 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from muster.auth.authorize import authorize
 from muster.db import Database
 from muster.events.bus import Bus, get_bus
 from muster.events.chain import GENESIS_HASH
@@ -21,6 +20,7 @@ from muster.events.models import Event
 from muster.events.service import EventFilter, event_to_dict, events_after, last_seq, list_events
 from muster.events.visibility import hidden_kinds, is_visible
 from muster.ops.metrics import track_live_streams
+from muster.policy.authorize import authorize
 from muster.web.deps import CurrentActor, PageDep, SessionDep, get_database
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])

@@ -12,11 +12,11 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.events.bus import get_bus
 from muster.events.chain import GENESIS_HASH, ChainFields, event_hash, format_time, jsonable
 from muster.events.models import Event, EventSubject
 from muster.ops.metrics import count_committed
+from muster.policy.actor import Actor
 
 # Any constant works: every node serialises its appends on this one advisory lock.
 _PG_APPEND_LOCK = 0x6D75737465

@@ -7,8 +7,8 @@ of lists and live streams for an actor the policy does not allow the named actio
 
 from __future__ import annotations
 
-from muster.auth.actor import Actor
-from muster.auth.authorize import is_allowed
+from muster.policy.actor import Actor
+from muster.policy.authorize import is_allowed
 
 # Event kind prefix -> the operator action needed to read events of that kind.
 RESTRICTED_KINDS: dict[str, str] = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from muster.auth.authorize import authorize
 from muster.incidents import service, sitrep
 from muster.incidents.enums import IncidentStatus
 from muster.incidents.export import to_markdown, to_pdf
@@ -28,6 +27,7 @@ from muster.incidents.schemas import (
     TimelineItem,
 )
 from muster.incidents.timeline import incident_timeline
+from muster.policy.authorize import authorize
 from muster.schemas import Page
 from muster.web.deps import CurrentActor, PageDep, SessionDep
 

@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.db import new_id
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
@@ -21,6 +20,7 @@ from muster.incidents.models import (
 )
 from muster.incidents.schemas import IncidentCreate, IncidentUpdate, TaskCreate, TaskUpdate
 from muster.people.service import get_person
+from muster.policy.actor import Actor
 
 
 def get_incident(session: Session, incident_id: str) -> Incident:

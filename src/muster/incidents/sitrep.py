@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from muster import clock
 from muster.access.models import Hold
 from muster.access.presence import head_counts
-from muster.auth.actor import Actor
 from muster.errors import Conflict, NotFound
 from muster.events.service import append_event
 from muster.incidents.enums import SitrepStatus, TaskStatus
@@ -26,6 +25,7 @@ from muster.incidents.schemas import SitrepEdit
 from muster.incidents.service import get_incident
 from muster.medical.casualties import casualty_counts
 from muster.medical.hospital import ward_counts
+from muster.policy.actor import Actor
 
 
 def _optional(name: str) -> Any:

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from muster.auth.authorize import authorize
 from muster.errors import Invalid
 from muster.logistics import custody, items, stock
 from muster.logistics.api_work import router as work_router
@@ -30,6 +29,7 @@ from muster.logistics.schemas import (
     StockTransfer,
     UnitRead,
 )
+from muster.policy.authorize import authorize
 from muster.schemas import Page
 from muster.web.deps import CurrentActor, PageDep, SessionDep
 

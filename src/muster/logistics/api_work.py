@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, UploadFile, status
 from sqlalchemy.orm import Session
 
-from muster.auth.authorize import authorize
 from muster.errors import Invalid
 from muster.logistics import deliveries, photos, requests, workorders
 from muster.logistics.enums import DeliveryStatus, RequestStatus, WorkOrderStatus
@@ -34,6 +33,7 @@ from muster.logistics.workorder_schemas import (
     WorkTestIn,
     WorkTestRead,
 )
+from muster.policy.authorize import authorize
 from muster.schemas import Page
 from muster.web.deps import CurrentActor, PageDep, SessionDep
 

@@ -16,7 +16,6 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.errors import DomainError, Invalid
 from muster.logistics.enums import ItemKind, LocationKind, MovementReason, UnitStatus
 from muster.logistics.items import create_item
@@ -25,6 +24,7 @@ from muster.logistics.models import Item, StockLevel, Unit
 from muster.logistics.quantities import check_quantity, parse_quantity, quantity_text
 from muster.logistics.schemas import ItemCreate
 from muster.logistics.stock import adjust_stock, receive_stock
+from muster.policy.actor import Actor
 
 COLUMNS = (
     "item",

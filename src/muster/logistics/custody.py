@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.logistics.enums import HolderKind, LocationKind, MovementReason, UnitStatus
@@ -24,6 +23,7 @@ from muster.logistics.models import Custody, Item, Unit
 from muster.logistics.policy import authorize_sign_out
 from muster.people.models import Person
 from muster.places.models import Post, PostAssignment
+from muster.policy.actor import Actor
 
 # Roles that may sign for a post they are not assigned to.
 COMMAND_ROLES = frozenset({"commander", "officer"})

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.logistics.custody import Holder, hand_over, resolve_holder
@@ -31,6 +30,7 @@ from muster.logistics.locations import Location, location_name
 from muster.logistics.models import Unit
 from muster.logistics.request_models import Delivery, DeliveryUnit, RequestLine
 from muster.logistics.requests import get_request, request_deliveries
+from muster.policy.actor import Actor
 
 OVERDUE = "logistics.delivery.overdue"
 

@@ -8,13 +8,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.logistics.enums import ItemKind
 from muster.logistics.locations import Location
 from muster.logistics.models import Item, Unit
 from muster.logistics.schemas import ItemCreate, ItemUpdate
+from muster.policy.actor import Actor
 
 
 def get_item(session: Session, item_id: str) -> Item:

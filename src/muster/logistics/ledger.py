@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.errors import Conflict
 from muster.logistics.enums import MovementReason
 from muster.logistics.locations import Location, location_name
 from muster.logistics.models import Item, Movement, StockLevel, Unit
 from muster.logistics.quantities import ZERO, quantity_text
+from muster.policy.actor import Actor
 
 
 def stock_level(session: Session, item_id: str, location: Location) -> StockLevel | None:

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.errors import Invalid, NotFound
 from muster.events.service import append_event
 from muster.logistics.workorder_models import WorkOrderPhoto, WorkOrderTest
+from muster.policy.actor import Actor
 
 # Under the API's default body limit (1 MB), with room for the form around the file.
 MAX_PHOTO_BYTES = 900_000

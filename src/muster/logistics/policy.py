@@ -7,12 +7,12 @@ property of that person, not of the operator handing the unit over.
 
 from __future__ import annotations
 
-from muster.access.engine import Verdict
-from muster.auth.actor import Actor
-from muster.auth.authorize import Resource, decide_operator
 from muster.errors import Forbidden
 from muster.logistics.enums import HolderKind
 from muster.logistics.models import Item
+from muster.policy.actor import Actor
+from muster.policy.authorize import Resource, decide_operator
+from muster.policy.engine import Verdict
 
 SIGN_OUT = "logistics.custody.sign_out"
 

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.logistics.enums import DeliveryStatus, LocationKind, Priority, RequestStatus
@@ -23,6 +22,7 @@ from muster.logistics.quantities import check_quantity
 from muster.logistics.request_models import Delivery, RequestLine, SupplyRequest
 from muster.logistics.request_schemas import RequestCreate
 from muster.plugins import installed
+from muster.policy.actor import Actor
 
 SEVERITY_PRIORITY = {
     "minor": Priority.ROUTINE,

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid
 from muster.events.service import append_event
 from muster.logistics.enums import LocationKind, MovementReason, UnitStatus
@@ -22,6 +21,7 @@ from muster.logistics.ledger import move, stock_level
 from muster.logistics.locations import Location, check_location, location_name
 from muster.logistics.models import Item, Movement, StockLevel, Unit
 from muster.logistics.quantities import ZERO, check_quantity
+from muster.policy.actor import Actor
 
 
 def _units_at(session: Session, item: Item, location: Location, serials: list[str]) -> list[Unit]:

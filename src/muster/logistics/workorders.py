@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.logistics import ledger
@@ -31,6 +30,7 @@ from muster.logistics.workorder_models import (
 )
 from muster.logistics.workorder_schemas import WorkOrderCreate
 from muster.people.models import Person
+from muster.policy.actor import Actor
 
 CLOSED = (WorkOrderStatus.DONE, WorkOrderStatus.CANCELLED)
 

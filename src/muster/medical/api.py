@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from muster.auth.authorize import authorize
 from muster.medical import casualties, flows, hospital
 from muster.medical.enums import Side, Triage
 from muster.medical.fhir import export_bundle
@@ -37,6 +36,7 @@ from muster.medical.schemas import (
 )
 from muster.medical.screening import list_screenings
 from muster.medical.views import hospital_board, sees_clinical
+from muster.policy.authorize import authorize
 from muster.schemas import Page
 from muster.web.deps import CurrentActor, PageDep, SessionDep
 

@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.errors import Conflict, NotFound
 from muster.events.service import append_event
 from muster.medical.enums import Side, Triage
@@ -16,6 +15,7 @@ from muster.people.enums import Affiliation, PersonStatus
 from muster.people.models import Person
 from muster.people.schemas import PersonUpdate
 from muster.people.service import get_person, update_person
+from muster.policy.actor import Actor
 
 CASUALTY_EVENT_PREFIX = "medical.casualty."
 

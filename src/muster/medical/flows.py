@@ -21,14 +21,14 @@ from muster.access.enums import HoldKind
 from muster.access.holds import get_hold, lift_hold, open_holds, place_hold
 from muster.access.models import Hold, VisitAuthorization
 from muster.access.passes import issue_visit
-from muster.auth.actor import Actor
-from muster.auth.authorize import authorize
 from muster.errors import Conflict, Invalid
 from muster.medical.enums import ScreeningResult
 from muster.medical.models import Screening
 from muster.medical.schemas import ScreeningCreate
 from muster.medical.screening import add_screening, clear_on_record, latest_results
 from muster.people.service import get_person
+from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 
 def _confirm(session: Session, hold: Hold, reason: str, actor: Actor) -> Hold:

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.medical.casualties import get_casualty
@@ -16,6 +15,7 @@ from muster.medical.enums import BedState, Condition
 from muster.medical.models import Admission, Bed, Casualty, Ward
 from muster.medical.schemas import AdmissionCreate
 from muster.people.service import get_person
+from muster.policy.actor import Actor
 
 
 def create_ward(session: Session, *, name: str, zone_id: str | None = None, actor: Actor) -> Ward:

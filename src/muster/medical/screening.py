@@ -6,13 +6,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.errors import Invalid
 from muster.events.service import append_event
 from muster.medical.enums import ScreeningKind, ScreeningResult
 from muster.medical.models import Screening
 from muster.medical.schemas import ScreeningCreate
 from muster.people.service import get_person
+from muster.policy.actor import Actor
 
 
 def add_screening(session: Session, *, data: ScreeningCreate, actor: Actor) -> Screening:

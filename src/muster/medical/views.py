@@ -6,13 +6,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
-from muster.auth.authorize import authorize, is_allowed
 from muster.medical.casualties import casualty_counts
 from muster.medical.hospital import list_admissions, ward_counts
 from muster.medical.models import Bed, Ward
 from muster.medical.screening import screening_counts
 from muster.people.models import Person
+from muster.policy.actor import Actor
+from muster.policy.authorize import authorize, is_allowed
 
 
 def sees_clinical(actor: Actor) -> bool:

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from muster.auth.authorize import authorize
 from muster.people import service
 from muster.people.enums import Affiliation, PersonStatus
 from muster.people.schemas import (
@@ -18,6 +17,7 @@ from muster.people.schemas import (
     PersonRemoval,
     PersonUpdate,
 )
+from muster.policy.authorize import authorize
 from muster.schemas import Page
 from muster.web.deps import CurrentActor, PageDep, SessionDep
 

@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.db import Base
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.models import Event, EventSubject
@@ -19,6 +18,7 @@ from muster.events.service import append_event
 from muster.people.enums import Affiliation, PersonStatus
 from muster.people.models import Party, Person
 from muster.people.schemas import PartyCreate, PartyUpdate, PersonCreate, PersonUpdate
+from muster.policy.actor import Actor
 
 PERSON_CREATED = "people.person.created"
 

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from muster.auth.authorize import authorize
 from muster.people.schemas import PersonRead
 from muster.places import service
 from muster.places.enums import PortalKind, ZoneKind
@@ -23,6 +22,7 @@ from muster.places.schemas import (
     ZoneRead,
     ZoneUpdate,
 )
+from muster.policy.authorize import authorize
 from muster.schemas import Page
 from muster.web.deps import CurrentActor, PageDep, SessionDep
 

@@ -6,7 +6,6 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.people.enums import PersonStatus
@@ -22,6 +21,7 @@ from muster.places.schemas import (
     ZoneCreate,
     ZoneUpdate,
 )
+from muster.policy.actor import Actor
 
 # Zones
 

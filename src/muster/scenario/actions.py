@@ -29,9 +29,9 @@ from typing import Any, TypeVar, get_type_hints
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.errors import NotFound
 from muster.plugins import installed
+from muster.policy.actor import Actor
 from muster.schemas import StrictModel
 
 EXTENSION_MODULES = (
@@ -102,7 +102,7 @@ def register_action(
 ) -> Callable[[Callable[[ActionContext, A], str | None]], Callable[[ActionContext, A], str | None]]:
     """Register the decorated function as the handler of ``action: name``.
 
-    ``permission`` names an operator action (``muster.auth.authorize``) the inject's actor
+    ``permission`` names an operator action (``muster.policy.authorize``) the inject's actor
     must be allowed; leave it None when the service itself authorizes. The handler returns
     a short line for the run log, or None.
     """

@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import select
 
 from muster import clock
-from muster.auth.actor import Actor
-from muster.auth.authorize import authorize
 from muster.auth.models import Account
 from muster.auth.service import actor_for
 from muster.db import Database
 from muster.errors import DomainError
 from muster.events.service import last_seq
+from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 from muster.scenario.actions import ActionContext
 from muster.scenario.checks import CheckContext
 from muster.scenario.loader import SYSTEM_ACTOR, Plan, Step

@@ -8,13 +8,13 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.auth.service import create_account
 from muster.errors import DomainError
 from muster.people import service as people
 from muster.people.schemas import PartyCreate, PartyUpdate, PersonCreate
 from muster.places import service as places
 from muster.places.schemas import PortalCreate, PostCreate, ZoneCreate
+from muster.policy.actor import Actor
 from muster.scenario.model import Station
 
 

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from muster.auth.authorize import authorize
 from muster.errors import Invalid
+from muster.policy.authorize import authorize
 from muster.schemas import Page, StrictModel
 from muster.vessels import service
 from muster.vessels.api_assets import router as assets_router

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from muster.auth.authorize import authorize
 from muster.events.service import event_to_dict
+from muster.policy.authorize import authorize
 from muster.schemas import Page
 from muster.vessels import assets
 from muster.vessels.schemas import AssetCreate, AssetRead, AssetUpdate

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from muster.access.presence import head_counts
-from muster.auth.authorize import authorize
+from muster.policy.authorize import authorize
 from muster.vessels.mapsvg import render_map_svg
 from muster.vessels.schemas import PortalWalkSet
 from muster.vessels.stationmap import (

@@ -6,11 +6,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
 from muster.errors import Invalid, NotFound
 from muster.events.models import Event
 from muster.events.service import EventFilter, append_event, list_events
 from muster.people.service import apply_changes, save_unique
+from muster.policy.actor import Actor
 from muster.vessels.enums import Readiness
 from muster.vessels.models import Asset
 from muster.vessels.schemas import AssetCreate, AssetUpdate

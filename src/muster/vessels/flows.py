@@ -19,8 +19,8 @@ from muster.agreements.enums import EvidenceKind, TermStatus
 from muster.agreements.evidence import add_evidence
 from muster.agreements.schemas import EvidenceIn
 from muster.agreements.service import get_term, mark_term_breached
-from muster.auth.actor import Actor
 from muster.events.service import append_event
+from muster.policy.actor import Actor
 from muster.vessels.models import Observation, Vessel
 
 MANOEUVRE_DETECTED = "vessels.manoeuvre.detected"

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.agreements.models import AgreementTerm
-from muster.auth.actor import Actor
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.people.service import apply_changes, get_party, save_unique
+from muster.policy.actor import Actor
 from muster.vessels import orbits
 from muster.vessels.bodies import body_named
 from muster.vessels.detection import Comparison, Thresholds, compare

@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.access.models import Presence
-from muster.auth.actor import Actor
 from muster.events.service import append_event
 from muster.people.enums import PersonStatus
 from muster.people.models import Person
 from muster.places.enums import PortalMode
 from muster.places.models import Portal, Zone
 from muster.places.service import find_zone, get_portal
+from muster.policy.actor import Actor
 from muster.vessels.models import PortalWalk
 
 DEFAULT_WALK_SECONDS = 60.0

@@ -11,7 +11,6 @@ from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from muster.auth.actor import Actor, Role
 from muster.config import Settings, get_settings
 from muster.db import Database
 from muster.errors import Forbidden
@@ -19,6 +18,7 @@ from muster.migrate import is_current
 from muster.ops import metrics
 from muster.ops.http import RequestPlumbing
 from muster.plugins import installed
+from muster.policy.actor import Actor, Role
 from muster.web.deps import SESSION_COOKIE, CurrentActor
 from muster.web.problems import BodyLimit, install_problem_handlers
 

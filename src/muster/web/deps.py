@@ -13,10 +13,10 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from muster.access.policy_store import sync_active_engine
-from muster.auth.actor import Actor
 from muster.auth.service import token_actor, web_session_actor
 from muster.db import Database
 from muster.errors import DomainError, Forbidden
+from muster.policy.actor import Actor
 
 SESSION_COOKIE = "muster_session"
 CSRF_HEADER = "x-csrf-token"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from muster.auth.authorize import authorize
 from muster.people.service import find_party, find_person
+from muster.policy.authorize import authorize
 from muster.schemas import Page
 from muster.web.deps import CurrentActor, PageDep, SessionDep
 from muster.welfare import cases, checkups, texts, transfer

@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.access.holds import open_holds
-from muster.auth.actor import Actor
 from muster.db import new_id
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.people.enums import Affiliation, PartyKind, PersonStatus
 from muster.people.models import Person
 from muster.people.service import get_party, get_person
+from muster.policy.actor import Actor
 from muster.welfare.enums import ACTIVE_STATUSES, Assessment, Capacity, CaseStatus, StepKind
 from muster.welfare.models import CaseStep, ConsentCase
 from muster.welfare.policy import case_resource, require, screening_state

@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
-from muster.auth.authorize import authorize
 from muster.errors import Conflict, Forbidden, NotFound
 from muster.events.service import append_event
+from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 from muster.welfare.cases import get_case, person_name
 from muster.welfare.enums import PENDING_CHECKUP, CaseStatus, CheckupStatus
 from muster.welfare.models import Checkup, ConsentCase

@@ -13,10 +13,10 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from muster.auth.actor import Actor
 from muster.auth.service import actor_for, get_account_by_username
 from muster.cli.common import CLI_ACTOR, cli_session, console
 from muster.people.service import find_party, find_person
+from muster.policy.actor import Actor
 from muster.welfare import cases, checkups, texts, transfer
 from muster.welfare.enums import Assessment, Capacity
 from muster.welfare.ical import checkup_calendar

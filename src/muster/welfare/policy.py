@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster.access.holds import open_holds
-from muster.auth.actor import Actor
-from muster.auth.authorize import Resource, decide_operator
 from muster.errors import Forbidden
 from muster.medical.enums import ScreeningKind, ScreeningResult
 from muster.medical.models import Screening
 from muster.medical.screening import latest_results
+from muster.policy.actor import Actor
+from muster.policy.authorize import Resource, decide_operator
 from muster.welfare.enums import Assessment, Capacity, StepKind
 from muster.welfare.models import CaseStep, ConsentCase
 

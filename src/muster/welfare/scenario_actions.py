@@ -11,11 +11,11 @@ from muster.access.enums import Direction
 from muster.access.facts import load_portal
 from muster.access.models import Decision
 from muster.access.passages import record_passage
-from muster.auth.authorize import Resource, authorize
 from muster.db import new_id
 from muster.errors import NotFound
 from muster.events.models import Event
 from muster.people.service import find_party, find_person
+from muster.policy.authorize import Resource, authorize
 from muster.scenario.actions import ActionArgs, ActionContext, register_action
 from muster.scenario.checks import CheckArgs, CheckContext, CheckResult, CountBounds, register_check
 from muster.welfare import cases, checkups, texts, transfer

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.auth.actor import Actor
-from muster.auth.authorize import authorize
 from muster.errors import Invalid, NotFound
 from muster.events.service import append_event
+from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 from muster.welfare.models import ConsentText
 
 

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from muster import clock
 from muster.access.models import TransferAuthorization
 from muster.access.passes import grant_transfer, revoke_transfer
-from muster.auth.actor import Actor
-from muster.auth.authorize import decide_operator
 from muster.errors import Conflict, Invalid
 from muster.events.service import append_event
+from muster.policy.actor import Actor
+from muster.policy.authorize import decide_operator
 from muster.welfare.cases import active_cases, add_step, get_case, set_status
 from muster.welfare.enums import PENDING_CHECKUP, CaseStatus, CheckupStatus, StepKind
 from muster.welfare.models import Checkup, ConsentCase

@@ -18,9 +18,9 @@ from muster.access.enums import HoldKind
 from muster.access.holds import get_hold, lift_hold, list_holds, place_hold
 from muster.access.passes import issue_duty_pass
 from muster.access.presence import place_of
-from muster.auth.authorize import Resource
 from muster.errors import DomainError, Invalid
 from muster.people.service import get_person
+from muster.policy.authorize import Resource
 from muster.web.console.rendering import redirect
 from muster.web.console.viewer import FormViewerDep, Viewer, require
 from muster.web.deps import SessionDep

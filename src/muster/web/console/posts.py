@@ -24,13 +24,13 @@ from muster.access.facts import PortalFacts, load_portal
 from muster.access.models import Decision, Presence
 from muster.access.modes import set_portal_mode
 from muster.access.passages import record_passage
-from muster.auth.authorize import Resource
 from muster.errors import DomainError, Invalid
 from muster.events.service import last_seq
 from muster.people.models import Person
 from muster.people.service import get_person
 from muster.places.enums import PortalKind, PortalMode
 from muster.places.service import get_portal, get_zone, list_portals, list_posts
+from muster.policy.authorize import Resource
 from muster.web.console import logistics_pages, post_orders  # noqa: F401  (their live parts)
 from muster.web.console.fragments import fill, fragment
 from muster.web.console.rendering import redirect, render

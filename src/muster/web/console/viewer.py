@@ -15,10 +15,10 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request
 from starlette.responses import Response
 
-from muster.auth.actor import Actor
-from muster.auth.authorize import STATION, Resource, authorize, is_allowed
 from muster.auth.service import web_session_actor
 from muster.errors import Forbidden
+from muster.policy.actor import Actor
+from muster.policy.authorize import STATION, Resource, authorize, is_allowed
 from muster.web.deps import SESSION_COOKIE, SessionDep
 
 CSRF_FIELD = "csrf_token"

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
 from muster import clock
-from muster.auth.authorize import is_allowed
 from muster.errors import DomainError
 from muster.events.service import last_seq
 from muster.people.enums import PartyKind
 from muster.people.service import get_party, list_parties
+from muster.policy.authorize import is_allowed
 from muster.web.console.forms import person_names, persons_for_pick, refused
 from muster.web.console.fragments import fill, fragment
 from muster.web.console.rendering import redirect, render

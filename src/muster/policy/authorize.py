@@ -16,9 +16,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from muster.access.engine import PolicyEngine, Verdict, active_engine
-from muster.auth.actor import Actor
 from muster.errors import Forbidden
+from muster.policy.actor import Actor
+from muster.policy.engine import PolicyEngine, Verdict, active_engine
 
 log = logging.getLogger(__name__)
 
