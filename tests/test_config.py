@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from muster.cli.main import app
 from muster.config import ConfigError, Mode, Settings, get_settings
+from muster.events.signing import generate_key
 
 
 class TestSettings:
@@ -43,9 +45,32 @@ class TestCheckStartable:
         with pytest.raises(ConfigError, match="MUSTER_SECRET_KEY"):
             Settings(mode=Mode.PRODUCTION, secret_key=secret).check_startable()
 
-    def test_production_accepts_strong_secret(self) -> None:
-        """A long random secret passes."""
-        Settings(mode=Mode.PRODUCTION, secret_key="x" * 48).check_startable()
+    def test_production_accepts_strong_secret_and_key(self, tmp_path: Path) -> None:
+        """A long random secret and a private checkpoint key pass."""
+        key = tmp_path / "checkpoint.key"
+        generate_key(key)
+        Settings(
+            mode=Mode.PRODUCTION, secret_key="x" * 48, checkpoint_key_file=key
+        ).check_startable()
+
+    def test_production_refuses_without_checkpoint_key(self) -> None:
+        """Without a signing key outside the database, production does not start."""
+        with pytest.raises(ConfigError, match="MUSTER_CHECKPOINT_KEY_FILE"):
+            Settings(mode=Mode.PRODUCTION, secret_key="x" * 48).check_startable()
+
+    def test_production_refuses_unusable_checkpoint_key(self, tmp_path: Path) -> None:
+        """A key file that is missing or readable by others stops the start, saying why."""
+        with pytest.raises(ConfigError, match="cannot read the checkpoint key"):
+            Settings(
+                mode=Mode.PRODUCTION, secret_key="x" * 48, checkpoint_key_file=tmp_path / "none"
+            ).check_startable()
+        key = tmp_path / "open.key"
+        generate_key(key)
+        key.chmod(0o644)
+        with pytest.raises(ConfigError, match="chmod 600"):
+            Settings(
+                mode=Mode.PRODUCTION, secret_key="x" * 48, checkpoint_key_file=key
+            ).check_startable()
 
     @pytest.mark.parametrize("mode", [Mode.DEV, Mode.DEMO])
     def test_dev_and_demo_accept_default(self, mode: Mode) -> None:

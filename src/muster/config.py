@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     session_hours: float = 12.0
     log_level: str = "INFO"
     log_json: bool = Field(default=True, description="One JSON object per log line.")
+    checkpoint_key_file: Path | None = Field(
+        default=None,
+        description="Ed25519 private key that signs checkpoints (muster audit keygen FILE).",
+    )
+    checkpoint_seconds: float = Field(default=5.0, gt=0, description="Sign the head this often.")
+    checkpoint_events: int = Field(default=1000, gt=0, description="...or after this many events.")
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",
         description="Proxies whose X-Forwarded-For/-Proto are trusted (comma-separated).",
@@ -57,6 +63,20 @@ class Settings(BaseSettings):
                 "least 32 characters (for example: python -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))'), or set MUSTER_MODE=dev for a trial."
             )
+        if self.mode is Mode.PRODUCTION and self.checkpoint_key_file is None:
+            raise ConfigError(
+                "MUSTER_CHECKPOINT_KEY_FILE is not set. A station's record needs a signing key "
+                "kept outside the database: create one with 'muster audit keygen FILE' "
+                "(readable by the service only) and set MUSTER_CHECKPOINT_KEY_FILE=FILE."
+            )
+        if self.checkpoint_key_file is not None:
+            from muster.errors import Invalid
+            from muster.events.signing import load_private_key
+
+            try:
+                load_private_key(self.checkpoint_key_file)
+            except Invalid as exc:
+                raise ConfigError(f"MUSTER_CHECKPOINT_KEY_FILE: {exc.message}") from exc
 
 
 @lru_cache(maxsize=1)

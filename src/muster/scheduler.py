@@ -33,6 +33,7 @@ JOB_NAMES = (
     "muster.comms.escalation:run_due_escalations",
     "muster.logistics.deliveries:run_overdue_deliveries",
     "muster.welfare.checkups:run_due_checkups",
+    "muster.events.checkpoints:run_due_checkpoint",
 )
 
 Job = Callable[..., int]

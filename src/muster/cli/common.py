@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -26,6 +27,15 @@ def open_database(url: str | None = None) -> Database:
 
 
 @contextmanager
+def domain_errors() -> Iterator[None]:
+    """End the command with the message of any domain error raised inside."""
+    try:
+        yield
+    except DomainError as exc:
+        fail(exc.message)
+
+
+@contextmanager
 def cli_session(*, write: bool = True) -> Iterator[Session]:
     """One transaction for a command; domain errors end the command with their message."""
     db = open_database()
@@ -38,7 +48,7 @@ def cli_session(*, write: bool = True) -> Iterator[Session]:
         db.dispose()
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     """Print an error a person can act on and exit non-zero."""
     err_console.print(f"[bold red]Error:[/] {message}")
     raise typer.Exit(code)

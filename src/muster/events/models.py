@@ -39,3 +39,23 @@ class EventSubject(Base):
         SeqType, ForeignKey("events.seq", ondelete="RESTRICT"), primary_key=True
     )
     subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Checkpoint(Base):
+    """A signed statement of the log's head: its size, Merkle root and chain hash at a time.
+
+    The signature is what makes it worth keeping: a copy held outside the database (a
+    report, a handset, an investigator's file) proves what the log said, whatever the
+    database says later. The row here is a convenience copy, not the trust anchor.
+    """
+
+    __tablename__ = "checkpoints"
+
+    id: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    size: Mapped[int] = mapped_column(SeqType, index=True)
+    root: Mapped[str] = mapped_column(String(64))
+    head_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    node: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(100))

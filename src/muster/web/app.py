@@ -28,6 +28,7 @@ METRICS_SCOPE = "metrics.read"
 # built in parallel, a module that does not exist yet is skipped (never one that fails).
 ROUTER_MODULES = (
     "muster.events.api",
+    "muster.events.audit_api",
     "muster.auth.api",
     "muster.people.api",
     "muster.places.api",
