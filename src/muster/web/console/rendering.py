@@ -12,6 +12,8 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse, RedirectResponse
 
+from muster.events.checkpoints import latest_checkpoint
+from muster.events.signing import SignedCheckpoint
 from muster.web.console.viewer import CSRF_FIELD, NOTICE_COOKIE, Viewer, set_notice
 
 HERE = Path(__file__).resolve().parent
@@ -99,12 +101,20 @@ def render(
         "notice": unquote(notice) if notice else "",
         "path": request.url.path,
     }
+    if viewer is not None and viewer.can("event.read"):
+        values["record_checkpoint"] = _latest_checkpoint(request)
     values.update(context or {})
     response = templates.TemplateResponse(request, template, values, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
     if notice:
         response.delete_cookie(NOTICE_COOKIE, path="/")
     return response
+
+
+def _latest_checkpoint(request: Request) -> SignedCheckpoint | None:
+    """The newest signed checkpoint, for the footer: a copy of the record's head on screen."""
+    with request.app.state.db.session_scope(write=False) as session:
+        return latest_checkpoint(session)
 
 
 def redirect(request: Request, location: str, notice: str = "") -> RedirectResponse:
