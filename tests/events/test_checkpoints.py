@@ -306,3 +306,30 @@ class TestAuditApi:
         """A proof for an event that does not exist is a 404 problem."""
         _checkpoint(keyed)
         assert client.get("/api/v1/audit/proofs/inclusion/999").status_code == 404
+
+
+class TestRowVersionsUnderCheckpoint:
+    """The checkpoint also signs the record of table rows, so cutting it is caught."""
+
+    def test_cut_row_versions_are_caught(self, keyed: Path, db: Database) -> None:
+        """Row versions deleted after a checkpoint (to hide a hand edit) fail verification."""
+        from muster.auth import service as auth_service
+
+        with db.session_scope() as s:
+            auth_service.create_account(
+                s,
+                username="ada",
+                display_name="Ada",
+                roles=["guard"],
+                password="correct horse battery",
+                actor=Actor.system("t"),
+            )
+        head = _checkpoint(keyed)
+        assert json.loads(head.read_text())["rows_size"] >= 1
+        assert _verify(keyed, head).exit_code == 0
+        with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM row_versions"))
+            conn.execute(text("DELETE FROM accounts WHERE username = 'ada'"))
+        result = _verify(keyed, head)
+        assert result.exit_code != 0
+        assert "record of the tables was cut" in result.output

@@ -24,7 +24,8 @@ from muster.config import get_settings
 from muster.errors import Invalid, NotFound
 from muster.events import merkle
 from muster.events.chain import ChainFields, event_hash, format_time
-from muster.events.models import Checkpoint, Event
+from muster.events.models import Checkpoint, Event, RowVersion
+from muster.events.rows import rows_head
 from muster.events.service import event_to_dict, verify_chain
 from muster.events.signing import SignedCheckpoint, check_signature, load_private_key, sign
 
@@ -48,6 +49,8 @@ def _to_signed(row: Checkpoint) -> SignedCheckpoint:
         node=row.node,
         key_id=row.key_id,
         signature=row.signature,
+        rows_size=row.rows_size,
+        rows_head=row.rows_head,
     )
 
 
@@ -61,6 +64,7 @@ def create_checkpoint(session: Session, *, key: Ed25519PrivateKey) -> SignedChec
     if len(leaves) != size:
         raise Invalid(f"the log has {len(leaves)} events up to {size}: run muster audit verify")
     moment = clock.now()
+    rows = rows_head(session)
     unsigned = SignedCheckpoint(
         size=size,
         root=merkle.root(leaves).hex(),
@@ -69,6 +73,8 @@ def create_checkpoint(session: Session, *, key: Ed25519PrivateKey) -> SignedChec
         node=platform.node() or "muster",
         key_id="",
         signature="",
+        rows_size=rows[0],
+        rows_head=rows[1],
     )
     signed = sign(key, unsigned)
     session.add(
@@ -80,6 +86,8 @@ def create_checkpoint(session: Session, *, key: Ed25519PrivateKey) -> SignedChec
             node=signed.node,
             key_id=signed.key_id,
             signature=signed.signature,
+            rows_size=signed.rows_size,
+            rows_head=signed.rows_head,
         )
     )
     session.flush()
@@ -138,6 +146,17 @@ def verify_against_checkpoint(
             checkpoint.size,
             f"event {checkpoint.size} is not the one the checkpoint signed: the log was rewritten",
         )
+    if checkpoint.rows_size:
+        at_rows = session.scalar(
+            select(RowVersion.hash).where(RowVersion.n == checkpoint.rows_size)
+        )
+        if at_rows != checkpoint.rows_head:
+            return CheckpointReport(
+                False,
+                checkpoint.size,
+                f"row version {checkpoint.rows_size} is not the one the checkpoint signed: "
+                "the record of the tables was cut or rewritten",
+            )
     if merkle.root(_leaves(session, checkpoint.size)).hex() != checkpoint.root:
         return CheckpointReport(
             False, checkpoint.size, "the log's Merkle root differs from the signed one"

@@ -11,6 +11,7 @@ import typer
 from muster.cli.common import cli_session, console, domain_errors, fail
 from muster.errors import Invalid
 from muster.events import checkpoints
+from muster.events.rows import verify_projection
 from muster.events.service import verify_chain
 from muster.events.signing import (
     SignedCheckpoint,
@@ -77,8 +78,11 @@ def _write_or_print(data: dict[str, Any], out: Path | None) -> None:
 
 @audit_app.command("verify")
 def audit_verify(checkpoint: CheckpointFile = None, public_key: PublicKeyFile = None) -> None:
-    """Recompute the whole hash chain; name the first event that does not verify.
+    """Recompute the hash chain and compare the tables with the record; name what differs.
 
+    The tables the airlocks decide on (holds, passes, cases, custody, accounts, ...) are
+    replayed from the record of row versions and compared with the live rows: a row
+    altered, added or deleted by hand is named, with the event that last wrote it.
     With --checkpoint, also prove that the log still extends what that signed checkpoint
     saw: a cut tail, a deleted or reordered event, or a rewrite with recomputed hashes fail.
 
@@ -86,14 +90,26 @@ def audit_verify(checkpoint: CheckpointFile = None, public_key: PublicKeyFile = 
       muster audit verify
       muster audit verify --checkpoint head-0900.json --public-key station.pub
     """
+    signed, public = None, None
     if checkpoint is not None:
         with domain_errors():
             signed = SignedCheckpoint.from_dict(_read_json(checkpoint))
             public = _public_key(public_key)
-        with cli_session(write=False) as session:
+    with cli_session(write=False) as session:
+        report = verify_chain(session)
+        outcome = None
+        if report.ok and signed is not None and public is not None:
             outcome = checkpoints.verify_against_checkpoint(
                 session, checkpoint=signed, public=public
             )
+        tables = verify_projection(session) if report.ok else None
+    if not report.ok:
+        fail(
+            f"chain broken at event {report.first_bad_seq}: {report.problem} "
+            f"({report.checked} events before it verified)"
+        )
+    console.print(f"[green]Chain verified:[/] {report.checked} events, none altered.")
+    if signed is not None and outcome is not None:
         if not outcome.ok:
             fail(
                 f"the log does not extend the checkpoint of {outcome.size} events: "
@@ -103,15 +119,11 @@ def audit_verify(checkpoint: CheckpointFile = None, public_key: PublicKeyFile = 
             f"[green]Checkpoint verified:[/] the log extends the {signed.size} events signed "
             f"at {signed.at} by key {signed.key_id}."
         )
-        return
-    with cli_session(write=False) as session:
-        report = verify_chain(session)
-    if report.ok:
-        console.print(f"[green]Chain verified:[/] {report.checked} events, none altered.")
-        return
-    fail(
-        f"chain broken at event {report.first_bad_seq}: {report.problem} "
-        f"({report.checked} events before it verified)"
+    if tables is not None and not tables.ok:
+        fail(f"the tables differ from the record: {tables.problem}")
+    rows = tables.rows if tables is not None else 0
+    console.print(
+        f"[green]Tables verified:[/] {rows} rows the airlocks decide on match the record."
     )
 
 

@@ -59,3 +59,24 @@ class Checkpoint(Base):
     node: Mapped[str] = mapped_column(String(200))
     key_id: Mapped[str] = mapped_column(String(16))
     signature: Mapped[str] = mapped_column(String(100))
+    rows_size: Mapped[int] = mapped_column(SeqType, default=0)
+    rows_head: Mapped[str] = mapped_column(String(64), default="")
+
+
+class RowVersion(Base):
+    """The after-state of one row of an audited table (or its deletion), hash-chained.
+
+    Written in the transaction that changed the row, linked to that transaction's last
+    event; ``muster audit verify`` replays these into a projection and compares the tables.
+    """
+
+    __tablename__ = "row_versions"
+    __table_args__ = (Index("ix_row_versions_table_key", "table_name", "row_key"),)
+
+    n: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=False)
+    seq: Mapped[int | None] = mapped_column(SeqType, nullable=True)
+    table_name: Mapped[str] = mapped_column(String(80))
+    row_key: Mapped[str] = mapped_column(String(400))
+    image: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -48,12 +48,21 @@ def _head(session: Session) -> _Head:
     cached = session.info.get("event_head")
     if isinstance(cached, _Head):
         return cached
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})
+    lock_log(session)
     row = session.execute(_SELECT_HEAD).first()
     head = _Head(row[0], row[1]) if row else _Head(0, GENESIS_HASH)
     session.info["event_head"] = head
     return head
+
+
+def lock_log(session: Session) -> None:
+    """Hold the log's append lock until this transaction ends (PostgreSQL; SQLite's
+    ``BEGIN IMMEDIATE`` write transactions are serialised already). Taking it twice is free."""
+    if session.info.get("log_locked"):
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})
+    session.info["log_locked"] = True
 
 
 def append_event(
@@ -134,7 +143,7 @@ def event_to_dict(row: Event) -> dict[str, Any]:
 # Transaction bookkeeping: write before anything reads or commits, publish what was
 # committed, forget what was rolled back (a savepoint, or the whole transaction).
 
-_STATE_KEYS = ("event_head", "events_appended", "events_written", "event_marks")
+_STATE_KEYS = ("event_head", "events_appended", "events_written", "event_marks", "log_locked")
 
 
 @sa_event.listens_for(Session, "do_orm_execute")
@@ -176,6 +185,7 @@ def _forget_after_rollback(session: Session, previous: Any) -> None:
             session.info.pop(key, None)
         return
     # Events appended before the savepoint stay; any written inside it are written again.
+    session.info.pop("log_locked", None)  # taken again if needed: cheap, and always safe
     appended_before, written_before = mark
     appended: list[dict[str, Any]] = session.info.get("events_appended", [])
     del appended[appended_before:]
@@ -294,3 +304,7 @@ def _check_rows(rows: Iterable[Event]) -> ChainReport:
         expected_seq += 1
         checked += 1
     return ChainReport(True, checked)
+
+
+# Row versions ride on the same transactions: importing the module registers its listeners.
+from muster.events import rows as _rows  # noqa: E402, F401

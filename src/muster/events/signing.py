@@ -37,13 +37,15 @@ class SignedCheckpoint:
     node: str
     key_id: str
     signature: str
+    rows_size: int = 0
+    rows_head: str = ""
     format: str = FORMAT
 
     def message(self) -> bytes:
-        """The exact bytes the signature covers."""
-        return "\n".join(
-            [FORMAT, ORIGIN, str(self.size), self.root, self.head_hash, self.at, self.node, ""]
-        ).encode()
+        """The exact bytes the signature covers: the log's head and the row versions' head."""
+        lines = [FORMAT, ORIGIN, str(self.size), self.root, self.head_hash]
+        lines += [str(self.rows_size), self.rows_head, self.at, self.node, ""]
+        return "\n".join(lines).encode()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form, as exported, printed and served."""
@@ -63,9 +65,12 @@ class SignedCheckpoint:
         if not isinstance(data["size"], int) or data["size"] < 0:
             raise Invalid("the checkpoint's size must be a whole number of events")
         text = {n: data[n] for n in names if n != "size"}
-        if not all(isinstance(v, str) for v in text.values()):
+        rows_size, rows_head = data.get("rows_size", 0), data.get("rows_head", "")
+        if not all(isinstance(v, str) for v in [*text.values(), rows_head]):
             raise Invalid("the checkpoint's hashes, time, node, key and signature are text")
-        return cls(size=data["size"], **text)
+        if not isinstance(rows_size, int) or rows_size < 0:
+            raise Invalid("the checkpoint's rows_size must be a whole number")
+        return cls(size=data["size"], rows_size=rows_size, rows_head=rows_head, **text)
 
 
 def key_id(public: Ed25519PublicKey) -> str:

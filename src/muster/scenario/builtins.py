@@ -6,6 +6,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
+from muster.events.rows import verify_projection
 from muster.events.service import EventFilter, append_event, list_events, verify_chain
 from muster.people import service as people
 from muster.people.enums import Affiliation, PersonStatus
@@ -245,8 +246,11 @@ class NoArgs(CheckArgs):
 
 @register_check("audit.verifies")
 def audit_verifies(ctx: CheckContext, args: NoArgs) -> CheckResult:
-    """Whether the whole hash chain of the record verifies."""
+    """Whether the whole hash chain verifies and the tables match the record of rows."""
     report = verify_chain(ctx.session)
-    if report.ok:
-        return CheckResult(True, f"{report.checked} events verified")
-    return CheckResult(False, f"chain broken at event {report.first_bad_seq}: {report.problem}")
+    if not report.ok:
+        return CheckResult(False, f"chain broken at event {report.first_bad_seq}: {report.problem}")
+    tables = verify_projection(ctx.session)
+    if not tables.ok:
+        return CheckResult(False, f"the tables differ from the record: {tables.problem}")
+    return CheckResult(True, f"{report.checked} events and {tables.rows} rows verified")
