@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from comms.station import Station
+from comms.station import PEOPLE, Station
 from muster.comms.enums import ChannelKind, Precedence
 from muster.comms.floor import current_floor, release_floor, request_floor
 from muster.comms.groups import PostsRule
@@ -17,8 +17,11 @@ T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def person(station: Station, name: str) -> Actor:
-    """A handset of the named person."""
-    return Actor(kind="token", id=f"t-{name}", name=name, person_id=station.persons[name])
+    """A handset of the named person, with the roles the station gives them."""
+    roles = frozenset(PEOPLE[name][0])
+    return Actor(
+        kind="token", id=f"t-{name}", name=name, roles=roles, person_id=station.persons[name]
+    )
 
 
 def west(session: Session, station: Station) -> str:

@@ -8,11 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response, WebSocket
 from fastapi.responses import FileResponse, HTMLResponse
 
-from muster import clock
-from muster.comms import cap, service, tts
-from muster.comms.board import get_board
-from muster.comms.enums import ChannelKind, MessageKind, Precedence
-from muster.comms.groups import parse_rule, resolve_rule, rule_to_dict
+from muster.comms import cap, reading, service, tts
+from muster.comms.enums import MessageKind
+from muster.comms.groups import parse_rule, rule_to_dict
 from muster.comms.handsets import serve_handset
 from muster.comms.schemas import (
     AckCreate,
@@ -25,9 +23,7 @@ from muster.comms.schemas import (
     MessageCreate,
     MessageRead,
 )
-from muster.errors import Invalid, NotFound
-from muster.policy.actor import Actor
-from muster.policy.authorize import authorize
+from muster.errors import NotFound
 from muster.schemas import Page
 from muster.web.deps import CurrentActor, PageDep, SessionDep
 
@@ -40,9 +36,8 @@ XML = "application/xml"
 
 @router.get(f"{PREFIX}/channels")
 def read_channels(session: SessionDep, actor: CurrentActor, page: PageDep) -> Page[ChannelRead]:
-    """Channels by name."""
-    authorize(actor, "comms.read")
-    rows, total = service.list_channels(session, limit=page.limit, offset=page.offset)
+    """Channels by name (a handset token sees its own)."""
+    rows, total = reading.channels_for(session, actor=actor, limit=page.limit, offset=page.offset)
     items = [ChannelRead.model_validate(r) for r in rows]
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
@@ -50,7 +45,6 @@ def read_channels(session: SessionDep, actor: CurrentActor, page: PageDep) -> Pa
 @router.post(f"{PREFIX}/channels", status_code=201)
 def create_channel(session: SessionDep, actor: CurrentActor, body: ChannelCreate) -> ChannelRead:
     """A channel whose members are whoever its rule names when a message is sent."""
-    authorize(actor, "comms.channel.manage")
     channel = service.create_channel(
         session,
         name=body.name,
@@ -66,31 +60,17 @@ def create_channel(session: SessionDep, actor: CurrentActor, body: ChannelCreate
 @router.get(f"{PREFIX}/channels/{{channel_id}}/members")
 def read_members(session: SessionDep, actor: CurrentActor, channel_id: str) -> dict[str, Any]:
     """Whom the channel's rule names right now (a message sent now would reach them)."""
-    authorize(actor, "comms.read")
-    channel = service.get_channel(session, channel_id)
-    members = resolve_rule(session, parse_rule(channel.rule))
+    found = reading.channel_members(session, actor=actor, channel_id=channel_id)
     return {
-        "channel_id": channel.id,
-        "rule": rule_to_dict(parse_rule(channel.rule)),
-        "members": [{"person_id": m.person_id, "post_id": m.post_id} for m in members],
+        "channel_id": found.channel.id,
+        "rule": rule_to_dict(parse_rule(found.channel.rule)),
+        "members": [{"person_id": m.person_id, "post_id": m.post_id} for m in found.members],
     }
-
-
-def _authorize_send(session: Any, actor: Actor, body: MessageCreate) -> None:
-    authorize(actor, "comms.send")
-    channel = service.get_channel(session, body.channel_id)
-    if (
-        body.precedence is Precedence.FLASH
-        or channel.kind is ChannelKind.BROADCAST
-        or body.kind is MessageKind.ROLL_CALL
-    ):
-        authorize(actor, "comms.broadcast")
 
 
 @router.post(f"{PREFIX}/messages", status_code=201)
 def send_message(session: SessionDep, actor: CurrentActor, body: MessageCreate) -> MessageRead:
     """Send to a channel: its rule is resolved now and each recipient's copy recorded."""
-    _authorize_send(session, actor, body)
     message = service.send_message(
         session,
         channel_id=body.channel_id,
@@ -121,12 +101,12 @@ def read_messages(
     open_only: Annotated[bool, Query(alias="open")] = False,
 ) -> Page[MessageRead]:
     """Messages newest first; ``open=true`` lists those still awaiting acknowledgement."""
-    authorize(actor, "comms.read")
-    rows, total = service.list_messages(
+    rows, total = reading.messages_for(
         session,
+        actor=actor,
         channel_id=channel_id,
         person_id=person_id,
-        unacknowledged=open_only,
+        open_only=open_only,
         limit=page.limit,
         offset=page.offset,
     )
@@ -137,31 +117,22 @@ def read_messages(
 @router.get(f"{PREFIX}/messages/{{message_id}}")
 def read_message(session: SessionDep, actor: CurrentActor, message_id: str) -> MessageRead:
     """One message."""
-    authorize(actor, "comms.read")
-    return MessageRead.model_validate(service.get_message(session, message_id))
-
-
-def _own_person(actor: Actor) -> str:
-    if not actor.person_id:
-        raise Invalid("this account is not linked to a person, so it receives no messages")
-    return actor.person_id
+    return MessageRead.model_validate(
+        reading.message_for(session, actor=actor, message_id=message_id)
+    )
 
 
 @router.post(f"{PREFIX}/messages/{{message_id}}/delivered", status_code=204)
 def report_delivered(session: SessionDep, actor: CurrentActor, message_id: str) -> Response:
     """The caller's device received the message."""
-    authorize(actor, "comms.read")
-    service.mark_delivered(
-        session, message_id=message_id, person_id=_own_person(actor), actor=actor
-    )
+    service.mark_delivered(session, message_id=message_id, actor=actor)
     return Response(status_code=204)
 
 
 @router.post(f"{PREFIX}/messages/{{message_id}}/read", status_code=204)
 def report_read(session: SessionDep, actor: CurrentActor, message_id: str) -> Response:
     """The caller opened or heard the message."""
-    authorize(actor, "comms.read")
-    service.mark_read(session, message_id=message_id, person_id=_own_person(actor), actor=actor)
+    service.mark_read(session, message_id=message_id, actor=actor)
     return Response(status_code=204)
 
 
@@ -175,14 +146,6 @@ def acknowledge(
 ) -> AckResult:
     """Acknowledge for oneself, named persons or a post. Retry with the same Idempotency-Key."""
     body = body or AckCreate()
-    authorize(actor, "comms.acknowledge")
-    for_others = bool(body.person_ids and body.person_ids != [actor.person_id])
-    if body.post_id:
-        board = get_board(session, message_id=message_id, now=clock.now())
-        at_post = {r.person_id for r in board.rows if r.post_id == body.post_id}
-        for_others = actor.person_id not in at_post
-    if for_others:
-        authorize(actor, "comms.acknowledge.others")
     outcome = service.acknowledge(
         session,
         message_id=message_id,
@@ -197,33 +160,34 @@ def acknowledge(
 @router.get(f"{PREFIX}/messages/{{message_id}}/board")
 def read_board(session: SessionDep, actor: CurrentActor, message_id: str) -> Board:
     """Who answered, who is late, who is still within time, and the result."""
-    authorize(actor, "comms.read")
-    return get_board(session, message_id=message_id, now=clock.now())
+    return reading.board_for(session, actor=actor, message_id=message_id)
 
 
 @router.post(f"{PREFIX}/messages/{{message_id}}/close")
 def close_message(session: SessionDep, actor: CurrentActor, message_id: str) -> Board:
     """End a roll call or order now; silent recipients make it 'incomplete'."""
-    authorize(actor, "comms.broadcast")
     service.close_message(session, message_id=message_id, actor=actor)
-    return get_board(session, message_id=message_id, now=clock.now())
+    return reading.board_for(session, actor=actor, message_id=message_id)
 
 
 @router.post(f"{PREFIX}/clips", status_code=201)
-async def upload_clip(request: Request, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
-    """Store a recorded voice clip (the request body, e.g. audio/webm); send it by its id."""
-    authorize(actor, "comms.send")
+async def upload_clip(
+    request: Request, session: SessionDep, actor: CurrentActor, channel_id: str | None = None
+) -> dict[str, Any]:
+    """Store a recorded voice clip (the request body, e.g. audio/webm); send it by its id.
+
+    A handset token names the channel the clip is for (``channel_id``).
+    """
     data = await request.body()
     mime = request.headers.get("content-type", "")
-    clip = service.store_clip(session, data=data, mime=mime, actor=actor)
+    clip = service.store_clip(session, data=data, mime=mime, actor=actor, channel_id=channel_id)
     return {"id": clip.id, "size": clip.size, "url": f"{PREFIX}/clips/{clip.id}"}
 
 
 @router.get(f"{PREFIX}/clips/{{clip_id}}")
 def read_clip(session: SessionDep, actor: CurrentActor, clip_id: str) -> Response:
     """A voice clip's audio."""
-    authorize(actor, "comms.read")
-    clip = service.get_clip(session, clip_id)
+    clip = reading.clip_for(session, actor=actor, clip_id=clip_id)
     return Response(clip.data, media_type=clip.mime, headers={"Cache-Control": "private"})
 
 
@@ -238,7 +202,6 @@ def make_announcement(
     session: SessionDep, actor: CurrentActor, body: AnnouncementCreate
 ) -> AnnouncementRead:
     """Speak a public-address announcement (espeak-ng) into a WAV file."""
-    authorize(actor, "comms.announce")
     row = tts.announce(
         session, text=body.text, voice=body.voice, message_id=body.message_id, actor=actor
     )
@@ -250,8 +213,8 @@ def read_announcement(
     session: SessionDep, actor: CurrentActor, announcement_id: str
 ) -> AnnouncementRead:
     """An announcement and the address of its audio."""
-    authorize(actor, "comms.read")
-    return _announcement(tts.get_announcement(session, announcement_id))
+    row = reading.announcement_for(session, actor=actor, announcement_id=announcement_id)
+    return _announcement(row)
 
 
 @router.get(f"{PREFIX}/announcements/{{announcement_id}}/audio.wav")
@@ -259,8 +222,7 @@ def read_announcement_audio(
     session: SessionDep, actor: CurrentActor, announcement_id: str
 ) -> Response:
     """The announcement as a WAV file, for the PA system or the console to play."""
-    authorize(actor, "comms.read")
-    row = tts.get_announcement(session, announcement_id)
+    row = reading.announcement_for(session, actor=actor, announcement_id=announcement_id)
     return Response(row.audio, media_type="audio/wav")
 
 
@@ -269,8 +231,7 @@ def export_cap(
     session: SessionDep, actor: CurrentActor, message_id: str, exercise: bool = False
 ) -> Response:
     """The message as an OASIS CAP 1.2 alert."""
-    authorize(actor, "comms.read")
-    xml = cap.export_cap(session, message_id=message_id, exercise=exercise)
+    xml = reading.cap_for(session, actor=actor, message_id=message_id, exercise=exercise)
     return Response(xml, media_type=XML)
 
 
@@ -279,7 +240,6 @@ async def import_cap(
     request: Request, session: SessionDep, actor: CurrentActor, channel_id: str | None = None
 ) -> MessageRead:
     """Accept a CAP 1.2 alert (XML body) as an incoming message; a repeat returns the first."""
-    authorize(actor, "comms.cap.import")
     xml = await request.body()
     message, _new = cap.import_cap(session, xml=xml, actor=actor, channel_id=channel_id)
     return MessageRead.model_validate(message)

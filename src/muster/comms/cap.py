@@ -14,11 +14,15 @@ from lxml import etree  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from muster.comms.channels import ensure_broadcast_channel, find_broadcast_channel, get_channel
 from muster.comms.enums import ChannelKind, Precedence
-from muster.comms.models import Message
-from muster.comms.service import ensure_broadcast_channel, get_channel, get_message, send_message
-from muster.errors import Invalid
+from muster.comms.models import Channel, Message
+from muster.comms.service import get_message, record_message
+from muster.errors import Forbidden, Invalid
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize, authorize_channel
+
+IMPORT = "comms.cap.import"
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 SCHEMA_PATH = Path(__file__).with_name("CAP-v1.2.xsd")
@@ -131,8 +135,20 @@ def import_cap(
     """Accept a CAP alert as a message (broadcast unless a channel is named).
 
     Returns the message and whether it is new: the same alert (sender and identifier)
-    posted again returns the message it already became.
+    posted again returns the message it already became. The caller is authorized for
+    ``comms.cap.import`` on the target channel before the alert is read.
     """
+    authorize(actor, IMPORT)
+    if channel_id:
+        authorize_channel(actor, IMPORT, channel_id)
+    elif actor.channel_ids is not None:
+        broadcast = find_broadcast_channel(session)
+        if broadcast is None or broadcast.id not in actor.channel_ids:
+            raise Forbidden(
+                f"{actor.label} may not {IMPORT} to the broadcast channel: this handset token "
+                "is bound to other channels. Name one of its channels.",
+                action=IMPORT,
+            )
     root = validate_cap(xml)
     sender, identifier = _text(root, "sender"), _text(root, "identifier")
     external_id = f"{sender}|{identifier}"[:200]
@@ -148,14 +164,14 @@ def import_cap(
         raise Invalid("the alert has no info block, so there is nothing to tell the station")
     parts = [_text(info, "headline"), _text(info, "description"), _text(info, "instruction")]
     text = "\n".join(p for p in parts if p) or _text(info, "event")
-    channel = (
+    channel: Channel = (
         get_channel(session, channel_id)
         if channel_id
         else ensure_broadcast_channel(session, actor=actor)
     )
-    message = send_message(
+    message = record_message(
         session,
-        channel_id=channel.id,
+        channel=channel,
         precedence=precedence_of(_text(info, "urgency"), _text(info, "severity")),
         text=text[:4000],
         actor=actor,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,7 @@ from muster.comms.models import Channel
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 BROADCAST_CHANNEL = "All stations"
 
@@ -27,6 +30,28 @@ def create_channel(
     description: str = "",
 ) -> Channel:
     """Create a channel whose members are whoever ``rule`` names when a message is sent."""
+    authorize(actor, "comms.channel.manage")
+    return _new_channel(
+        session,
+        name=name,
+        kind=kind,
+        rule=rule,
+        actor=actor,
+        incident_id=incident_id,
+        description=description,
+    )
+
+
+def _new_channel(
+    session: Session,
+    *,
+    name: str,
+    kind: ChannelKind,
+    rule: Rule,
+    actor: Actor,
+    incident_id: str | None = None,
+    description: str = "",
+) -> Channel:
     if session.scalar(select(Channel.id).where(Channel.name == name)):
         raise Conflict(f"a channel named {name!r} already exists; choose another name")
     if kind is ChannelKind.DIRECT and not isinstance(rule, PersonRule):
@@ -66,13 +91,18 @@ def create_incident_channel(
 
 
 def ensure_broadcast_channel(session: Session, *, actor: Actor) -> Channel:
-    """The station-wide broadcast channel, created on first use."""
-    found = session.scalar(select(Channel).where(Channel.kind == ChannelKind.BROADCAST))
+    """The station-wide broadcast channel, created on first use (by the station, not a person)."""
+    found = find_broadcast_channel(session)
     if found is not None:
         return found
-    return create_channel(
+    return _new_channel(
         session, name=BROADCAST_CHANNEL, kind=ChannelKind.BROADCAST, rule=AllRule(), actor=actor
     )
+
+
+def find_broadcast_channel(session: Session) -> Channel | None:
+    """The station-wide broadcast channel, if it exists yet."""
+    return session.scalar(select(Channel).where(Channel.kind == ChannelKind.BROADCAST))
 
 
 def get_channel(session: Session, channel_id: str) -> Channel:
@@ -94,9 +124,16 @@ def find_channel(session: Session, ref: str) -> Channel:
 
 
 def list_channels(
-    session: Session, *, limit: int = 50, offset: int = 0
+    session: Session,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    channel_ids: Collection[str] | None = None,
 ) -> tuple[list[Channel], int]:
-    """Channels by name."""
-    total = session.scalar(select(func.count()).select_from(Channel)) or 0
-    rows = session.scalars(select(Channel).order_by(Channel.name).limit(limit).offset(offset))
+    """Channels by name (only those in ``channel_ids`` when it is given)."""
+    query = select(Channel)
+    if channel_ids is not None:
+        query = query.where(Channel.id.in_(list(channel_ids)))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Channel.name).limit(limit).offset(offset))
     return list(rows), total

@@ -8,8 +8,7 @@ import typer
 
 from muster import clock
 from muster.cli.common import CLI_ACTOR, cli_session, console
-from muster.comms import cap, service, tts
-from muster.comms.board import get_board
+from muster.comms import cap, reading, service, tts
 from muster.comms.enums import MessageKind, Precedence
 from muster.comms.escalation import escalate_due
 
@@ -20,7 +19,7 @@ comms_app = typer.Typer(help="Orders, acknowledgements and escalation.", no_args
 def list_channels() -> None:
     """List channels and their membership rules."""
     with cli_session(write=False) as session:
-        rows, _ = service.list_channels(session, limit=500)
+        rows, _ = reading.channels_for(session, actor=CLI_ACTOR, limit=500)
         for channel in rows:
             console.print(f"{channel.id}  {channel.name}  [{channel.kind.value}]  {channel.rule}")
 
@@ -50,7 +49,7 @@ def send(
 def board(message_id: str) -> None:
     """Show who answered a message or roll call, who is late, and the result."""
     with cli_session(write=False) as session:
-        result = get_board(session, message_id=message_id, now=clock.now())
+        result = reading.board_for(session, actor=CLI_ACTOR, message_id=message_id)
         for row in result.rows:
             console.print(f"{row.status:9} {row.name:30} {row.post or ''}")
         console.print(f"{result.answered} answered, {result.late} late: {result.result.value}")
@@ -78,7 +77,7 @@ def announce(text: str, out: Path = typer.Option(None, help="Also write the WAV 
 def cap_export(message_id: str) -> None:
     """Print a message as an OASIS CAP 1.2 alert."""
     with cli_session(write=False) as session:
-        typer.echo(cap.export_cap(session, message_id=message_id).decode())
+        typer.echo(reading.cap_for(session, actor=CLI_ACTOR, message_id=message_id).decode())
 
 
 @comms_app.command("cap-import")

@@ -2,6 +2,7 @@
 
 The floor is a row per channel, so every node sees the same speaker. A grant lasts at most
 ``floor_seconds`` (a handset that vanishes mid-sentence cannot hold a channel forever).
+``check_floor`` is the push-to-talk rule every voice clip passes, whichever way it is sent.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from sqlalchemy.orm import Session
 
 from muster.comms.enums import Precedence
 from muster.comms.models import Floor
-from muster.comms.service import get_channel
+from muster.comms.rules import authorize_send
+from muster.errors import Conflict
 from muster.events.service import append_event
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize_channel
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,19 @@ def current_floor(session: Session, *, channel_id: str, now: datetime) -> Floor 
     return floor if floor is not None and floor.expires_at > now else None
 
 
+def check_floor(
+    session: Session, *, channel_id: str, actor: Actor, precedence: Precedence, now: datetime
+) -> None:
+    """Refuse a voice clip while someone else holds the channel's floor, unless it is flash."""
+    floor = current_floor(session, channel_id=channel_id, now=now)
+    if floor is None or floor.holder_id == speaker_id(actor) or precedence is Precedence.FLASH:
+        return
+    raise Conflict(
+        f"{floor.holder_name} has the floor of this channel; wait for them to finish, "
+        "or send at flash precedence to interrupt"
+    )
+
+
 def request_floor(
     session: Session,
     *,
@@ -50,8 +66,11 @@ def request_floor(
     now: datetime,
     hold_seconds: float,
 ) -> FloorOutcome:
-    """Take the floor if free or ours; a flash request interrupts a speaker below flash."""
-    get_channel(session, channel_id)
+    """Take the floor if free or ours; a flash request interrupts a speaker below flash.
+
+    Taking the floor is sending: the same rule decides who may (``authorize_send``).
+    """
+    authorize_send(session, actor=actor, channel_id=channel_id, precedence=precedence)
     me = speaker_id(actor)
     floor = session.get(Floor, channel_id, with_for_update=True)
     live = floor if floor is not None and floor.expires_at > now else None
@@ -95,6 +114,7 @@ def request_floor(
 
 def release_floor(session: Session, *, channel_id: str, actor: Actor, now: datetime) -> bool:
     """Give the floor back; False if the actor did not hold it (someone may have interrupted)."""
+    authorize_channel(actor, "comms.send", channel_id)
     floor = session.get(Floor, channel_id, with_for_update=True)
     if floor is None or floor.holder_id != speaker_id(actor) or floor.expires_at <= now:
         return False

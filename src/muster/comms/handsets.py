@@ -15,19 +15,17 @@ import json
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from muster import clock
 from muster.auth.service import token_actor, web_session_actor
-from muster.comms.enums import ChannelKind, Precedence
-from muster.comms.floor import current_floor, release_floor, request_floor, speaker_id
+from muster.comms.enums import Precedence
+from muster.comms.floor import release_floor, request_floor
 from muster.comms.hub import FrameKey, Listener, hub_for, message_frame
 from muster.comms.models import VoiceClip
+from muster.comms.reading import admit_handset, channels_for
 from muster.comms.service import (
     acknowledge,
-    get_channel,
-    list_channels,
     mark_read,
     message_wire,
     missed_messages,
@@ -39,7 +37,6 @@ from muster.db import Database
 from muster.errors import DomainError, Forbidden, Invalid
 from muster.events.chain import jsonable
 from muster.policy.actor import Actor
-from muster.policy.authorize import authorize
 from muster.web.deps import SESSION_COOKIE
 
 POLICY_VIOLATION = 1008
@@ -54,15 +51,13 @@ def handset_actor(db: Database, *, token: str | None, cookie: str | None) -> Act
             actor = found[0]
         else:
             raise Forbidden("a handset must sign in: add ?token=<API token> or sign in first")
-    if not actor.person_id:
-        raise Forbidden("this account is not linked to a person, so it cannot be a handset")
-    authorize(actor, "comms.read")
+    admit_handset(actor)
     return actor
 
 
 def _hello_and_missed(db: Database, actor: Actor, after: int) -> list[dict[str, Any]]:
     with db.session_scope(write=False) as session:
-        channels, _ = list_channels(session, limit=500)
+        channels, _ = channels_for(session, actor=actor, limit=500)
         frames: list[dict[str, Any]] = [
             {
                 "type": "hello",
@@ -76,7 +71,10 @@ def _hello_and_missed(db: Database, actor: Actor, after: int) -> list[dict[str, 
             }
         ]
         for message, channel_name in missed_messages(
-            session, person_id=actor.person_id or "", after_seq=after
+            session,
+            person_id=actor.person_id or "",
+            after_seq=after,
+            channel_ids=actor.channel_ids,
         ):
             clip = session.get(VoiceClip, message.clip_id) if message.clip_id else None
             payload = jsonable(message_wire(message, channel_name))
@@ -86,33 +84,19 @@ def _hello_and_missed(db: Database, actor: Actor, after: int) -> list[dict[str, 
         return frames
 
 
-def _authorize_send(
-    session: Session, actor: Actor, channel_id: str, precedence: Precedence
-) -> None:
-    authorize(actor, "comms.send")
-    channel = get_channel(session, channel_id)
-    if precedence is Precedence.FLASH or channel.kind is ChannelKind.BROADCAST:
-        authorize(actor, "comms.broadcast")
-
-
 def _send(db: Database, actor: Actor, frame: dict[str, Any]) -> dict[str, Any]:
     precedence = Precedence(frame.get("precedence") or Precedence.ROUTINE)
     channel_id = str(frame.get("channel_id") or "")
-    now = clock.now()
-    settings = get_comms_settings()
     with db.session_scope() as session:
-        _authorize_send(session, actor, channel_id, precedence)
         clip_id = None
         if frame["type"] == "clip":
-            floor = current_floor(session, channel_id=channel_id, now=now)
-            if floor is not None and floor.holder_id != speaker_id(actor):
-                raise Invalid(f"{floor.holder_name} has the floor; wait, or send at flash")
             try:
                 data = base64.b64decode(str(frame.get("data") or ""), validate=True)
             except binascii.Error as exc:
                 raise Invalid("the clip is not valid base64") from exc
             mime = str(frame.get("mime") or "audio/webm")
-            clip_id = store_clip(session, data=data, mime=mime, actor=actor).id
+            clip = store_clip(session, data=data, mime=mime, actor=actor, channel_id=channel_id)
+            clip_id = clip.id
         message = send_message(
             session,
             channel_id=channel_id,
@@ -120,10 +104,7 @@ def _send(db: Database, actor: Actor, frame: dict[str, Any]) -> dict[str, Any]:
             text=str(frame.get("text") or ""),
             clip_id=clip_id,
             actor=actor,
-            settings=settings,
         )
-        if clip_id is not None:
-            release_floor(session, channel_id=channel_id, actor=actor, now=now)
         return {"type": "sent", "id": message.id, "ref": frame.get("ref")}
 
 
@@ -135,7 +116,6 @@ def _floor(db: Database, actor: Actor, frame: dict[str, Any]) -> dict[str, Any]:
         if frame.get("action") == "release":
             released = release_floor(session, channel_id=channel_id, actor=actor, now=now)
             return {"type": "floor", "event": "release", "channel_id": channel_id, "ok": released}
-        _authorize_send(session, actor, channel_id, precedence)
         outcome = request_floor(
             session,
             channel_id=channel_id,
@@ -158,9 +138,8 @@ def _receipt(db: Database, actor: Actor, frame: dict[str, Any]) -> dict[str, Any
     message_id = str(frame.get("message_id") or "")
     with db.session_scope() as session:
         if frame["type"] == "read":
-            mark_read(session, message_id=message_id, person_id=actor.person_id or "", actor=actor)
+            mark_read(session, message_id=message_id, actor=actor)
             return None
-        authorize(actor, "comms.acknowledge")
         key = frame.get("key")
         outcome = acknowledge(
             session, message_id=message_id, actor=actor, key=str(key) if key else None
@@ -168,10 +147,14 @@ def _receipt(db: Database, actor: Actor, frame: dict[str, Any]) -> dict[str, Any
         return {"type": "acked", "message_id": message_id, "replayed": outcome.replayed}
 
 
-async def _handle(db: Database, actor: Actor, frame: dict[str, Any]) -> dict[str, Any] | None:
+async def _handle(
+    db: Database, actor: Actor, listener: Listener, frame: dict[str, Any]
+) -> dict[str, Any] | None:
     kind = frame.get("type")
     if kind == "delivered":
-        hub_for(db).report_delivered(str(frame.get("message_id")), actor.person_id or "")
+        message_id = str(frame.get("message_id"))
+        if message_id in listener.offered:  # only what this handset was given
+            hub_for(db).report_delivered(message_id, actor.person_id or "")
         return None
     if kind == "ping":
         return {"type": "pong"}
@@ -207,12 +190,13 @@ async def serve_handset(websocket: WebSocket, db: Database, *, after: int) -> No
         return
     await websocket.accept()
     hub = hub_for(db)
-    listener = Listener(person_id=actor.person_id or "")
+    listener = Listener(person_id=actor.person_id or "", channel_ids=actor.channel_ids)
     hub.add(listener)  # before the catch-up read, so nothing falls between the two
     pump: asyncio.Task[None] | None = None
     try:
         frames = await run_in_threadpool(_hello_and_missed, db, actor, after)
         sent = {(str(f["id"]), int(f["cursor"])) for f in frames if f["type"] == "message"}
+        listener.offered.update(message_id for message_id, _ in sent)
         for first in frames:
             await websocket.send_text(json.dumps(first))
         pump = asyncio.create_task(_pump(websocket, listener, sent))
@@ -223,7 +207,7 @@ async def serve_handset(websocket: WebSocket, db: Database, *, after: int) -> No
                 frame = json.loads(raw)
                 if not isinstance(frame, dict):
                     raise Invalid("a frame must be a JSON object")
-                reply = await _handle(db, actor, frame)
+                reply = await _handle(db, actor, listener, frame)
             except (DomainError, ValueError) as exc:
                 detail = exc.message if isinstance(exc, DomainError) else str(exc)
                 reply = {"type": "error", "detail": detail, "ref": None}

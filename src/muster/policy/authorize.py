@@ -35,6 +35,9 @@ class Resource:
 STATION = Resource("Station", "station")
 PORTAL_BOUND_ACTIONS = frozenset({"access.request", "passage.record"})
 CHANNEL_BOUND_PREFIX = "comms."
+# A handset speaks for its own person on its own channels: it makes no channels, no public
+# address, and answers for no one else, whatever its account could do.
+HANDSET_REFUSED = frozenset({"comms.channel.manage", "comms.announce", "comms.acknowledge.others"})
 
 
 def binding_refusal(actor: Actor, action: str, resource: Resource) -> str | None:
@@ -47,6 +50,8 @@ def binding_refusal(actor: Actor, action: str, resource: Resource) -> str | None
     if actor.channel_ids is not None:
         if not action.startswith(CHANNEL_BOUND_PREFIX):
             return "this handset token may only use comms"
+        if action in HANDSET_REFUSED:
+            return f"a handset token may not {action}; use the console"
         if resource.type == "Channel" and resource.id not in actor.channel_ids:
             return "this handset token is not bound to that channel"
     return None
@@ -58,14 +63,18 @@ def may_use_channel(actor: Actor, channel_id: str) -> bool:
 
 
 def authorize_channel(actor: Actor, action: str, channel_id: str) -> None:
-    """``authorize`` for an action on one channel, honouring a handset token's binding."""
-    authorize(actor, action)
+    """``authorize`` for an action on one channel, honouring a handset token's binding.
+
+    The binding is checked first, on the channel's id alone, so a token bound elsewhere
+    learns nothing about the channel (not even whether it exists).
+    """
     if not may_use_channel(actor, channel_id):
         raise Forbidden(
             f"{actor.label} may not {action} on channel {channel_id}: this handset token is "
             "bound to other channels. Ask an administrator for a token for this channel.",
             action=action,
         )
+    authorize(actor, action)
 
 
 def operator_entity(actor: Actor) -> dict[str, Any]:

@@ -1,9 +1,8 @@
 """Comms: channels, the live message list with precedence in colour and words, the
 acknowledgement board of each message, and the send form; a link to the handset page.
 
-Sending and acknowledging are authorized as the API does: ``comms.send`` (and
-``comms.broadcast`` for flash, the broadcast channel or a roll call), ``comms.acknowledge``
-(and ``comms.acknowledge.others`` for someone else or a post one does not stand at). An
+Sending, acknowledging and closing call the comms use cases, which authorize the operator
+(``comms.rules``); the page only shows or hides controls by the same actions. An
 acknowledgement carries an idempotency key made when the form was drawn, so a double tap
 records once.
 """
@@ -19,15 +18,14 @@ from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
 from muster import clock
-from muster.comms import service
-from muster.comms.board import get_board
+from muster.comms import reading, service
 from muster.comms.enums import ChannelKind, MessageKind, Precedence
-from muster.errors import DomainError
+from muster.errors import DomainError, Forbidden
 from muster.events.service import last_seq
 from muster.web.console.forms import refused
 from muster.web.console.fragments import fill, fragment
 from muster.web.console.rendering import redirect, render
-from muster.web.console.viewer import FormViewerDep, Viewer, ViewerDep, require
+from muster.web.console.viewer import FormViewerDep, Viewer, ViewerDep
 from muster.web.deps import SessionDep
 
 router = APIRouter()
@@ -40,13 +38,18 @@ def ack_key() -> str:
 
 
 @fragment("comms_messages", action="comms.read")
-def messages_part(session: Session, _viewer: Any, params: Mapping[str, str]) -> dict[str, Any]:
+def messages_part(session: Session, viewer: Any, params: Mapping[str, str]) -> dict[str, Any]:
     """The newest messages (of one channel if ``channel`` is given), newest first."""
     channel_id = params.get("channel") or None
-    rows, total = service.list_messages(session, channel_id=channel_id, limit=SHOWN)
+    actor = viewer.actor
+    rows, total = reading.messages_for(session, actor=actor, channel_id=channel_id, limit=SHOWN)
     channels = {m.channel_id: service.get_channel(session, m.channel_id).name for m in rows}
     now = clock.now()
-    boards = {m.id: get_board(session, message_id=m.id, now=now) for m in rows if m.requires_ack}
+    boards = {
+        m.id: reading.board_for(session, actor=actor, message_id=m.id, now=now)
+        for m in rows
+        if m.requires_ack
+    }
     return {
         "messages": rows,
         "messages_total": total,
@@ -67,8 +70,8 @@ def may_ack_for(viewer: Viewer, person_ids: set[str]) -> bool:
 @fragment("comms_board", action="comms.read")
 def board_part(session: Session, viewer: Any, params: Mapping[str, str]) -> dict[str, Any]:
     """One message's acknowledgement board: answered, late, waiting, with buttons."""
-    message = service.get_message(session, params.get("message", ""))
-    board = get_board(session, message_id=message.id, now=clock.now())
+    message = reading.message_for(session, actor=viewer.actor, message_id=params.get("message", ""))
+    board = reading.board_for(session, actor=viewer.actor, message_id=message.id)
     open_rows = [r for r in board.rows if r.acked_at is None]
     return {
         "message": message,
@@ -81,10 +84,9 @@ def board_part(session: Session, viewer: Any, params: Mapping[str, str]) -> dict
 @router.get("/comms", response_class=HTMLResponse)
 def comms_panel(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     """Channels, the live message list and the send form."""
-    require(viewer, "comms.read")
     channel_id = request.query_params.get("channel", "")
+    channels, _ = reading.channels_for(session, actor=viewer.actor, limit=200)
     context = fill(session, viewer, ["comms_messages"], {"channel": channel_id})
-    channels, _ = service.list_channels(session, limit=200)
     may_broadcast = viewer.can("comms.broadcast")
     precedences = [p for p in Precedence if may_broadcast or p is not Precedence.FLASH]
     sendable = [c for c in channels if c.archived_at is None]
@@ -109,8 +111,7 @@ def message_page(
     message_id: str, request: Request, session: SessionDep, viewer: ViewerDep
 ) -> HTMLResponse:
     """One message and its acknowledgement board."""
-    require(viewer, "comms.read")
-    message = service.get_message(session, message_id)
+    message = reading.message_for(session, actor=viewer.actor, message_id=message_id)
     context = fill(session, viewer, ["comms_board"], {"message": message.id})
     context.update(
         {
@@ -137,17 +138,9 @@ def send(
     try:
         level = Precedence(precedence)
         kind = MessageKind.ROLL_CALL if roll_call else MessageKind.MESSAGE
-        require(viewer, "comms.send")
-        channel = service.get_channel(session, channel_id)
-        if (
-            level is Precedence.FLASH
-            or channel.kind is ChannelKind.BROADCAST
-            or kind is MessageKind.ROLL_CALL
-        ):
-            require(viewer, "comms.broadcast")
         message = service.send_message(
             session,
-            channel_id=channel.id,
+            channel_id=channel_id,
             precedence=level,
             text=text.strip(),
             kind=kind,
@@ -174,14 +167,6 @@ def acknowledge(
     """Acknowledge for a recipient or for a whole post."""
     back = back or f"/comms/messages/{message_id}"
     try:
-        require(viewer, "comms.acknowledge")
-        board = get_board(session, message_id=message_id, now=clock.now())
-        if post_id:
-            at_post = {r.person_id for r in board.rows if r.post_id == post_id}
-            if viewer.actor.person_id not in at_post:
-                require(viewer, "comms.acknowledge.others")
-        elif person_id and person_id != viewer.actor.person_id:
-            require(viewer, "comms.acknowledge.others")
         outcome = service.acknowledge(
             session,
             message_id=message_id,
@@ -206,9 +191,10 @@ def close(
 ) -> Response:
     """End an order or roll call now; silent recipients make it incomplete."""
     back = f"/comms/messages/{message_id}"
-    require(viewer, "comms.broadcast")
     try:
         service.close_message(session, message_id=message_id, actor=viewer.actor)
+    except Forbidden:
+        raise  # a refused operator gets the 403 page, as before any other check
     except DomainError as exc:
         return refused(request, session, back, exc)
     return redirect(request, back, "Closed.")

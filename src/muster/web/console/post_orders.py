@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.comms.board import get_board
 from muster.comms.models import Message, Recipient
+from muster.comms.reading import board_for
 from muster.comms.schemas import Board
 from muster.comms.service import get_channel
 from muster.places.service import get_post
@@ -60,7 +60,7 @@ def post_orders_part(session: Session, viewer: Any, params: Mapping[str, str]) -
     for post_id in [p for p in params.get("posts", "").split(",") if p]:
         post = get_post(session, post_id)
         for message in post_messages(session, post.id):
-            board = get_board(session, message_id=message.id, now=now)
+            board = board_for(session, actor=viewer.actor, message_id=message.id, now=now)
             here = [r for r in board.rows if r.post_id == post.id]
             answered = sum(1 for r in here if r.acked_at is not None)
             own = viewer.actor.person_id in {r.person_id for r in here}
