@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster import clock
@@ -12,6 +14,8 @@ from muster.people.enums import Affiliation, PartyKind, PersonStatus
 from muster.people.models import Party, Person
 from muster.places.enums import PortalKind, PortalMode, ZoneKind
 from muster.places.models import Portal, Post, Zone
+from muster.welfare.enums import CaseStatus, CheckupStatus
+from muster.welfare.models import Checkup, ConsentCase, ConsentText
 
 
 @dataclass
@@ -55,6 +59,48 @@ class Station:
             )
         self.persons[name] = person
         return person
+
+    def consent_case(
+        self,
+        name: str,
+        *,
+        vessel: Party | None = None,
+        status: CaseStatus = CaseStatus.APPROVED,
+        checkup_due: datetime | None = None,
+    ) -> ConsentCase:
+        """A consent case of ``name`` as the welfare process leaves it (``tests/welfare``
+        takes the steps), with its pending check-up due at ``checkup_due`` (a week on)."""
+        at = clock.now()
+        text = ConsentText(
+            version=len(self.session.scalars(select(ConsentText)).all()) + 1,
+            title="Transfer",
+            body="I ask to live aboard the vessel.",
+            sha256="0" * 64,
+            published_by="test",
+            published_at=at,
+        )
+        self.session.add(text)
+        self.session.flush()
+        number = len(self.session.scalars(select(ConsentCase)).all()) + 1
+        case = ConsentCase(
+            number=number,
+            person_id=self.persons[name].id,
+            vessel_party_id=(vessel or self.vessel).id,
+            status=status,
+            consent_text_id=text.id,
+            consent_sha256=text.sha256,
+            opened_by="test",
+            opened_at=at,
+            status_at=at,
+        )
+        self.session.add(case)
+        self.session.flush()
+        due = checkup_due or at + timedelta(days=7)
+        self.session.add(
+            Checkup(case_id=case.id, person_id=case.person_id, due_at=due, status=CheckupStatus.DUE)
+        )
+        self.session.flush()
+        return case
 
 
 def build_station(session: Session) -> Station:

@@ -33,7 +33,7 @@ class TestRequests:
         assert resp.status_code == 200, resp.text
         body = resp.json()
         assert body["instruction"] == "3 may pass, 1 must be held back"
-        assert body["decisions"][3]["rule_ids"] == []
+        assert body["decisions"][3]["rule_ids"] == ["exit.forbid.resident-to-vessel"]
 
     def test_observer_refused(self, db: Database, make_client: Callable[..., TestClient]) -> None:
         ids = _station(db)

@@ -17,12 +17,14 @@ from muster.access.enums import Direction, HoldKind
 from muster.access.holds import lift_hold, place_hold
 from muster.access.models import Decision
 from muster.access.modes import set_portal_mode
-from muster.access.passes import grant_transfer, issue_duty_pass, issue_visit
+from muster.access.passes import issue_duty_pass, issue_visit
+from muster.errors import Invalid
 from muster.events.models import Event
 from muster.people.enums import Affiliation, PersonStatus
 from muster.places.enums import PortalMode
 from muster.policy.actor import Actor
 from muster.policy.engine import Verdict
+from muster.welfare.enums import CaseStatus
 
 JOHN = Actor(kind="account", id="acc-john", name="John", roles=frozenset({"commander"}))
 
@@ -71,11 +73,11 @@ class TestVisitorExit:
 
 
 class TestStationExit:
-    """Residents and crew exit only with a current duty pass or transfer authorization."""
+    """Residents and crew exit only with a current duty pass or an approved consent case."""
 
     def test_nothing_denies(self, station: Station) -> None:
         station.add_person("Lisa", Affiliation.RESIDENT)
-        result = one(station, "Lisa", "South airlock", Direction.EXIT)
+        result = one(station, "Lisa", "Empty airlock", Direction.EXIT)
         assert not result.allowed
         assert result.rule_ids == ()
         assert "duty pass" in result.explanation
@@ -109,21 +111,55 @@ class TestStationExit:
         assert not one(station, "George", "South airlock", Direction.EXIT).allowed
 
     def test_transfer_only_to_that_vessel(self, station: Station) -> None:
-        ana = station.add_person("Ana", Affiliation.RESIDENT)
-        start, end = window()
-        grant_transfer(
-            station.session,
-            person_id=ana.id,
-            vessel_party_id=station.vessel.id,
-            valid_from=start,
-            valid_until=end,
-            source="consent case 1",
-            actor=JOHN,
-        )
+        station.add_person("Ana", Affiliation.RESIDENT)
+        station.consent_case("Ana")
         assert one(station, "Ana", "South airlock", Direction.EXIT).rule_ids == (
             "exit.station.transfer",
         )
         assert not one(station, "Ana", "Far airlock", Direction.EXIT).allowed
+
+    @pytest.mark.parametrize("status", [CaseStatus.OPEN, CaseStatus.SUSPENDED, CaseStatus.REVOKED])
+    def test_case_not_approved_is_no_transfer(self, station: Station, status: CaseStatus) -> None:
+        station.add_person("Ana", Affiliation.RESIDENT)
+        station.consent_case("Ana", status=status)
+        result = one(station, "Ana", "South airlock", Direction.EXIT)
+        assert not result.allowed
+        assert "exit.forbid.resident-to-vessel" in result.rule_ids
+
+    def test_overdue_checkup_ends_the_transfer(self, station: Station) -> None:
+        station.add_person("Ana", Affiliation.RESIDENT)
+        station.consent_case("Ana", checkup_due=clock.now() - timedelta(seconds=1))
+        assert not one(station, "Ana", "South airlock", Direction.EXIT).allowed
+
+    def test_duty_pass_never_opens_a_vessel_for_a_resident(self, station: Station) -> None:
+        ana = station.add_person("Ana", Affiliation.RESIDENT)
+        start, end = window()
+        issue_duty_pass(
+            station.session,
+            person_id=ana.id,
+            purpose="hull check",
+            valid_from=start,
+            valid_until=end,
+            actor=JOHN,
+        )
+        result = one(station, "Ana", "South airlock", Direction.EXIT)
+        assert not result.allowed
+        assert result.rule_ids == ("exit.forbid.resident-to-vessel",)
+        assert "consent case" in result.explanation
+        assert one(station, "Ana", "Empty airlock", Direction.EXIT).allowed
+
+    def test_duty_pass_names_its_duty(self, station: Station) -> None:
+        ana = station.add_person("Ana", Affiliation.RESIDENT)
+        start, end = window()
+        with pytest.raises(Invalid, match="name the duty"):
+            issue_duty_pass(
+                station.session,
+                person_id=ana.id,
+                purpose="  ",
+                valid_from=start,
+                valid_until=end,
+                actor=JOHN,
+            )
 
 
 class TestHolds:
@@ -147,7 +183,7 @@ class TestHolds:
             reason="suspected nanite influence",
             actor=JOHN,
         )
-        result = one(station, "Ana", "South airlock", Direction.EXIT)
+        result = one(station, "Ana", "Empty airlock", Direction.EXIT)
         assert not result.allowed
         assert result.rule_ids == ("exit.forbid.held",)
         assert "under provisional hold placed by John at" in result.explanation
@@ -196,27 +232,43 @@ class TestEntry:
         assert not result.decisions[0].allowed
         assert "visit authorization" in result.decisions[0].explanation
 
-    def test_visitor_needs_escort(self, station: Station) -> None:
+    def _visit(self, station: Station, zones: list[str]) -> None:
         surgeon = station.add_person(
             "Surgeon", Affiliation.VISITOR, party=station.vessel, zone=None
         )
-        ken = station.add_person("Ken", Affiliation.CREW, zone=None)
         start, end = window()
         issue_visit(
             station.session,
             person_id=surgeon.id,
-            host_id=ken.id,
+            host_id=station.add_person("Ken", Affiliation.CREW, zone=None).id,
             purpose="nanite work",
-            zone_ids=[station.zones["hospital"].id],
+            zone_ids=[station.zones[z].id for z in zones],
             valid_from=start,
             valid_until=end,
             actor=JOHN,
         )
+
+    def test_visitor_needs_escort(self, station: Station) -> None:
+        self._visit(station, ["south", "hospital"])
         alone = one(station, "Surgeon", "South airlock", Direction.ENTER)
         assert not alone.allowed
         assert "escort" in alone.explanation
         escorted = decide(station, ["Surgeon", "Ken"], "South airlock", Direction.ENTER)
         assert escorted.decisions[0].rule_ids == ("enter.visitor.visit-escorted",)
+
+    def test_visitor_boards_only_into_a_zone_the_visit_allows(self, station: Station) -> None:
+        self._visit(station, ["hospital"])
+        result = decide(station, ["Surgeon", "Ken"], "South airlock", Direction.ENTER)
+        assert [d.allowed for d in result.decisions] == [False, True]
+        assert "does not allow the zone inside this airlock" in result.decisions[0].explanation
+
+    def test_escort_counts_only_if_permitted(self, station: Station) -> None:
+        self._visit(station, ["south"])
+        station.add_person("Aboard", Affiliation.CREW, zone="south")
+        result = decide(station, ["Surgeon", "Aboard"], "South airlock", Direction.ENTER)
+        assert [d.allowed for d in result.decisions] == [False, False]
+        assert result.decisions[1].rule_ids == ("any.forbid.passback",)
+        assert "escort" in result.decisions[0].explanation
 
 
 class TestDoors:

@@ -54,6 +54,17 @@ class TestShippedPolicy:
 
 VISITOR = 'principal.affiliation == "visitor"'
 MEDICAL_LIFT = 'resource.kind == "medical" && principal.roles.contains("medic") };\n\n@id("op.read'
+RESIDENT_TO_VESSEL = (
+    "// P2: a resident reaches a visiting party's vessel only by a consent case for it,\n"
+    "// whatever else (a duty pass, a rule added later) would permit the exit.\n"
+    '@id("exit.forbid.resident-to-vessel")\n'
+    'forbid (principal, action == Action::"exit", resource)\n'
+    "when {\n"
+    '  principal.affiliation == "resident" &&\n'
+    '  resource.vessel_party_id != "" &&\n'
+    "  !principal.transfer_vessel_ids.contains(resource.vessel_party_id)\n"
+    "};\n\n"
+)
 MUTATIONS = [
     (
         "held-never-exits",
@@ -79,8 +90,10 @@ MUTATIONS = [
     (
         "visitor-needs-visit",
         (
-            f"{VISITOR} &&\n  principal.visit_current &&\n  context.escort_present",
-            f"{VISITOR} &&\n  context.escort_present",
+            f"{VISITOR} &&\n  principal.visit_current &&\n  principal.visit_zone_ids"
+            ".contains(context.target_zone_id) &&\n  context.escort_present",
+            f"{VISITOR} &&\n  principal.visit_zone_ids.contains(context.target_zone_id) &&\n"
+            "  context.escort_present",
         ),
         "enter.visitor.visit-escorted",
     ),
@@ -95,8 +108,10 @@ MUTATIONS = [
     (
         "transfer-only-to-its-vessel",
         (
-            "principal.transfer_vessel_ids.contains(resource.vessel_party_id)",
-            "!principal.transfer_vessel_ids.isEmpty()",
+            # The permit widened, and the resident-to-vessel forbid behind it dropped.
+            "  principal.transfer_vessel_ids.contains(resource.vessel_party_id)\n};\n\n"
+            + RESIDENT_TO_VESSEL,
+            "  !principal.transfer_vessel_ids.isEmpty()\n};\n\n",
         ),
         "exit.station.transfer",
     ),

@@ -41,8 +41,9 @@ def screening(person: Person, result: ScreeningResult) -> ScreeningCreate:
 
 @pytest.fixture
 def resident(session: Session, actor: Actor, station: Station, make_person: MakePerson) -> Person:
-    """A resident in the West corridor with a duty pass: free to exit unless held."""
-    person = make_person("Resident Mara")
+    """A crew member in the West corridor with a duty pass: free to exit unless held (a
+    resident's duty pass opens no airlock to the docked vessel)."""
+    person = make_person("Resident Mara", affiliation=Affiliation.CREW)
     set_presence(
         session, person_id=person.id, zone_id=station.corridor.id, reason="seen", actor=actor
     )

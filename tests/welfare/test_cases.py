@@ -147,7 +147,6 @@ class TestApproval:
         )
         assert case.status is CaseStatus.STOPPED
         assert "positive" in case.status_reason
-        assert case.transfer_id is None
 
     def test_hold_stops_the_case(self, station: Station) -> None:
         case_id = self._ready(station)

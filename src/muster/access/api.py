@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response, status
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from muster import clock
 from muster.access import holds, passes, presence, rollcall
 from muster.access.decisions import GroupDecision, decide_request, get_decision, list_decisions
 from muster.access.facts import PortalFacts, load_portal
@@ -34,9 +35,10 @@ from muster.access.schemas import (
     PresenceIn,
     RollCallIn,
     RollCallOut,
-    TransferIn,
+    TransferRead,
     VisitIn,
 )
+from muster.access.transfers import current_transfers
 from muster.people.service import find_person
 from muster.policy.actor import Actor
 from muster.policy.authorize import Resource, authorize
@@ -247,22 +249,19 @@ def create_visit(body: VisitIn, session: SessionDep, actor: CurrentActor) -> Iss
     )
 
 
-@router.post("/transfer-authorizations", status_code=status.HTTP_201_CREATED)
-def create_transfer(body: TransferIn, session: SessionDep, actor: CurrentActor) -> IssuedOut:
-    """Authorize a transfer to one vessel (normally granted by the consent process)."""
-    authorize(actor, "transfer.authorize")
-    row = passes.grant_transfer(
-        session,
-        person_id=find_person(session, body.person).id,
-        vessel_party_id=body.vessel_party_id,
-        valid_from=body.valid_from,
-        valid_until=body.valid_until,
-        source=body.source,
-        actor=actor,
-    )
-    return IssuedOut(
-        id=row.id, person_id=row.person_id, valid_from=row.valid_from, valid_until=row.valid_until
-    )
+@router.get("/transfers")
+def read_transfers(
+    session: SessionDep, actor: CurrentActor, person: str | None = None
+) -> list[TransferRead]:
+    """The transfers consent cases allow now, as the airlocks derive them (read only).
+
+    No one grants a transfer: it follows from an approved consent case whose check-up is
+    not overdue, for that case's vessel (see ``/api/v1/welfare/cases``).
+    """
+    authorize(actor, "transfer.read")
+    person_id = find_person(session, person).id if person else None
+    rows = current_transfers(session, at=clock.now(), person_id=person_id)
+    return [TransferRead(**asdict(row)) for row in rows]
 
 
 @router.get("/presence")

@@ -96,6 +96,44 @@ def evaluate_all(engine: PolicyEngine, requests: list[CedarInput]) -> list[Verdi
     )
 
 
+def _evaluate(engine: PolicyEngine, requests: dict[int, CedarInput]) -> dict[int, Verdict]:
+    """Cedar's verdicts by position; a ``NoDecision`` is a denial that failed closed."""
+    out: dict[int, Verdict] = {}
+    for i, answer in zip(requests, evaluate_all(engine, list(requests.values())), strict=True):
+        if not answer.allowed and not answer.errors and "no decision" in answer.reason:
+            answer = fail_closed(answer.reason)
+        out[i] = answer
+    return out
+
+
+def _decide_group(
+    engine: PolicyEngine,
+    portal: PortalFacts,
+    direction: Direction,
+    candidates: dict[int, PersonFacts],
+) -> tuple[dict[int, CedarInput], dict[int, Verdict]]:
+    """Decide persons passing together; an escort counts only if permitted in this request.
+
+    The first round counts everyone of the group; then, while someone counted was denied,
+    the count shrinks to those permitted and the persons whose context changed are asked
+    again. The counted set only shrinks, so this ends, with every counted escort permitted.
+    """
+    counted = list(candidates)
+    group = list(candidates.values())
+    inputs = {i: cedar_input_for(p, portal, direction, group) for i, p in candidates.items()}
+    answers = _evaluate(engine, inputs)
+    while True:
+        permitted = [i for i in counted if answers[i].allowed]
+        if len(permitted) == len(counted):
+            return inputs, answers
+        counted = permitted
+        group = [candidates[i] for i in counted]
+        again = {i: cedar_input_for(p, portal, direction, group) for i, p in candidates.items()}
+        changed = {i: r for i, r in again.items() if r.context != inputs[i].context}
+        inputs.update(changed)
+        answers.update(_evaluate(engine, changed))
+
+
 def fail_closed(reason: str) -> Verdict:
     """A denial made before Cedar is asked, or because it could not answer."""
     return Verdict(False, (), (reason,), reason)
@@ -177,16 +215,14 @@ def decide_request(
     engine = engine or _engine_for(session, known.policy_version)
     portal, refs, facts = known.portal, known.refs, known.persons
     persons = [facts.get(refs.get(ref, "")) for ref in person_refs]
-    group = [p for p in persons if p is not None]
     verdicts = [_precheck(p, ref) for p, ref in zip(persons, person_refs, strict=True)]
-    inputs = {
-        i: cedar_input_for(p, portal, direction, group)
+    candidates = {
+        i: p
         for i, (p, v) in enumerate(zip(persons, verdicts, strict=True))
         if v is None and p is not None
     }
-    for i, answer in zip(inputs, evaluate_all(engine, list(inputs.values())), strict=True):
-        if not answer.allowed and not answer.errors and "no decision" in answer.reason:
-            answer = fail_closed(answer.reason)
+    inputs, answers = _decide_group(engine, portal, direction, candidates)
+    for i, answer in answers.items():
         verdicts[i] = answer
     request_id, decided_at = new_id(), clock.now()
     rows: list[dict[str, Any]] = []

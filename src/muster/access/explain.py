@@ -11,13 +11,17 @@ from muster.policy.engine import Verdict
 RULE_WORDS = {
     "exit.visitor.own-vessel": "a visitor leaving to their own vessel",
     "exit.station.duty-pass": "holds a current duty pass",
-    "exit.station.transfer": "holds a current transfer authorization for this vessel",
+    "exit.station.transfer": "an approved, current consent case for this vessel",
     "enter.station.residents-crew": "residents and crew may board",
     "enter.visitor.visit-escorted": "a visitor with a current visit, escorted by crew",
     "door.station.residents-crew": "residents and crew pass internal doors",
     "door.visitor.visit-zones": "the visit allows the zone beyond this door",
     "door.evacuation.open": "evacuation: internal doors are open",
     "exit.forbid.held": "under hold",
+    "exit.forbid.resident-to-vessel": (
+        "a resident goes to a visiting vessel only with an approved, current consent case "
+        "for that vessel"
+    ),
     "any.forbid.deceased": "recorded as deceased",
     "any.forbid.lockdown": "the portal is in lockdown",
     "any.forbid.maintenance": "the portal is under maintenance (crew only)",
@@ -50,11 +54,13 @@ def _why_no_permit(person: PersonFacts, portal: PortalFacts, direction: Directio
             if not person.party_id:
                 return "a visitor with no party on record"
             return "this airlock does not lead to the visitor's own vessel"
-        return "no current duty pass and no transfer authorization for the vessel outside"
+        return "no current duty pass and no approved consent case for the vessel outside"
     if person.affiliation == "visitor":
         if not person.visit_current:
             return "a visitor without a current visit authorization"
-        return "no crew escort passing with the visitor"
+        if portal.inside_zone_id not in person.visit_zone_ids:
+            return "the visit does not allow the zone inside this airlock"
+        return "no crew escort permitted to pass with the visitor"
     return "no rule permits this passage"
 
 

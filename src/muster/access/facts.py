@@ -15,19 +15,14 @@ from sqlalchemy import Connection, bindparam, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from muster.access.enums import Direction
-from muster.access.models import (
-    DutyPass,
-    Hold,
-    PolicyVersion,
-    Presence,
-    TransferAuthorization,
-    VisitAuthorization,
-)
+from muster.access.models import DutyPass, Hold, PolicyVersion, Presence, VisitAuthorization
+from muster.access.transfers import case_transfers_now
 from muster.db import UTCDateTime
 from muster.errors import NotFound
 from muster.people.models import Person
 from muster.places.enums import ZoneKind
 from muster.places.models import Portal, Zone
+from muster.welfare.models import ConsentCase
 
 
 @dataclass(frozen=True)
@@ -130,7 +125,7 @@ SHIPPED_VERSION = "shipped"
 _AT = bindparam("at", type_=UTCDateTime())
 
 
-def _current(model: type[DutyPass] | type[TransferAuthorization] | type[VisitAuthorization]) -> Any:
+def _current(model: type[DutyPass] | type[VisitAuthorization]) -> Any:
     return (
         select(model.id)
         .where(
@@ -159,7 +154,10 @@ _PERSON_COLUMNS = (
     .exists()
     .label("held"),
     _current(DutyPass).label("duty_pass"),
-    _current(TransferAuthorization).label("transfer"),
+    select(ConsentCase.id)
+    .where(ConsentCase.person_id == Person.id, case_transfers_now(_AT))
+    .exists()
+    .label("transfer"),
     _current(VisitAuthorization).label("visit"),
 )
 
@@ -207,11 +205,8 @@ _HOLDS_Q = (
     .where(Hold.person_id.in_(_IDS), Hold.lifted_at.is_(None))
     .order_by(Hold.placed_at)
 )
-_TRANSFERS_Q = select(TransferAuthorization.person_id, TransferAuthorization.vessel_party_id).where(
-    TransferAuthorization.person_id.in_(_IDS),
-    TransferAuthorization.valid_from <= _AT,
-    TransferAuthorization.valid_until > _AT,
-    TransferAuthorization.revoked_at.is_(None),
+_TRANSFERS_Q = select(ConsentCase.person_id, ConsentCase.vessel_party_id).where(
+    ConsentCase.person_id.in_(_IDS), case_transfers_now(_AT)
 )
 _VISITS_Q = select(VisitAuthorization.person_id, VisitAuthorization.zone_ids).where(
     VisitAuthorization.person_id.in_(_IDS),

@@ -1,5 +1,6 @@
 """Tables of access control: policy versions, holds, passes, visits, decisions, passages,
-presence and roll calls."""
+presence and roll calls. (A transfer to a vessel has no table: it is derived from its
+consent case at each decision, see ``transfers.py``.)"""
 
 from __future__ import annotations
 
@@ -62,23 +63,6 @@ class DutyPass(Base):
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
     issued_by: Mapped[str] = mapped_column(String(200))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-
-
-class TransferAuthorization(Base):
-    """Leave for a person to go to one vessel (the consent process of Welfare grants it)."""
-
-    __tablename__ = "transfer_authorizations"
-    __table_args__ = (Index("ix_transfer_auth_person_until", "person_id", "valid_until"),)
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    person_id: Mapped[str] = mapped_column(String(36), ForeignKey("persons.id"))
-    vessel_party_id: Mapped[str] = mapped_column(String(36), ForeignKey("parties.id"))
-    source: Mapped[str] = mapped_column(String(200), default="")
-    valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
-    valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
-    granted_by: Mapped[str] = mapped_column(String(200))
-    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 

@@ -1,18 +1,23 @@
-"""Duty passes, transfer authorizations and visit authorizations: leave in a time window."""
+"""Duty passes and visit authorizations: leave in a time window.
+
+A transfer to a vessel is not issued here or anywhere: it is derived from its consent case
+at each decision (``transfers.py``). A duty pass names the duty it is for and never opens an
+airlock to a visiting party's vessel for a resident (the policy's
+``exit.forbid.resident-to-vessel``).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.access.models import DutyPass, TransferAuthorization, VisitAuthorization
+from muster.access.models import DutyPass, VisitAuthorization
 from muster.errors import Invalid, NotFound
 from muster.events.service import append_event
 from muster.people.enums import Affiliation
-from muster.people.service import get_party, get_person
+from muster.people.service import get_person
 from muster.places.models import Zone
 from muster.policy.actor import Actor
 
@@ -31,10 +36,16 @@ def issue_duty_pass(
     valid_until: datetime,
     actor: Actor,
 ) -> DutyPass:
-    """Let a resident or crew member out through airlocks during the window."""
+    """Let a resident or crew member out through airlocks during the window, for a duty.
+
+    The pass names its duty. It is not a transfer: for a resident it opens no airlock to a
+    visiting party's vessel (only an approved, current consent case does).
+    """
     person = get_person(session, person_id)
     if person.affiliation == Affiliation.VISITOR:
         raise Invalid("duty passes are for residents and crew; visitors leave to their vessel")
+    if not purpose.strip():
+        raise Invalid("name the duty the pass is for (for example: hull inspection at Dock 2)")
     _check_window(valid_from, valid_until)
     row = DutyPass(
         person_id=person.id,
@@ -56,74 +67,17 @@ def issue_duty_pass(
     return row
 
 
-_Revocable = TypeVar("_Revocable", DutyPass, TransferAuthorization)
-
-
-def _revoke_now(
-    session: Session, model: type[_Revocable], row_id: str, *, what: str, kind: str, actor: Actor
-) -> _Revocable:
-    """End a pass or authorization at once, with its event."""
-    row = session.get(model, row_id)
-    if row is None:
-        raise NotFound(f"no {what} with id {row_id!r}")
-    row.revoked_at = clock.now()
-    session.flush()
-    append_event(session, kind=kind, actor=actor, subjects=[row.person_id, row.id])
-    return row
-
-
 def revoke_duty_pass(session: Session, *, pass_id: str, actor: Actor) -> DutyPass:
     """End a duty pass now."""
-    return _revoke_now(
-        session, DutyPass, pass_id, what="duty pass", kind="access.duty_pass.revoked", actor=actor
-    )
-
-
-def grant_transfer(
-    session: Session,
-    *,
-    person_id: str,
-    vessel_party_id: str,
-    valid_from: datetime,
-    valid_until: datetime,
-    source: str,
-    actor: Actor,
-) -> TransferAuthorization:
-    """Let a person go to one vessel in the window (granted by the consent process)."""
-    person = get_person(session, person_id)
-    vessel = get_party(session, vessel_party_id)
-    _check_window(valid_from, valid_until)
-    row = TransferAuthorization(
-        person_id=person.id,
-        vessel_party_id=vessel.id,
-        source=source,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        granted_by=actor.label,
-        granted_at=clock.now(),
-    )
-    session.add(row)
+    row = session.get(DutyPass, pass_id)
+    if row is None:
+        raise NotFound(f"no duty pass with id {pass_id!r}")
+    row.revoked_at = clock.now()
     session.flush()
     append_event(
-        session,
-        kind="access.transfer.granted",
-        actor=actor,
-        subjects=[person.id, vessel.id, row.id],
-        payload={"vessel": vessel.name, "source": source, "until": valid_until},
+        session, kind="access.duty_pass.revoked", actor=actor, subjects=[row.person_id, row.id]
     )
     return row
-
-
-def revoke_transfer(session: Session, *, transfer_id: str, actor: Actor) -> TransferAuthorization:
-    """End a transfer authorization now (consent revoked, check-up overdue)."""
-    return _revoke_now(
-        session,
-        TransferAuthorization,
-        transfer_id,
-        what="transfer authorization",
-        kind="access.transfer.revoked",
-        actor=actor,
-    )
 
 
 def issue_visit(

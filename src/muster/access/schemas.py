@@ -153,12 +153,15 @@ class VisitIn(WindowIn):
     zone_ids: list[Ref] = Field(default_factory=list, max_length=100)
 
 
-class TransferIn(WindowIn):
-    """A transfer authorization to one vessel."""
+class TransferRead(BaseModel):
+    """A transfer a consent case allows now, derived from the case (nothing is granted)."""
 
-    person: Ref
-    vessel_party_id: Ref
-    source: str = Field(default="", max_length=200)
+    case_id: str
+    case_number: int
+    person_id: str
+    vessel_party_id: str
+    vessel: str
+    until: datetime
 
 
 class IssuedOut(BaseModel):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.access.models import Decision, Hold, Passage, TransferAuthorization
+from muster.access.models import Decision, Hold, Passage
 from muster.agreements.enums import EvidenceKind
 from muster.agreements.models import ReturnRequest, TermEvidence
 from muster.agreements.schemas import EvidenceIn
@@ -25,7 +25,6 @@ RECORD_KINDS: dict[str, type[Any]] = {
     "screening": Screening,
     "decision": Decision,
     "hold": Hold,
-    "transfer": TransferAuthorization,
     "casualty": Casualty,
     "checkup": Checkup,
     "consent_case": ConsentCase,

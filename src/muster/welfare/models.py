@@ -49,7 +49,6 @@ class ConsentCase(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status_reason: Mapped[str] = mapped_column(Text, default="")
     status_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    transfer_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
 
 class CaseStep(Base):

@@ -101,7 +101,6 @@ class CaseRead(ReadModel):
     opened_at: datetime
     status_reason: str
     status_at: datetime
-    transfer_id: str | None
 
 
 class CaseDetail(CaseRead):

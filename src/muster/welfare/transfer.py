@@ -1,9 +1,10 @@
-"""The transfer an approved case grants, and what ends or pauses it.
+"""The transfer an approved case allows, and what ends or pauses it.
 
-The authorization itself is the access domain's ``TransferAuthorization`` (one person,
-one vessel, a window); the airlocks read it at every decision. An approved case holds one
-valid until the next check-up is due, so an overdue check-up ends it at that moment even
-before the scheduler notices; a check-up done renews it. Revocation ends it at once.
+Nothing is granted or stored for the airlocks: at every decision they derive the transfer
+from the case itself (``access.transfers``): approved, its pending check-up not yet due,
+for its own vessel. So an overdue check-up ends the transfer at that moment even before
+the scheduler notices, a check-up done renews it, and suspension or revocation of the
+case ends it at once.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.access.models import TransferAuthorization
-from muster.access.passes import grant_transfer, revoke_transfer
 from muster.errors import Conflict, Invalid
 from muster.events.service import append_event
 from muster.policy.actor import Actor
@@ -42,28 +41,6 @@ def raise_alert(
     )
 
 
-def _end_transfer(session: Session, case: ConsentCase, actor: Actor) -> None:
-    if case.transfer_id is None:
-        return
-    row = session.get(TransferAuthorization, case.transfer_id)
-    if row is not None and row.revoked_at is None:
-        revoke_transfer(session, transfer_id=row.id, actor=actor)
-
-
-def _grant(session: Session, case: ConsentCase, until: datetime, actor: Actor) -> None:
-    _end_transfer(session, case, actor)
-    row = grant_transfer(
-        session,
-        person_id=case.person_id,
-        vessel_party_id=case.vessel_party_id,
-        valid_from=clock.now(),
-        valid_until=until,
-        source=f"consent case W-{case.number}",
-        actor=actor,
-    )
-    case.transfer_id = row.id
-
-
 def schedule_checkup(session: Session, case: ConsentCase, due_at: datetime) -> Checkup:
     """Put the case's next check-up on the schedule."""
     row = Checkup(
@@ -77,12 +54,12 @@ def schedule_checkup(session: Session, case: ConsentCase, due_at: datetime) -> C
 def grant_if_complete(
     session: Session, *, case: ConsentCase, actor: Actor, window: timedelta
 ) -> bool:
-    """Authorize the transfer if the policy's ``consent.grant`` rules are met now."""
+    """Approve the case, and so allow the transfer, if the policy's ``consent.grant`` rules
+    are met now; the transfer lasts while the first check-up is not yet due."""
     resource = case_resource(session, case, at=clock.now(), window=window)
     if not decide_operator(actor, "consent.grant", resource).allowed:
         return False
     due = clock.now() + get_welfare_settings().checkup_interval
-    _grant(session, case, due, actor)
     schedule_checkup(session, case, due)
     add_step(session, case, StepKind.GRANTED, actor, note=f"valid until the check-up due {due}")
     set_status(session, case, CaseStatus.APPROVED, "approved; transfer authorized", actor)
@@ -90,18 +67,17 @@ def grant_if_complete(
 
 
 def renew(session: Session, *, case: ConsentCase, until: datetime, actor: Actor) -> None:
-    """After a check-up: the authorization runs to the next check-up (resumes if suspended)."""
+    """After a check-up: the transfer runs to the next check-up, due at ``until`` and
+    already scheduled (resumes if suspended)."""
     if case.status not in (CaseStatus.APPROVED, CaseStatus.SUSPENDED):
         raise Conflict(f"case W-{case.number} is {case.status.value}; nothing to renew")
-    _grant(session, case, until, actor)
     add_step(session, case, StepKind.RENEWED, actor, note=f"valid until {until}")
     if case.status is CaseStatus.SUSPENDED:
         set_status(session, case, CaseStatus.APPROVED, "check-up done; transfer resumed", actor)
 
 
 def suspend(session: Session, *, case: ConsentCase, reason: str, actor: Actor) -> None:
-    """Pause the authorization (a check-up overdue or of concern) and alert the commander."""
-    _end_transfer(session, case, actor)
+    """Pause the transfer (a check-up overdue or of concern) and alert the commander."""
     if case.status is CaseStatus.APPROVED:
         add_step(session, case, StepKind.SUSPENDED, actor, note=reason)
         set_status(session, case, CaseStatus.SUSPENDED, reason, actor)
@@ -141,7 +117,6 @@ def revoke_consent(
         require(
             actor, "consent.revoke", case_resource(session, case, at=clock.now(), window=window)
         )
-        _end_transfer(session, case, actor)
         for checkup in session.scalars(
             select(Checkup).where(Checkup.case_id == case.id, Checkup.status.in_(PENDING_CHECKUP))
         ):
