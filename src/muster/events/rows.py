@@ -41,7 +41,6 @@ AUDITED_TABLES = frozenset(
         "api_tokens",
         "holds",
         "duty_passes",
-        "transfer_authorizations",
         "visit_authorizations",
         "presence",
         "consent_cases",

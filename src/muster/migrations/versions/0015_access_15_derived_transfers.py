@@ -1,7 +1,7 @@
-"""13 transfers derived from consent cases: no stored transfer authorizations
+"""15 transfers derived from consent cases: no stored transfer authorizations
 
-Revision ID: 0013_access
-Revises: 0012_medical
+Revision ID: 0015_derived_transfers
+Revises: 0014_row_versions
 Create Date: 2026-12-02 18:40:00.000000
 
 A transfer to a vessel is computed from its consent case at each airlock decision, so the
@@ -16,8 +16,8 @@ from alembic import op
 
 import muster.db
 
-revision: str = "0013_access"
-down_revision: str | Sequence[str] | None = "0012_medical"
+revision: str = "0015_derived_transfers"
+down_revision: str | Sequence[str] | None = "0014_row_versions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
