@@ -31,11 +31,11 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
 from access.station import build_station
+from harness.nodes import Node, prepare_for_nodes
+from harness.sse import Received, StreamReader
 from muster.auth import service as auth_service
 from muster.db import Database
 from muster.events.service import last_seq
-from muster.ops.nodes import Node, prepare_for_nodes
-from muster.ops.sse import Received, StreamReader
 from muster.people.enums import Affiliation
 from muster.policy.actor import Actor
 

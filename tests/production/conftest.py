@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from harness.nodes import Node, prepare_for_nodes
+from harness.zygote import Zygote
 from muster.auth import service as auth_service
 from muster.db import Database
-from muster.ops.nodes import Node, prepare_for_nodes
-from muster.ops.zygote import Zygote
 from muster.policy.actor import Actor
 
 PG_ENV = "MUSTER_TEST_DATABASE_URL"

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from harness.nodes import prepare_for_nodes
 from muster.config import Mode, Settings
 from muster.db import Database
-from muster.ops.nodes import prepare_for_nodes
 from muster.web.app import create_app
 from production.conftest import admin_token
 

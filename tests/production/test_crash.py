@@ -13,13 +13,13 @@ import httpx
 import pytest
 
 from access.station import build_station
+from harness import crash
+from harness.nodes import Node
 from muster.comms.channels import create_channel
 from muster.comms.enums import ChannelKind, Precedence
 from muster.comms.groups import AnyOfRule, PersonRule
 from muster.comms.service import send_message
 from muster.db import Database
-from muster.ops import crash
-from muster.ops.nodes import Node
 from muster.people.enums import Affiliation
 from muster.policy.actor import Actor
 from production.conftest import admin_token

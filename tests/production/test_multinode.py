@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 
 from access.station import build_station
 from comms.station import build_station as build_comms_station
+from harness.nodes import Node
+from harness.sse import StreamReader
 from muster import clock
 from muster.comms.enums import ChannelKind, Precedence
 from muster.comms.groups import PostsRule
@@ -20,8 +22,6 @@ from muster.comms.settings import CommsSettings
 from muster.db import Database
 from muster.events.models import Event, EventSubject
 from muster.events.service import last_seq, verify_chain
-from muster.ops.nodes import Node
-from muster.ops.sse import StreamReader
 from muster.people.enums import Affiliation
 from muster.policy.actor import Actor
 from production.conftest import admin_token

@@ -5,43 +5,55 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from importlib import import_module
 
-from fastapi import FastAPI, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from muster.access import api as access_api
+from muster.access import policy_api
+from muster.agreements import api as agreements_api
+from muster.auth import api as auth_api
+from muster.comms import api as comms_api
 from muster.config import Settings, get_settings
 from muster.db import Database
 from muster.errors import Forbidden
+from muster.events import api as events_api
+from muster.events import audit_api
+from muster.incidents import api as incidents_api
+from muster.logistics import api as logistics_api
+from muster.medical import api as medical_api
 from muster.migrate import is_current
 from muster.ops import metrics
 from muster.ops.http import RequestPlumbing
-from muster.plugins import installed
+from muster.people import api as people_api
+from muster.places import api as places_api
 from muster.policy.actor import Actor, Role
+from muster.vessels import api as vessels_api
+from muster.web.console import routes as console_routes
 from muster.web.deps import SESSION_COOKIE, CurrentActor
 from muster.web.problems import BodyLimit, install_problem_handlers
+from muster.welfare import api as welfare_api
 
 METRICS_SCOPE = "metrics.read"
 
-# Each module here exposes ``router``. Every domain is listed; while the domains are being
-# built in parallel, a module that does not exist yet is skipped (never one that fails).
-ROUTER_MODULES = (
-    "muster.events.api",
-    "muster.events.audit_api",
-    "muster.auth.api",
-    "muster.people.api",
-    "muster.places.api",
-    "muster.access.api",
-    "muster.access.policy_api",
-    "muster.comms.api",
-    "muster.incidents.api",
-    "muster.medical.api",
-    "muster.welfare.api",
-    "muster.agreements.api",
-    "muster.logistics.api",
-    "muster.vessels.api",
-    "muster.web.console.routes",
+# Every domain's router, in the order they are mounted.
+ROUTERS: tuple[APIRouter, ...] = (
+    events_api.router,
+    audit_api.router,
+    auth_api.router,
+    people_api.router,
+    places_api.router,
+    access_api.router,
+    policy_api.router,
+    comms_api.router,
+    incidents_api.router,
+    medical_api.router,
+    welfare_api.router,
+    agreements_api.router,
+    logistics_api.router,
+    vessels_api.router,
+    console_routes.router,
 )
 
 
@@ -109,9 +121,8 @@ def create_app(
     app.state.run_scheduler = run_scheduler
     install_problem_handlers(app)
     _install_middleware(app, settings.max_body_bytes)
-    for name in ROUTER_MODULES:
-        if installed(name):
-            app.include_router(import_module(name).router)
+    for router in ROUTERS:
+        app.include_router(router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

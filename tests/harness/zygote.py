@@ -24,13 +24,8 @@ from typing import IO
 
 
 def _preload() -> None:
-    import muster.models  # noqa: F401
-    from muster.plugins import installed
-    from muster.web import app as web_app
-
-    for name in web_app.ROUTER_MODULES:
-        if installed(name):
-            import_module(name)
+    # The app module imports every router, and so every domain and its tables.
+    import_module("muster.web.app")
     import_module("muster.web.server")
 
 
@@ -74,7 +69,7 @@ class Zygote:
 
     def __init__(self) -> None:
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "muster.ops.zygote"],
+            [sys.executable, str(Path(__file__))],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

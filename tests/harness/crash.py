@@ -29,13 +29,13 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from harness.nodes import Node
 from muster.access.models import Decision, Passage
 from muster.access.presence import head_counts
 from muster.comms.models import Recipient
 from muster.db import Database
 from muster.events.models import Event
 from muster.events.service import verify_chain
-from muster.ops.nodes import Node
 
 RETRYABLE = (httpx.TransportError,)
 

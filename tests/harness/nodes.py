@@ -21,9 +21,9 @@ from pathlib import Path
 
 import httpx
 
+from harness.zygote import Zygote, kill_pid
 from muster.db import Base, Database
 from muster.migrate import alembic_config
-from muster.ops.zygote import Zygote, kill_pid
 
 
 def free_port() -> int:
