@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -62,6 +64,17 @@ class TestBackupAndRestore:
         with pytest.raises(Conflict):
             backup(db, target)
         assert target.read_text() == "keep me"
+
+    def test_backup_readable_by_owner_only(self, db: Database, tmp_path: Path) -> None:
+        """The backup is written 0600 even under a permissive umask."""
+        _append(db, 2)
+        target = tmp_path / "private.dump"
+        previous = os.umask(0)
+        try:
+            backup(db, target)
+        finally:
+            os.umask(previous)
+        assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
     def test_restore_of_missing_file_refused(self, db: Database, tmp_path: Path) -> None:
         """A missing backup file is refused before anything is touched."""

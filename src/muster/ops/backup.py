@@ -57,11 +57,20 @@ def _run(command: list[str], env: dict[str, str]) -> None:
         raise Conflict(f"{tool} failed: {done.stderr.strip() or done.stdout.strip()}")
 
 
-def backup(db: Database, target: Path) -> BackupResult:
-    """Write a consistent copy of the database to ``target`` (never over an existing file)."""
-    if target.exists():
-        raise Conflict(f"{target} already exists; choose a new file name for the backup")
-    target.parent.mkdir(parents=True, exist_ok=True)
+_PRIVATE = 0o600
+
+
+def _create_private(target: Path) -> None:
+    """Create ``target`` empty, readable and writable by its owner only."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _PRIVATE)
+    except FileExistsError as exc:
+        raise Conflict(f"{target} already exists; choose a new file name for the backup") from exc
+    os.fchmod(fd, _PRIVATE)  # exactly 0600, whatever the umask took away
+    os.close(fd)
+
+
+def _copy(db: Database, target: Path) -> None:
     if db.is_sqlite:
         source = sqlite3.connect(_sqlite_path(db))
         copy = sqlite3.connect(target)
@@ -73,6 +82,24 @@ def backup(db: Database, target: Path) -> BackupResult:
     else:
         args, env = _pg_args(db)
         _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(target), *args], env)
+
+
+def backup(db: Database, target: Path) -> BackupResult:
+    """Write a consistent copy of the database to ``target`` (never over an existing file).
+
+    The file is created mode 0600 before anything is written to it (it holds the whole
+    station's record: medical holds, consent cases, the log), whatever the umask.
+    """
+    if target.exists():
+        raise Conflict(f"{target} already exists; choose a new file name for the backup")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _create_private(target)
+    try:
+        _copy(db, target)
+    except BaseException:
+        target.unlink(missing_ok=True)  # no half-written backup left to be trusted
+        raise
+    os.chmod(target, _PRIVATE)  # pg_dump may have replaced the file
     return BackupResult(target, target.stat().st_size)
 
 
