@@ -242,3 +242,31 @@ class TestAdministrativeAudit:
         listing = client.get("/api/v1/tokens").text
         assert secret not in listing
         assert secret.rsplit("_", 1)[1] not in listing
+
+
+class TestInvalidBearerToken:
+    """A bearer token that does not authenticate gets RFC 6750's 401 invalid_token."""
+
+    @pytest.mark.parametrize("secret", ["mst_nope_nope", "hello", "mst_x"])
+    def test_unknown_or_malformed_token(self, client: TestClient, secret: str) -> None:
+        """An unknown or malformed token is 401 with a Bearer invalid_token challenge."""
+        r = client.get("/api/v1/me", headers={"authorization": f"Bearer {secret}"})
+        assert r.status_code == 401, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+
+    def test_revoked_token(self, client: TestClient) -> None:
+        """A revoked token is 401 invalid_token, and says it was revoked."""
+        made = client.post("/api/v1/tokens", json={"name": "gone", "username": "admin-test"})
+        auth = {"authorization": f"Bearer {made.json()['token']}"}
+        assert client.delete("/api/v1/tokens/gone").status_code == 200
+        r = client.get("/api/v1/me", headers=auth)
+        assert r.status_code == 401
+        assert "revoked" in r.json()["detail"]
+        assert 'error="invalid_token"' in r.headers["www-authenticate"]
+
+    def test_no_credentials_get_a_challenge(self, client: TestClient) -> None:
+        """A request without any sign-in is 401 with a Bearer challenge and no error code."""
+        r = TestClient(client.app).get("/api/v1/me")
+        assert r.status_code == 401
+        assert r.headers["www-authenticate"] == 'Bearer realm="muster"'

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from muster import clock
 from muster.auth import service
 from muster.db import Database
-from muster.errors import Conflict, Forbidden, Invalid
+from muster.errors import Conflict, Invalid
 from muster.policy.actor import Actor
 
 ACTOR = Actor.system("test")
@@ -124,20 +124,20 @@ class TestTokens:
         assert service.token_actor(session, secret).account_id == token.account_id
 
     def test_wrong_secret_and_malformed_token_are_refused(self, session: Session) -> None:
-        """A guessed secret or a malformed token is Forbidden."""
+        """A guessed secret or a malformed token is an invalid token."""
         _account(session)
         token, _secret = service.create_token(
             session, name="door", username="nadia", scopes=[], actor=ACTOR
         )
-        with pytest.raises(Forbidden):
+        with pytest.raises(service.InvalidToken):
             service.token_actor(session, f"mst_{token.id}_guess")
-        with pytest.raises(Forbidden, match="malformed"):
+        with pytest.raises(service.InvalidToken, match="malformed"):
             service.token_actor(session, "hello")
 
     def test_revoked_token_is_refused_at_once_over_http(
         self, db: Database, client: TestClient
     ) -> None:
-        """After revocation the very next request with the token gets 403."""
+        """After revocation the very next request with the token gets 401."""
         body = client.post("/api/v1/tokens", json={"name": "reader", "username": "admin-test"})
         assert body.status_code == 201
         secret = body.json()["token"]
@@ -145,5 +145,5 @@ class TestTokens:
         assert client.get("/api/v1/me", headers=auth).status_code == 200
         assert client.delete("/api/v1/tokens/reader").status_code == 200
         r = client.get("/api/v1/me", headers=auth)
-        assert r.status_code == 403
+        assert r.status_code == 401
         assert "revoked" in r.json()["detail"]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from muster import clock
 from muster.auth import throttle
 from muster.auth.models import Account, ApiToken, WebSession
-from muster.errors import Conflict, Forbidden, Invalid, NotFound
+from muster.errors import Conflict, DomainError, Invalid, NotFound
 from muster.events.service import append_event
 from muster.ops import context
 from muster.ops.metrics import SIGNIN_THROTTLED
@@ -28,6 +28,23 @@ FAILED_SIGNINS_BEFORE_DELAY = 3
 MAX_SIGNIN_DELAY_SECONDS = 300
 MIN_PASSWORD_LENGTH = 10
 KNOWN_ROLES = frozenset(r.value for r in Role)
+
+
+class InvalidToken(DomainError):
+    """A bearer token that is malformed, unknown, revoked or whose account is disabled.
+
+    RFC 6750 section 3.1: 401 with ``WWW-Authenticate: Bearer error="invalid_token"``, so a
+    client knows to get a new token rather than to ask for more rights.
+    """
+
+    status = 401
+    title = "Invalid token"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The challenge sent with the answer."""
+        reason = self.message.replace("\\", "").replace('"', "'")
+        return {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{reason}"'}
 
 
 def hash_password(password: str) -> str:
@@ -349,20 +366,20 @@ _TOKEN_Q = (
 
 
 def token_actor(session: Session, bearer: str) -> Actor:
-    """The actor of a bearer token, or Forbidden."""
+    """The actor of a bearer token, or InvalidToken."""
     parts = bearer.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
-        raise Forbidden("malformed API token; expected mst_<id>_<secret>")
+        raise InvalidToken("malformed API token; expected mst_<id>_<secret>")
     session.flush()  # a change to the token or account made earlier in this transaction counts
     row = session.connection().execute(_TOKEN_Q, {"token_id": parts[1]}).first()
     if row is None or not hmac.compare_digest(row[2], _sha256(parts[2])):
-        raise Forbidden("unknown API token")
+        raise InvalidToken("unknown API token")
     token_id, name, _, revoked_at, scopes, portal_id, channel_ids = row[:7]
     account_id, display_name, roles, person_id, active = row[7:]
     if revoked_at is not None:
-        raise Forbidden(f"API token {name!r} was revoked")
+        raise InvalidToken(f"API token {name!r} was revoked")
     if account_id is None or not active:
-        raise Forbidden("the token's account is disabled")
+        raise InvalidToken("the token's account is disabled")
     return Actor(
         kind="token",
         id=token_id,

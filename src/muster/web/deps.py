@@ -30,6 +30,7 @@ class Unauthenticated(DomainError):
 
     status = 401
     title = "Sign-in required"
+    headers = {"WWW-Authenticate": 'Bearer realm="muster"'}
 
 
 def get_database(request: Request) -> Database:

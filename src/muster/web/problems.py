@@ -41,7 +41,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.status, exc.title, exc.message, **exc.details)
+        response = problem(exc.status, exc.title, exc.message, **exc.details)
+        # A 401 carries its challenge (RFC 9110 section 11.6.1, RFC 6750 section 3).
+        response.headers.update(getattr(exc, "headers", None) or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
