@@ -38,6 +38,25 @@ class Settings(BaseSettings):
     port: int = 8000
     secret_key: str = DEFAULT_SECRET
     max_body_bytes: int = 1_000_000
+    body_read_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A request body not complete this long after the request began is 408.",
+    )
+    max_body_readers: int = Field(
+        default=100,
+        ge=1,
+        description="Requests per process waiting for their bodies at once; more are 503.",
+    )
+    max_connections: int = Field(
+        default=4096,
+        ge=1,
+        description="Open connections and requests per process (live consoles count); "
+        "more are 503.",
+    )
+    keep_alive_seconds: float = Field(
+        default=5.0, gt=0, description="An idle kept-alive connection is closed after this."
+    )
     sse_heartbeat_seconds: float = 15.0
     session_hours: float = 12.0
     log_level: str = "INFO"

@@ -57,9 +57,14 @@ ROUTERS: tuple[APIRouter, ...] = (
 )
 
 
-def _install_middleware(app: FastAPI, limit: int) -> None:
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
     # Pure ASGI, so bodies without Content-Length (chunked) are counted as they arrive.
-    app.add_middleware(BodyLimit, limit=limit)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        read_seconds=settings.body_read_seconds,
+        readers=settings.max_body_readers,
+    )
     # Added last, so outermost: its headers and request id reach every response, 413s too.
     app.add_middleware(RequestPlumbing, session_cookie=SESSION_COOKIE)
 
@@ -120,7 +125,7 @@ def create_app(
     app.state.db = db or Database(settings.database_url)
     app.state.run_scheduler = run_scheduler
     install_problem_handlers(app)
-    _install_middleware(app, settings.max_body_bytes)
+    _install_middleware(app, settings)
     for router in ROUTERS:
         app.include_router(router)
 

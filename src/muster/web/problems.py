@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -74,34 +75,76 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 class BodyLimit:
-    """ASGI middleware: refuse request bodies over ``limit`` bytes with 413, before any change.
+    """ASGI middleware: bound each request body's size, the time to read it, and how many
+    requests read a body at once; refused before the endpoint changes anything.
 
-    A declared Content-Length over the limit is refused at once. Bodies without one
-    (chunked) are counted as they are read; passing the limit raises an HTTP 413 inside
-    the body read, so the endpoint never runs.
+    A declared Content-Length over ``limit`` is refused at once (413). Bodies without one
+    (chunked) are counted as they are read; passing the limit raises an HTTP 413 inside the
+    body read, so the endpoint never runs. A body not complete ``read_seconds`` after the
+    request began is answered 408 and its connection closed: a client that sends headers
+    and then trickles or stalls cannot hold a connection open. At most ``readers``
+    requests of this process wait for their bodies at once; one more is answered 503 at
+    once, so stalled bodies cannot take every connection the server has.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int, read_seconds: float = 10.0, readers: int = 100
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.read_seconds = read_seconds
+        self.readers = readers
+        self.reading = 0  # requests of this process whose body is not complete yet
 
     def _too_large(self) -> str:
         return f"the request body must be at most {self.limit} bytes"
+
+    def _too_slow(self) -> str:
+        return f"the request body was not complete within {self.read_seconds:g} seconds"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers", ())).get(b"content-length")
+        headers = dict(scope.get("headers", ()))
+        declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await problem(413, "Body too large", self._too_large())(scope, receive, send)
+            await _closing(problem(413, "Body too large", self._too_large()))(scope, receive, send)
             return
+        has_body = b"transfer-encoding" in headers or (declared or b"0") != b"0"
+        if has_body and self.reading >= self.readers:
+            busy = problem(
+                503, "Server busy", "too many requests are sending bodies; retry shortly"
+            )
+            busy.headers["Retry-After"] = "1"
+            await _closing(busy)(scope, receive, send)
+            return
+        deadline = asyncio.get_running_loop().time() + self.read_seconds
         received = 0
         started = False
+        complete = not has_body  # the whole body has been read
+        holding = has_body  # this request holds one of the reader slots
+        self.reading += holding
 
-        async def counted_receive() -> Message:
-            nonlocal received
-            message = await receive()
+        def release() -> None:
+            nonlocal holding
+            if holding:
+                holding = False
+                self.reading -= 1
+
+        async def bounded_receive() -> Message:
+            nonlocal received, complete
+            if complete:  # later reads only wait for a disconnect (live streams)
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                release()
+                raise StarletteHTTPException(408, self._too_slow()) from None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                complete = True
+                release()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
@@ -110,12 +153,28 @@ class BodyLimit:
 
         async def tracked_send(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                if not complete:
+                    # Answered before its body was read: close the connection after the
+                    # answer rather than keep it for a client that may never finish.
+                    message = {**message, "headers": [*message.get("headers", ()), _CLOSE]}
             await send(message)
 
         try:
-            await self.app(scope, counted_receive, tracked_send)
+            await self.app(scope, bounded_receive, tracked_send)
         except StarletteHTTPException as exc:
-            if exc.status_code != 413 or started:
+            if exc.status_code not in (408, 413) or started:
                 raise
-            await problem(413, "Body too large", self._too_large())(scope, receive, send)
+            title = "Body too slow" if exc.status_code == 408 else "Body too large"
+            await problem(exc.status_code, title, str(exc.detail))(scope, receive, tracked_send)
+        finally:
+            release()
+
+
+_CLOSE = (b"connection", b"close")
+
+
+def _closing(response: JSONResponse) -> JSONResponse:
+    response.headers["Connection"] = "close"
+    return response

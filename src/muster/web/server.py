@@ -42,6 +42,31 @@ def worker_app() -> FastAPI:
     return create_app(settings)
 
 
+def uvicorn_options(settings: Settings, *, host: str, port: int) -> dict[str, Any]:
+    """uvicorn's settings for ``settings``: limits on connections, idle time and logging.
+
+    The time to read a request body and the number of requests waiting for one are bounded
+    in the app itself (``muster.web.problems.BodyLimit``), since uvicorn has no body
+    timeout: ``MUSTER_BODY_READ_SECONDS`` and ``MUSTER_MAX_BODY_READERS``.
+    """
+    return {
+        "host": host,
+        "port": port,
+        "log_level": settings.log_level.lower(),
+        "log_config": None if settings.log_json else uvicorn.config.LOGGING_CONFIG,
+        "access_log": False,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "timeout_graceful_shutdown": 5,
+        # Past this many open connections and tasks uvicorn answers 503 at once.
+        "limit_concurrency": settings.max_connections,
+        "timeout_keep_alive": settings.keep_alive_seconds,
+        # Handset frames are small JSON or Opus clips (already compressed); compressing each
+        # frame again for every handset cost a third of the fan-out's CPU.
+        "ws_per_message_deflate": False,
+    }
+
+
 def run_server(settings: Settings, db: Database, *, host: str, port: int, workers: int = 1) -> None:
     """Serve the app until interrupted, logging JSON lines with request ids.
 
@@ -56,19 +81,7 @@ def run_server(settings: Settings, db: Database, *, host: str, port: int, worker
     """
     if settings.log_json:
         configure_logging(settings.log_level)
-    options: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        "log_level": settings.log_level.lower(),
-        "log_config": None if settings.log_json else uvicorn.config.LOGGING_CONFIG,
-        "access_log": False,
-        "proxy_headers": True,
-        "forwarded_allow_ips": settings.forwarded_allow_ips,
-        "timeout_graceful_shutdown": 5,
-        # Handset frames are small JSON or Opus clips (already compressed); compressing each
-        # frame again for every handset cost a third of the fan-out's CPU.
-        "ws_per_message_deflate": False,
-    }
+    options = uvicorn_options(settings, host=host, port=port)
     if workers <= 1:
         uvicorn.run(create_app(settings, db), **options)
         return
