@@ -15,28 +15,30 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import import_module
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from muster import clock
+from muster.comms.escalation import run_due_escalations
 from muster.db import Database
-from muster.plugins import installed
+from muster.events.checkpoints import run_due_checkpoint
+from muster.logistics.deliveries import run_overdue_deliveries
+from muster.welfare.checkups import run_due_checkups
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.25
 
-# "module:function" of every timed job. Domains add themselves here.
-JOB_NAMES = (
-    "muster.comms.escalation:run_due_escalations",
-    "muster.logistics.deliveries:run_overdue_deliveries",
-    "muster.welfare.checkups:run_due_checkups",
-    "muster.events.checkpoints:run_due_checkpoint",
-)
-
 Job = Callable[..., int]
+
+# Every timed job by its "module:function" name (the name keys its advisory lock).
+JOBS: dict[str, Job] = {
+    "muster.comms.escalation:run_due_escalations": run_due_escalations,
+    "muster.logistics.deliveries:run_overdue_deliveries": run_overdue_deliveries,
+    "muster.welfare.checkups:run_due_checkups": run_due_checkups,
+    "muster.events.checkpoints:run_due_checkpoint": run_due_checkpoint,
+}
 
 
 @dataclass(frozen=True)
@@ -52,16 +54,12 @@ def _lock_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:7], "big")
 
 
-def load_jobs(names: tuple[str, ...] = JOB_NAMES) -> list[ScheduledJob]:
-    """The jobs of the domains installed in this build."""
-    jobs = []
-    for name in names:
-        module, _, attr = name.partition(":")
-        if installed(module):
-            fn = getattr(import_module(module), attr, None)
-            if fn is not None:
-                jobs.append(ScheduledJob(name, fn, _lock_key(name)))
-    return jobs
+def load_jobs(names: tuple[str, ...] = tuple(JOBS)) -> list[ScheduledJob]:
+    """The timed jobs named (all of them by default), each with its lock key."""
+    unknown = [name for name in names if name not in JOBS]
+    if unknown:
+        raise ValueError(f"no timed job named {', '.join(unknown)}; known: {', '.join(JOBS)}")
+    return [ScheduledJob(name, JOBS[name], _lock_key(name)) for name in names]
 
 
 def _claim(session: Session, job: ScheduledJob) -> bool:

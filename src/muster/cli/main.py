@@ -8,7 +8,6 @@ import typer
 
 from muster.cli.common import console, fail, open_database
 from muster.config import ConfigError, get_settings
-from muster.plugins import installed
 
 app = typer.Typer(
     help="Muster: crisis command for crewed stations.",
@@ -18,7 +17,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-# (module, Typer attribute, command name). Domains add themselves here.
+# (module, Typer attribute, command name) of every domain's commands.
 SUB_APPS = (
     ("muster.auth.cli", "user_app", "user"),
     ("muster.auth.cli", "token_app", "token"),
@@ -47,9 +46,9 @@ SUB_APPS = (
     ("muster.vessels.cli", "asset_app", "asset"),
     ("muster.vessels.cli", "map_app", "map"),
 )
+# Imported plainly: a module or name missing here is an error at start, not a lost command.
 for _module, _attr, _name in SUB_APPS:
-    if installed(_module):
-        app.add_typer(getattr(import_module(_module), _attr), name=_name)
+    app.add_typer(getattr(import_module(_module), _attr), name=_name)
 # Single commands (module, function, command name), and commands added to another group.
 COMMANDS = (
     ("muster.scenario.cli", "demo", "demo"),
@@ -57,13 +56,11 @@ COMMANDS = (
     ("muster.ops.cli", "restore_cmd", "restore"),
 )
 for _module, _attr, _name in COMMANDS:
-    if installed(_module):
-        app.command(_name)(getattr(import_module(_module), _attr))
-if installed("muster.access.cli") and installed("muster.places.cli"):
-    # Changing a portal's mode is an access action; operators look for it under "portal".
-    import_module("muster.places.cli").portal_app.command("mode")(
-        import_module("muster.access.cli").mode_cmd
-    )
+    app.command(_name)(getattr(import_module(_module), _attr))
+# Changing a portal's mode is an access action; operators look for it under "portal".
+import_module("muster.places.cli").portal_app.command("mode")(
+    import_module("muster.access.cli").mode_cmd
+)
 
 
 @db_app.command("upgrade")

@@ -1,13 +1,12 @@
 """Supply requests: made, approved or rejected, cancelled; one delivery per destination.
 
-A request's priority follows its incident when the incidents domain is installed and the
-request names one (the incident's severity sets it); otherwise it is the priority given.
+A request's priority follows its incident when it names one (the incident's severity sets
+it); otherwise it is the priority given.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import import_module
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,13 +14,13 @@ from sqlalchemy.orm import Session
 from muster import clock
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
+from muster.incidents.models import Incident
 from muster.logistics.enums import DeliveryStatus, LocationKind, Priority, RequestStatus
 from muster.logistics.items import get_item
 from muster.logistics.locations import Location, check_location
 from muster.logistics.quantities import check_quantity
 from muster.logistics.request_models import Delivery, RequestLine, SupplyRequest
 from muster.logistics.request_schemas import RequestCreate
-from muster.plugins import installed
 from muster.policy.actor import Actor
 
 SEVERITY_PRIORITY = {
@@ -34,13 +33,13 @@ PRIORITY_ORDER = {p: n for n, p in enumerate(Priority)}
 
 
 def incident_priority(session: Session, incident_id: str | None) -> Priority | None:
-    """The priority an incident's severity gives, if the incident exists in this build."""
-    if incident_id is None or not installed("muster.incidents.models"):
+    """The priority an incident's severity gives, if the request names an incident."""
+    if incident_id is None:
         return None
-    incident = session.get(import_module("muster.incidents.models").Incident, incident_id)
+    incident = session.get(Incident, incident_id)
     if incident is None:
         return None
-    return SEVERITY_PRIORITY.get(str(getattr(incident.severity, "value", incident.severity)))
+    return SEVERITY_PRIORITY.get(incident.severity.value)
 
 
 def effective_priority(session: Session, request: SupplyRequest) -> Priority:
@@ -71,10 +70,8 @@ def request_deliveries(session: Session, request_id: str) -> list[Delivery]:
 def create_request(session: Session, *, data: RequestCreate, actor: Actor) -> SupplyRequest:
     """Ask for stock to be brought from a source to one or more destinations."""
     source = check_location(session, Location(data.source.kind, data.source.id))
-    if data.incident_id is not None and installed("muster.incidents.models"):
-        incident_table = import_module("muster.incidents.models").Incident
-        if session.get(incident_table, data.incident_id) is None:
-            raise NotFound(f"no incident with id {data.incident_id!r}")
+    if data.incident_id is not None and session.get(Incident, data.incident_id) is None:
+        raise NotFound(f"no incident with id {data.incident_id!r}")
     at = clock.now()
     if data.needed_by is not None and data.needed_by.tzinfo is None:
         raise Invalid("give needed_by with a time zone, e.g. 2031-05-14T06:30:00Z")

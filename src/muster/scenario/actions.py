@@ -14,8 +14,8 @@ A domain adds its actions in its own module, e.g. ``muster/access/scenario_actio
         return f"{args.portal}: {decision.outcome}"
 
 The arguments model is read from the handler's second parameter; every inject's
-arguments are checked against it before anything runs. ``EXTENSION_MODULES`` lists the
-modules that register actions and checks; those not built yet are skipped.
+arguments are checked against it before anything runs. ``load_extensions`` imports every
+module that registers actions and checks.
 """
 
 from __future__ import annotations
@@ -23,30 +23,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import import_module
 from typing import Any, TypeVar, get_type_hints
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from muster.errors import NotFound
-from muster.plugins import installed
 from muster.policy.actor import Actor
 from muster.schemas import StrictModel
-
-EXTENSION_MODULES = (
-    "muster.scenario.builtins",
-    "muster.people.scenario_actions",
-    "muster.places.scenario_actions",
-    "muster.access.scenario_actions",
-    "muster.comms.scenario_actions",
-    "muster.incidents.scenario_actions",
-    "muster.medical.scenario_actions",
-    "muster.welfare.scenario_actions",
-    "muster.agreements.scenario_actions",
-    "muster.logistics.scenario_actions",
-    "muster.vessels.scenario_actions",
-)
 
 
 class ActionArgs(StrictModel):
@@ -120,7 +104,14 @@ def register_action(
 
 
 def load_extensions() -> None:
-    """Import every module that registers actions or checks (those built so far)."""
-    for module in EXTENSION_MODULES:
-        if installed(module):
-            import_module(module)
+    """Import every module that registers actions or checks (not at the top: each of them
+    imports ``register_action`` from this module)."""
+    import muster.access.scenario_actions
+    import muster.agreements.scenario_actions
+    import muster.comms.scenario_actions
+    import muster.incidents.scenario_actions
+    import muster.logistics.scenario_actions
+    import muster.medical.scenario_actions
+    import muster.scenario.builtins
+    import muster.vessels.scenario_actions
+    import muster.welfare.scenario_actions  # noqa: F401
