@@ -1,4 +1,9 @@
-"""Alembic environment: runs Muster's migrations on the connection it is given."""
+"""Alembic environment: runs Muster's migrations on the connection it is given.
+
+The revisions in ``versions/`` form one chain (per-domain initial tables, then each change
+since); ``scripts/new_migration.py`` adds the next one by comparing the models with a
+database upgraded to head.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ if connection is None:
 
 context.configure(
     connection=connection,
-    # scripts/new_migration.py may pass a subset, to write one migration per domain.
+    # A caller may pass a subset of the tables to compare (one domain's, for example).
     target_metadata=config.attributes.get("target_metadata", Base.metadata),
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
