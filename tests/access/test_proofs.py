@@ -18,6 +18,7 @@ SHIPPED_IDS = {
     "transfer-only-to-its-vessel",
     "medical-hold-lift-medic-only",
     "interviewer-never-approves",
+    "resident-to-vessel-needs-consent",
 }
 
 
@@ -250,3 +251,16 @@ class TestPropertiesFile:
     def test_draft_must_match_schema(self) -> None:
         with pytest.raises(Invalid):
             prove_policy("permit (principal, action, resource);", shipped_schema_text(), [])
+
+
+class TestResidentToVessel:
+    """P2: a policy letting a resident's duty pass open the airlock to a vessel fails."""
+
+    def test_duty_pass_side_door_refuted(self) -> None:
+        policy = replaced(
+            '  principal.affiliation == "resident" &&\n  resource.vessel_party_id != "" &&',
+            '  principal.affiliation == "resident" &&\n  resource.vessel_party_id == "-" &&',
+        )
+        result = prove_one(policy, "resident-to-vessel-needs-consent")
+        assert result.status == FAILED
+        assert "exit.station.duty-pass" in words(result)
