@@ -16,12 +16,12 @@ class TestSendAndBoard:
 
     def test_roll_call(self, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
         """Sending to the broadcast channel then reading its board shows everyone waiting."""
-        from muster.cli.common import CLI_ACTOR
         from muster.comms.service import ensure_broadcast_channel
+        from muster.policy.actor import Actor
 
         with db.session_scope() as session:
             build_station(session)
-            ensure_broadcast_channel(session, actor=CLI_ACTOR)
+            ensure_broadcast_channel(session, actor=Actor.system("test"))
         monkeypatch.setenv("MUSTER_DATABASE_URL", db.url)
         get_settings.cache_clear()
         try:
@@ -30,7 +30,7 @@ class TestSendAndBoard:
                 comms_app, ["send", "All stations", "All posts report", "--roll-call"]
             )
             assert sent.exit_code == 0, sent.output
-            message_id = sent.output.split()[1]
+            message_id = sent.stdout.split()[1]  # stderr: the first-run notice
             shown = runner.invoke(comms_app, ["board", message_id])
             assert "0 answered, 0 late: pending" in shown.output
         finally:

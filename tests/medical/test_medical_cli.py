@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from typer.testing import CliRunner
 
+from muster.auth.service import create_account
 from muster.config import get_settings
 from muster.db import Database
 from muster.medical.cli import casualty_app, screening_app
@@ -28,12 +29,24 @@ def cli_db(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
 class TestCommands:
     """Commands record through the services and report in plain words."""
 
-    def test_record_count_and_screen(self, cli_db: Database) -> None:
+    def test_record_count_and_screen(
+        self, cli_db: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """A casualty shows in the counts; a positive screening reports its hold."""
         with cli_db.session_scope() as s:
             create_person(
                 s, data=PersonCreate(name="Ken", affiliation=Affiliation.CREW), actor=Actor.system()
             )
+            create_account(
+                s,
+                username="mia",
+                display_name="Mia",
+                roles=["medic"],
+                password="correct horse battery",
+                actor=Actor.system(),
+            )
+        monkeypatch.setenv("MUSTER_USER", "mia")  # the CLI acts as a signed-in medic
+        monkeypatch.setenv("MUSTER_PASSWORD", "correct horse battery")
         runner = CliRunner()
         done = runner.invoke(
             casualty_app, ["record", "immediate", "--found-at", "West", "--person", "Ken"]

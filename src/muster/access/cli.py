@@ -18,7 +18,7 @@ from muster.access.decisions import decide_request
 from muster.access.enums import Direction, HoldKind
 from muster.access.modes import set_portal_mode
 from muster.access.passages import record_passage
-from muster.cli.common import CLI_ACTOR, cli_session, console
+from muster.cli.common import cli_actor, cli_session, console
 from muster.people.service import find_person
 from muster.places.enums import PortalMode
 
@@ -40,7 +40,11 @@ def request_cmd(
     """
     with cli_session() as session:
         group = decide_request(
-            session, portal_id=portal, person_refs=persons, direction=direction, actor=CLI_ACTOR
+            session,
+            portal_id=portal,
+            person_refs=persons,
+            direction=direction,
+            actor=cli_actor(session),
         )
         table = Table("Person", "Decision", "Rules", "Explanation")
         for d in group.decisions:
@@ -65,7 +69,7 @@ def passage_cmd(
             person_ref=person,
             direction=direction,
             idempotency_key=key,
-            actor=CLI_ACTOR,
+            actor=cli_actor(session),
         )
         console.print(f"Passage {passage.id} {'recorded' if created else 'already recorded'}.")
 
@@ -78,7 +82,9 @@ def mode_cmd(
 ) -> None:
     """Change a portal's mode: normal, lockdown, evacuation or maintenance."""
     with cli_session() as session:
-        row = set_portal_mode(session, portal_id=portal, mode=mode, reason=reason, actor=CLI_ACTOR)
+        row = set_portal_mode(
+            session, portal_id=portal, mode=mode, reason=reason, actor=cli_actor(session)
+        )
         console.print(f"{row.name} is now in {mode.value} mode.")
 
 
@@ -97,7 +103,7 @@ def duty_pass_cmd(
             purpose=purpose,
             valid_from=start,
             valid_until=start + timedelta(hours=hours),
-            actor=CLI_ACTOR,
+            actor=cli_actor(session),
         )
         console.print(f"Duty pass {row.id} until {row.valid_until:%Y-%m-%d %H:%M} UTC.")
 
@@ -120,7 +126,7 @@ def visit_cmd(
             zone_ids=zone,
             valid_from=clock.now(),
             valid_until=until if until.tzinfo else until.replace(tzinfo=UTC),
-            actor=CLI_ACTOR,
+            actor=cli_actor(session),
         )
         console.print(f"Visit {row.id} issued.")
 
@@ -138,7 +144,7 @@ def hold_place(
             person_id=find_person(session, person).id,
             kind=kind,
             reason=reason,
-            actor=CLI_ACTOR,
+            actor=cli_actor(session),
         )
         console.print(f"Hold {row.id} placed.")
 
@@ -147,7 +153,7 @@ def hold_place(
 def hold_lift(hold_id: str, reason: str = typer.Option(...)) -> None:
     """Lift a hold."""
     with cli_session() as session:
-        holds.lift_hold(session, hold_id=hold_id, reason=reason, actor=CLI_ACTOR)
+        holds.lift_hold(session, hold_id=hold_id, reason=reason, actor=cli_actor(session))
         console.print(f"Hold {hold_id} lifted.")
 
 
@@ -200,7 +206,7 @@ def presence_set(person: str, zone_id: str, reason: str = typer.Option("")) -> N
             person_id=find_person(session, person).id,
             zone_id=zone_id,
             reason=reason,
-            actor=CLI_ACTOR,
+            actor=cli_actor(session),
         )
         console.print("Place recorded.")
 
@@ -226,7 +232,7 @@ def rollcall_show(ctx: typer.Context, limit: int = typer.Option(100)) -> None:
 def rollcall_start(reason: str = typer.Option(...)) -> None:
     """Open a roll call."""
     with cli_session() as session:
-        rollcall.start_rollcall(session, reason=reason, actor=CLI_ACTOR)
+        rollcall.start_rollcall(session, reason=reason, actor=cli_actor(session))
         console.print("Roll call open.")
 
 
@@ -234,5 +240,5 @@ def rollcall_start(reason: str = typer.Option(...)) -> None:
 def rollcall_mark(person: str, post: str) -> None:
     """Mark a person accounted for by a post."""
     with cli_session() as session:
-        rollcall.mark_accounted(session, person_ref=person, post_id=post, actor=CLI_ACTOR)
+        rollcall.mark_accounted(session, person_ref=person, post_id=post, actor=cli_actor(session))
         console.print("Accounted for.")

@@ -15,9 +15,9 @@ from rich.table import Table
 
 from muster.access import policy_store
 from muster.access.policy_tests import load_cases, run_cases
-from muster.access.proofs_cli import override_actor, prove_command
+from muster.access.proofs_cli import prove_command
 from muster.access.whatif import whatif
-from muster.cli.common import CLI_ACTOR, cli_session, console, fail
+from muster.cli.common import cli_actor, cli_session, console, fail
 from muster.errors import DomainError
 
 policy_app = typer.Typer(help="The airlock and operator policy (Cedar).", no_args_is_help=True)
@@ -34,10 +34,12 @@ def show(version: str = typer.Argument("active", help='"active", "shipped", id o
 
 def _save(text: str, comment: str, activate: bool) -> None:
     with cli_session() as session:
-        row = policy_store.save_version(session, policy_text=text, comment=comment, actor=CLI_ACTOR)
+        row = policy_store.save_version(
+            session, policy_text=text, comment=comment, actor=cli_actor(session)
+        )
         console.print(f"Saved as version {row.number} ({row.id}).")
         if activate:
-            policy_store.activate_version(session, ref=row.id, actor=CLI_ACTOR)
+            policy_store.activate_version(session, ref=row.id, actor=cli_actor(session))
             console.print(f"Version {row.number} is now active.")
 
 
@@ -77,15 +79,21 @@ def edit(
 def activate(
     version: str = typer.Argument(..., help="Version id or number"),
     override: str | None = typer.Option(
-        None, help="Activate despite failed safety proofs: the commander's written reason"
+        None,
+        help="Activate despite failed safety proofs: the commander's written reason. Only "
+        "the commander's own account may (MUSTER_USER=<commander> muster policy activate "
+        "...); every officer is alerted",
     ),
-    commander: str | None = typer.Option(None, help="The commander's name (with --override)"),
 ) -> None:
-    """Put a stored version in force (validated and proved first; see muster policy prove)."""
-    actor = override_actor(commander) if override is not None else CLI_ACTOR
+    """Put a stored version in force (validated and proved first; see muster policy prove).
+
+    Acts as the signed-in account (MUSTER_USER, else the local administrator).
+
+    Example: MUSTER_USER=john muster policy activate 4 --override "evacuation drill"
+    """
     with cli_session() as session:
         row = policy_store.activate_version(
-            session, ref=version, actor=actor, override_reason=override
+            session, ref=version, actor=cli_actor(session), override_reason=override
         )
         console.print(f"Version {row.number} is now active.")
 

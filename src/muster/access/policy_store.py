@@ -20,6 +20,7 @@ from muster.access.proofs_service import gate_activation
 from muster.errors import DomainError, Invalid, NotFound
 from muster.events.service import append_event
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 from muster.policy.engine import (
     PolicyEngine,
     active_engine,
@@ -127,6 +128,7 @@ def save_version(
     session: Session, *, policy_text: str, comment: str, actor: Actor
 ) -> PolicyVersion:
     """Store a new version after validating it against the schema (Invalid if it fails)."""
+    authorize(actor, "policy.write")
     if not comment.strip():
         raise Invalid("say in a comment what this version changes and why")
     build_engine(policy_text)
@@ -159,8 +161,10 @@ def activate_version(
     """Make a stored version the active policy; it is validated and proved first.
 
     A version that fails a safety property is refused (Conflict, with why) unless the
-    commander overrides with a written reason (an alert is raised; see proofs_service).
+    commander, signed in with their own account, overrides with a written reason (every
+    officer is alerted; see proofs_service.gate_activation).
     """
+    authorize(actor, "policy.activate")
     row = get_version(session, ref)
     engine = build_engine(row.policy_text, version=row.id)
     proofs = gate_activation(

@@ -11,22 +11,8 @@ from muster.access.proofs import FAILED, PROVED, ProofResult
 from muster.access.proofs_service import prove_text, prove_version, result_as_dict
 from muster.cli.common import cli_session, console, fail
 from muster.errors import DomainError
-from muster.policy.actor import Actor, Role
 
 MARKS = {PROVED: "[green]PROVED[/]", FAILED: "[red]FAILED[/]"}
-
-
-def override_actor(commander: str | None) -> Actor:
-    """The commander overriding failed proofs at the command line, named in the record."""
-    if not commander or not commander.strip():
-        fail("an override is the commander's: name them with --commander")
-    name = (commander or "").strip()
-    return Actor(
-        kind="system",
-        id="system:cli:commander",
-        name=f"{name} (commander, at the command line)",
-        roles=frozenset({Role.COMMANDER}),
-    )
 
 
 def print_results(results: list[ProofResult], version: str) -> None:

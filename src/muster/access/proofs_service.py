@@ -1,5 +1,6 @@
 """Proofs as services: prove the active policy, a stored version or a draft, and gate
-activation on them (with a commander's logged override)."""
+activation on them (P7: a policy that fails a proof is activated only by an authenticated
+commander account, with a written reason, and every officer is alerted)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import logging
 from dataclasses import asdict
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster.access.proofs import ProofResult, failed, prove_policy
 from muster.access.proofs_properties import parse_properties, shipped_properties_text
+from muster.auth.models import Account
 from muster.errors import Conflict, Forbidden, Invalid
 from muster.events.service import append_event
 from muster.policy.actor import Actor
@@ -20,6 +23,7 @@ from muster.policy.engine import shipped_schema_text
 log = logging.getLogger(__name__)
 
 OVERRIDE_ROLE = "commander"
+OFFICER_ROLES = frozenset({"commander", "officer"})
 ALERT = "access.alert"
 
 
@@ -59,6 +63,23 @@ def refusal_message(results: list[ProofResult]) -> str:
     )
 
 
+def commander_account(session: Session, actor: Actor) -> Account | None:
+    """The active account behind ``actor`` if it is an operator who signed in (a console
+    session, a token or the CLI's sign-in) and holds the commander role, else None."""
+    if actor.kind not in ("account", "token") or not actor.account_id:
+        return None
+    account = session.get(Account, actor.account_id)
+    if account is None or not account.active or OVERRIDE_ROLE not in account.roles:
+        return None
+    return account if actor.has_role(OVERRIDE_ROLE) else None
+
+
+def station_officers(session: Session) -> list[Account]:
+    """Every active account holding an officer's role (commander or officer)."""
+    rows = session.scalars(select(Account).where(Account.active.is_(True)).order_by(Account.id))
+    return [a for a in rows if OFFICER_ROLES.intersection(a.roles)]
+
+
 def gate_activation(
     session: Session,
     *,
@@ -69,8 +90,9 @@ def gate_activation(
 ) -> list[ProofResult]:
     """Prove a policy about to be activated; refuse it if a property fails.
 
-    Conflict with every failure explained; with an override, only a commander may go on,
-    with a written reason, and an ``access.alert`` event records who, why and what failed.
+    Conflict with every failure explained; with an override, only an authenticated
+    commander account may go on, with a written reason, and an ``access.alert`` event,
+    addressed to every officer's account, records who, why and what failed.
     """
     results = prove_text(policy_text)
     failing = failed(results)
@@ -82,31 +104,42 @@ def gate_activation(
             failed=[r.property_id for r in failing],
             proofs=[result_as_dict(r) for r in failing],
         )
-    if not actor.has_role(OVERRIDE_ROLE):
+    commander = commander_account(session, actor)
+    if commander is None:
         raise Forbidden(
-            f"only the commander may activate a policy that fails a safety property; "
-            f"{actor.label} is not the commander",
+            "only the commander, signed in with their own account, may activate a policy "
+            f"that fails a safety property; {actor.label} is not a commander's account",
             action="policy.activate.override",
         )
-    if not override_reason.strip():
+    reason = override_reason.strip()
+    if not reason:
         raise Invalid("an override needs a written reason: say why the station needs this now")
+    failed_ids = [r.property_id for r in failing]
     log.warning(
         "policy %s activated by %s despite failing %s: %s",
         version_id,
         actor.label,
-        ", ".join(r.property_id for r in failing),
-        override_reason.strip(),
+        ", ".join(failed_ids),
+        reason,
     )
+    officers = station_officers(session)
     append_event(
         session,
         kind=ALERT,
         actor=actor,
-        subjects=[version_id],
+        subjects=[
+            version_id,
+            *(a.id for a in officers),
+            *(a.person_id or "" for a in officers),
+        ],
         payload={
             "alert": "policy.override",
+            "audience": "officers",
+            "officers": [a.username for a in officers],
             "message": f"{actor.label} activated a policy that fails safety properties",
-            "reason": override_reason.strip(),
-            "failed": [r.property_id for r in failing],
+            "commander": commander.username,
+            "reason": reason,
+            "failed": failed_ids,
             "explanations": [r.explanation for r in failing],
             "properties": properties_digest(shipped_properties_text()),
         },

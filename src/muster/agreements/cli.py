@@ -10,7 +10,7 @@ import typer
 from muster.agreements import returns, service
 from muster.agreements.enums import EvidenceKind, TermStatus
 from muster.agreements.schemas import AgreementCreate, EvidenceIn
-from muster.cli.common import CLI_ACTOR, cli_session, console
+from muster.cli.common import cli_actor, cli_session, console
 
 agreement_app = typer.Typer(help="Agreements, their terms and evidence.", no_args_is_help=True)
 
@@ -20,7 +20,7 @@ def record(json_file: Path) -> None:
     """Record an agreement and its terms from a JSON file (the API's AgreementCreate)."""
     data = AgreementCreate.model_validate_json(json_file.read_text())
     with cli_session() as session:
-        row = service.record_agreement(session, data=data, actor=CLI_ACTOR)
+        row = service.record_agreement(session, data=data, actor=cli_actor(session))
         console.print(f"Agreement A-{row.number} recorded.")
 
 
@@ -52,7 +52,12 @@ def set_status(
     with cli_session() as session:
         row = service.find_term(session, agreement, term)
         service.set_term_status(
-            session, term_id=row.id, status=status, reason=reason, evidence=items, actor=CLI_ACTOR
+            session,
+            term_id=row.id,
+            status=status,
+            reason=reason,
+            evidence=items,
+            actor=cli_actor(session),
         )
         console.print(f"Term {term} {status.value}.")
 
@@ -62,7 +67,9 @@ def evaluate(agreement: str, term: int) -> None:
     """Check a return term against the airlock and screening records."""
     with cli_session() as session:
         row = service.find_term(session, agreement, term)
-        _term, progress = returns.evaluate_return_term(session, term_id=row.id, actor=CLI_ACTOR)
+        _term, progress = returns.evaluate_return_term(
+            session, term_id=row.id, actor=cli_actor(session)
+        )
         for p in progress:
             back = "back" if p.passage_id else "not back"
             screened = "screened" if p.screening_id else "not screened"

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from muster.auth import service
-from muster.cli.common import CLI_ACTOR, cli_session, console
+from muster.cli.common import cli_actor, cli_session, console
 
 user_app = typer.Typer(help="Operator accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for devices and scripts.", no_args_is_help=True)
@@ -34,7 +34,7 @@ def user_create(
             display_name=name,
             roles=role,
             password=password,
-            actor=CLI_ACTOR,
+            actor=cli_actor(session),
             person_id=person_id,
         )
     console.print(f"Account [bold]{username}[/] created. One-time password: [bold]{password}[/]")
@@ -50,7 +50,9 @@ def user_passwd(
     Example: muster user passwd dominic
     """
     with cli_session() as session:
-        service.set_password(session, username=username, password=password, actor=CLI_ACTOR)
+        service.set_password(
+            session, username=username, password=password, actor=cli_actor(session)
+        )
     console.print(f"Password of {username} changed.")
 
 
@@ -78,7 +80,7 @@ def token_create(
             scopes=scope,
             portal_id=portal,
             channel_ids=channel or None,
-            actor=CLI_ACTOR,
+            actor=cli_actor(session),
         )
     console.print(f"Token [bold]{name}[/]: {secret}")
     console.print("Store it now; it cannot be shown again.")
@@ -91,7 +93,7 @@ def token_revoke(name: str) -> None:
     Example: muster token revoke south-reader
     """
     with cli_session() as session:
-        service.revoke_token(session, name=name, actor=CLI_ACTOR)
+        service.revoke_token(session, name=name, actor=cli_actor(session))
     console.print(f"Token {name} revoked.")
 
 

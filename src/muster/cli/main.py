@@ -10,7 +10,9 @@ from muster.cli.common import console, fail, open_database
 from muster.config import ConfigError, get_settings
 
 app = typer.Typer(
-    help="Muster: crisis command for crewed stations.",
+    help="Muster: crisis command for crewed stations. Commands that change the record act "
+    "as the account MUSTER_USER names (password from MUSTER_PASSWORD or a prompt), else as "
+    "the local administrator's account, admin.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )

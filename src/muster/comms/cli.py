@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from muster import clock
-from muster.cli.common import CLI_ACTOR, cli_session, console
+from muster.cli.common import cli_actor, cli_session, console
 from muster.comms import cap, reading, service, tts
 from muster.comms.enums import MessageKind, Precedence
 from muster.comms.escalation import escalate_due
@@ -19,7 +19,7 @@ comms_app = typer.Typer(help="Orders, acknowledgements and escalation.", no_args
 def list_channels() -> None:
     """List channels and their membership rules."""
     with cli_session(write=False) as session:
-        rows, _ = reading.channels_for(session, actor=CLI_ACTOR, limit=500)
+        rows, _ = reading.channels_for(session, actor=cli_actor(session), limit=500)
         for channel in rows:
             console.print(f"{channel.id}  {channel.name}  [{channel.kind.value}]  {channel.rule}")
 
@@ -40,7 +40,7 @@ def send(
             precedence=precedence,
             text=text,
             kind=MessageKind.ROLL_CALL if roll_call else MessageKind.MESSAGE,
-            actor=CLI_ACTOR,
+            actor=cli_actor(session),
         )
         console.print(f"Sent {message.id} ({precedence.value}); due {message.due_at or 'never'}")
 
@@ -49,7 +49,7 @@ def send(
 def board(message_id: str) -> None:
     """Show who answered a message or roll call, who is late, and the result."""
     with cli_session(write=False) as session:
-        result = reading.board_for(session, actor=CLI_ACTOR, message_id=message_id)
+        result = reading.board_for(session, actor=cli_actor(session), message_id=message_id)
         for row in result.rows:
             console.print(f"{row.status:9} {row.name:30} {row.post or ''}")
         console.print(f"{result.answered} answered, {result.late} late: {result.result.value}")
@@ -67,7 +67,7 @@ def escalate() -> None:
 def announce(text: str, out: Path = typer.Option(None, help="Also write the WAV here")) -> None:
     """Speak a public-address announcement with espeak-ng."""
     with cli_session() as session:
-        row = tts.announce(session, text=text, actor=CLI_ACTOR)
+        row = tts.announce(session, text=text, actor=cli_actor(session))
         if out is not None:
             out.write_bytes(row.audio)
         console.print(f"Announcement {row.id}: {len(row.audio)} bytes of WAV")
@@ -77,12 +77,14 @@ def announce(text: str, out: Path = typer.Option(None, help="Also write the WAV 
 def cap_export(message_id: str) -> None:
     """Print a message as an OASIS CAP 1.2 alert."""
     with cli_session(write=False) as session:
-        typer.echo(reading.cap_for(session, actor=CLI_ACTOR, message_id=message_id).decode())
+        typer.echo(
+            reading.cap_for(session, actor=cli_actor(session), message_id=message_id).decode()
+        )
 
 
 @comms_app.command("cap-import")
 def cap_import(path: Path) -> None:
     """Accept a CAP 1.2 alert file as a broadcast message."""
     with cli_session() as session:
-        message, new = cap.import_cap(session, xml=path.read_bytes(), actor=CLI_ACTOR)
+        message, new = cap.import_cap(session, xml=path.read_bytes(), actor=cli_actor(session))
         console.print(f"{'Accepted' if new else 'Already accepted'} as message {message.id}")

@@ -33,6 +33,9 @@ _SUBJECTS = cast(Table, EventSubject.__table__)
 _INSERT_EVENT = insert(_EVENTS)
 _INSERT_SUBJECTS = insert(_SUBJECTS)
 NOTIFY_CHANNEL = "muster_events"
+# session.info key: fields added to the payload of every event the session appends
+# (``{"exercise": True}`` in an exercise's transactions; see muster.scenario.exercise).
+EVENT_MARKS = "event_marks"
 _NOTIFY = text("SELECT pg_notify(:channel, :seq)")
 _SELECT_HEAD = select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1)
 
@@ -82,6 +85,9 @@ def append_event(
     """
     head = _head(session)
     subject_list = list(dict.fromkeys(s for s in subjects if s))
+    marks = session.info.get(EVENT_MARKS)
+    if marks:  # an exercise's session: every event it writes says so
+        payload = {**(payload or {}), **marks}
     fields = ChainFields(
         seq=head.seq + 1,
         at=clock.now(),

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from muster.cli.common import CLI_ACTOR, cli_session, console
+from muster.cli.common import cli_actor, cli_session, console
 from muster.incidents import service, sitrep
 from muster.incidents.enums import CommandRole, Severity
 from muster.incidents.export import figure_lines, to_markdown, to_pdf
@@ -38,7 +38,7 @@ def declare(
         data = IncidentCreate(
             title=title, kind=kind, severity=severity, location=location, commander_id=person.id
         )
-        incident = service.declare_incident(session, data=data, actor=CLI_ACTOR)
+        incident = service.declare_incident(session, data=data, actor=cli_actor(session))
         console.print(f"Incident {incident.number} declared ({incident.id}).")
 
 
@@ -72,7 +72,7 @@ def role(
             role=role,
             person_id=holder.id,
             site=site,
-            actor=CLI_ACTOR,
+            actor=cli_actor(session),
         )
         console.print(f"{holder.name} now holds {role.value}.")
 
@@ -91,7 +91,7 @@ def task(
         incident = service.find_incident(session, ref)
         owner_id = find_person(session, owner).id if owner else None
         data = TaskCreate(title=title, owner_id=owner_id)
-        service.add_task(session, incident_id=incident.id, data=data, actor=CLI_ACTOR)
+        service.add_task(session, incident_id=incident.id, data=data, actor=cli_actor(session))
         console.print("Task added.")
 
 
@@ -108,7 +108,7 @@ def log(
     with cli_session() as session:
         incident = service.find_incident(session, ref)
         service.add_log_entry(
-            session, incident_id=incident.id, text=text, pinned=pin, actor=CLI_ACTOR
+            session, incident_id=incident.id, text=text, pinned=pin, actor=cli_actor(session)
         )
         console.print("Logged.")
 
@@ -144,7 +144,7 @@ def edit(
     with cli_session() as session:
         incident = service.find_incident(session, ref)
         data = SitrepEdit(situation=situation, actions=actions, plans=plans)
-        sitrep.edit_draft(session, incident_id=incident.id, data=data, actor=CLI_ACTOR)
+        sitrep.edit_draft(session, incident_id=incident.id, data=data, actor=cli_actor(session))
         console.print("Draft updated.")
 
 
@@ -153,7 +153,7 @@ def publish(ref: Ref) -> None:
     """Publish the draft as the next numbered version."""
     with cli_session() as session:
         incident = service.find_incident(session, ref)
-        version = sitrep.publish_sitrep(session, incident_id=incident.id, actor=CLI_ACTOR)
+        version = sitrep.publish_sitrep(session, incident_id=incident.id, actor=cli_actor(session))
         console.print(f"Situation report {version.number} published.")
 
 

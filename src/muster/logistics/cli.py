@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from muster.cli.common import CLI_ACTOR, cli_session, console, fail
+from muster.cli.common import cli_actor, cli_session, console, fail
 from muster.errors import Invalid
 from muster.logistics import custody, items, stock, workorders
 from muster.logistics.csvio import export_stock_csv, import_stock_csv
@@ -70,7 +70,7 @@ def add_item_cmd(
             tracked=tracked,
             reorder_level=parse_quantity(reorder_level),
         )
-        items.create_item(session, data=data, actor=CLI_ACTOR)
+        items.create_item(session, data=data, actor=cli_actor(session))
     console.print(f"Item {name} added.")
 
 
@@ -112,7 +112,7 @@ def receive_cmd(
             quantity=parse_quantity(quantity) if quantity else None,
             serials=serial or None,
             note=note,
-            actor=CLI_ACTOR,
+            actor=cli_actor(session),
         )
     console.print(f"Received {item}.")
 
@@ -137,7 +137,7 @@ def transfer_cmd(
             quantity=parse_quantity(quantity) if quantity else None,
             serials=serial or None,
             note=note,
-            actor=CLI_ACTOR,
+            actor=cli_actor(session),
         )
     console.print(f"Moved {item}.")
 
@@ -195,7 +195,7 @@ def import_cmd(path: Path) -> None:
         fail(f"no file at {path}")
     text = path.read_text(encoding="utf-8-sig")
     with cli_session() as session:
-        report = import_stock_csv(session, text=text, actor=CLI_ACTOR)
+        report = import_stock_csv(session, text=text, actor=cli_actor(session))
     console.print(
         f"Imported: {len(report.items_created)} items created, {report.counts_set} counts set, "
         f"{report.units_added} units added, {report.unchanged} rows unchanged."
@@ -231,7 +231,7 @@ def wo_test_cmd(
             name=name,
             outcome=outcome,
             notes=notes,
-            actor=CLI_ACTOR,
+            actor=cli_actor(session),
         )
     console.print(f"Test {name}: {outcome.value}.")
 
@@ -241,7 +241,10 @@ def wo_consume_cmd(material_id: str, quantity: str) -> None:
     """Use reserved material. Example: muster workorder consume <material-id> 2"""
     with cli_session() as session:
         workorders.consume_material(
-            session, material_id=material_id, quantity=parse_quantity(quantity), actor=CLI_ACTOR
+            session,
+            material_id=material_id,
+            quantity=parse_quantity(quantity),
+            actor=cli_actor(session),
         )
     console.print("Material consumed.")
 
@@ -251,7 +254,7 @@ def wo_complete_cmd(work_order_id: str, note: str = "") -> None:
     """Finish a work order; what it made enters stock. Example: muster workorder complete <id>"""
     with cli_session() as session:
         row = workorders.complete_work_order(
-            session, work_order_id=work_order_id, note=note, actor=CLI_ACTOR
+            session, work_order_id=work_order_id, note=note, actor=cli_actor(session)
         )
         produced = quantity_text(row.product_quantity or Decimal(0))
     console.print(f"Work order done; {produced} made.")

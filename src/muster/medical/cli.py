@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from muster.cli.common import CLI_ACTOR, cli_session, console
+from muster.cli.common import cli_actor, cli_session, console
 from muster.medical import casualties, flows
 from muster.medical.enums import ScreeningKind, ScreeningResult, Side, Triage
 from muster.medical.schemas import CasualtyCreate, ScreeningCreate
@@ -40,7 +40,7 @@ def record(
             found_at=found_at,
             injuries=injuries,
         )
-        row = casualties.record_casualty(session, data=data, actor=CLI_ACTOR)
+        row = casualties.record_casualty(session, data=data, actor=cli_actor(session))
         console.print(f"Casualty C-{row.number} recorded ({row.side.value}, {row.triage.value}).")
 
 
@@ -54,7 +54,7 @@ def triage(
     with cli_session() as session:
         row = casualties.find_casualty(session, ref)
         casualties.retriage(
-            session, casualty_id=row.id, category=category, note=note, actor=CLI_ACTOR
+            session, casualty_id=row.id, category=category, note=note, actor=cli_actor(session)
         )
         console.print(f"Casualty C-{row.number} now {category.value}.")
 
@@ -86,7 +86,7 @@ def record_screening(
     with cli_session() as session:
         who = find_person(session, person)
         data = ScreeningCreate(person_id=who.id, kind=kind, result=result, method=method)
-        _row, holds = flows.screen_person(session, data=data, actor=CLI_ACTOR)
+        _row, holds = flows.screen_person(session, data=data, actor=cli_actor(session))
         extra = f"; medical hold placed ({len(holds)})" if holds else ""
         console.print(f"Screening of {who.name} recorded: {result.value}{extra}.")
 
@@ -107,7 +107,7 @@ def list_all(person: Annotated[str | None, typer.Option(help="Only this person")
 def lift(hold_id: str, reason: str) -> None:
     """Lift a hold for medical reasons (needs a clear screening on record)."""
     with cli_session() as session:
-        flows.lift_hold_medically(session, hold_id=hold_id, reason=reason, actor=CLI_ACTOR)
+        flows.lift_hold_medically(session, hold_id=hold_id, reason=reason, actor=cli_actor(session))
         console.print("Hold lifted.")
 
 
@@ -115,5 +115,5 @@ def lift(hold_id: str, reason: str) -> None:
 def confirm(hold_id: str, reason: str) -> None:
     """Confirm a provisional hold as medical."""
     with cli_session() as session:
-        flows.confirm_hold(session, hold_id=hold_id, reason=reason, actor=CLI_ACTOR)
+        flows.confirm_hold(session, hold_id=hold_id, reason=reason, actor=cli_actor(session))
         console.print("Hold confirmed as medical.")

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from muster.cli.common import CLI_ACTOR, cli_session, console, fail
+from muster.cli.common import cli_actor, cli_session, console, fail
 from muster.people import service
 from muster.people.enums import Affiliation, PartyKind, PersonStatus
 from muster.people.models import Party, Person
@@ -91,7 +91,7 @@ def person_add(
             status=status,
             notes=notes,
         )
-        person = service.create_person(session, data=data, actor=CLI_ACTOR)
+        person = service.create_person(session, data=data, actor=cli_actor(session))
         console.print(f"Person [bold]{person.name}[/] registered with id {person.id}.")
 
 
@@ -186,7 +186,9 @@ def person_update(
         if no_party:
             values["party_id"] = None
         data = build(PersonUpdate, **values)
-        person = service.update_person(session, person_id=person.id, data=data, actor=CLI_ACTOR)
+        person = service.update_person(
+            session, person_id=person.id, data=data, actor=cli_actor(session)
+        )
         console.print(f"Person [bold]{person.name}[/] updated.")
 
 
@@ -198,7 +200,9 @@ def person_delete(ref: Annotated[str, typer.Argument(help="Name, badge id or id"
     """
     with cli_session() as session:
         person = service.find_person(session, ref)
-        person, references = service.remove_person(session, person_id=person.id, actor=CLI_ACTOR)
+        person, references = service.remove_person(
+            session, person_id=person.id, actor=cli_actor(session)
+        )
         if references:
             console.print(
                 f"Person [bold]{person.name}[/] archived, not deleted: the record names them "
@@ -221,7 +225,7 @@ def party_add(
     """
     with cli_session() as session:
         data = build(PartyCreate, name=name, kind=kind, expected_aboard=expected, notes=notes)
-        party = service.create_party(session, data=data, actor=CLI_ACTOR)
+        party = service.create_party(session, data=data, actor=cli_actor(session))
         console.print(f"Party [bold]{party.name}[/] registered with id {party.id}.")
 
 
@@ -247,7 +251,9 @@ def party_update(
         if commander is not None:
             values["commander_id"] = service.find_person(session, commander).id
         data = build(PartyUpdate, **values)
-        party = service.update_party(session, party_id=party.id, data=data, actor=CLI_ACTOR)
+        party = service.update_party(
+            session, party_id=party.id, data=data, actor=cli_actor(session)
+        )
         console.print(f"Party [bold]{party.name}[/] updated.")
 
 

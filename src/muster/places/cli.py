@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from muster.cli.common import CLI_ACTOR, cli_session, console
+from muster.cli.common import cli_actor, cli_session, console
 from muster.people.cli import Limit, Offset, build, id_table, party_name
 from muster.people.service import find_party, find_person
 from muster.places import service
@@ -61,7 +61,7 @@ def zone_add(
             map_x=x,
             map_y=y,
         )
-        zone = service.create_zone(session, data=data, actor=CLI_ACTOR)
+        zone = service.create_zone(session, data=data, actor=cli_actor(session))
         console.print(f"Zone [bold]{zone.name}[/] registered with id {zone.id}.")
 
 
@@ -121,7 +121,7 @@ def portal_add(
             inside_zone_id=service.find_zone(session, inside).id,
             outside_zone_id=service.find_zone(session, outside).id,
         )
-        portal = service.create_portal(session, data=data, actor=CLI_ACTOR)
+        portal = service.create_portal(session, data=data, actor=cli_actor(session))
         console.print(f"Portal [bold]{portal.name}[/] registered with id {portal.id}.")
 
 
@@ -191,7 +191,7 @@ def post_add(
             portal_id=service.find_portal(session, portal).id if portal else None,
             zone_id=service.find_zone(session, zone).id if zone else None,
         )
-        post = service.create_post(session, data=data, actor=CLI_ACTOR)
+        post = service.create_post(session, data=data, actor=cli_actor(session))
         console.print(f"Post [bold]{post.name}[/] registered with id {post.id}.")
 
 
@@ -251,7 +251,7 @@ def post_assign(
         found_post = service.find_post(session, post)
         found_person = find_person(session, person)
         service.assign_to_post(
-            session, post_id=found_post.id, person_id=found_person.id, actor=CLI_ACTOR
+            session, post_id=found_post.id, person_id=found_person.id, actor=cli_actor(session)
         )
         console.print(f"{found_person.name} assigned to {found_post.name}.")
 
@@ -269,6 +269,6 @@ def post_unassign(
         found_post = service.find_post(session, post)
         found_person = find_person(session, person)
         service.unassign_from_post(
-            session, post_id=found_post.id, person_id=found_person.id, actor=CLI_ACTOR
+            session, post_id=found_post.id, person_id=found_person.id, actor=cli_actor(session)
         )
         console.print(f"{found_person.name} taken off {found_post.name}.")

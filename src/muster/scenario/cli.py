@@ -127,8 +127,11 @@ def scenario_run(
 ) -> None:
     """Build the file's station, replay its injects and check its expectations.
 
-    Runs on the database MUSTER_DATABASE_URL names (migrated first if empty),
-    so the outcome can be inspected afterwards; --throwaway uses a temporary one.
+    Runs on the database MUSTER_DATABASE_URL names (migrated first if empty), so the
+    outcome can be inspected afterwards: a new database (then marked as an exercise's), one
+    made for an exercise, or any while MUSTER_MODE is dev or demo; never a production-mode
+    station's. --throwaway uses a temporary one. Every event it writes is marked
+    exercise: true.
     Exit code 1 if an expectation fails or an inject goes otherwise than written;
     2 if the file is refused, and then nothing is run.
 

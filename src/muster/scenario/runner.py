@@ -1,7 +1,9 @@
 """Running a checked scenario: build the station, replay the injects, check the outcome.
 
 Each inject is one transaction through the same services the API uses, under the clock
-frozen at the exercise's time, so the record carries the exercise's times and actors.
+frozen at the exercise's time, so the record carries the exercise's times and actors, and
+every event it writes is marked ``exercise: true``. A plan runs only on an exercise
+database (``muster.scenario.exercise``), never on a production-mode station's.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
 from muster.scenario.actions import ActionContext
 from muster.scenario.checks import CheckContext
+from muster.scenario.exercise import claim_exercise_database, mark_session_exercise
 from muster.scenario.loader import SYSTEM_ACTOR, Plan, Step
 from muster.scenario.model import format_offset
 from muster.scenario.station import StationFailed, build_station
@@ -116,6 +119,7 @@ def _run_step(db: Database, plan: Plan, step: Step, *, at: datetime, actor: Acto
     done: str | None = None
     try:
         with clock.frozen_at(at), db.session_scope() as session:
+            mark_session_exercise(session)
             if step.action.permission:
                 authorize(actor, step.action.permission)
             done = step.action.handler(ActionContext(session, actor, at, groups), step.args) or ""
@@ -137,14 +141,18 @@ def run_plan(db: Database, plan: Plan, *, start: datetime | None = None) -> RunR
 
     The exercise starts at ``start``, else the file's ``start``, else so that its last
     inject falls on the present moment. Raises ``RunStopped`` if the station cannot be
-    built or an inject goes otherwise than the file says.
+    built or an inject goes otherwise than the file says, and Forbidden on a production-mode
+    database that holds a station's register (``exercise.claim_exercise_database``).
     """
+    with db.session_scope() as session:
+        claim_exercise_database(session, actor=SETUP_ACTOR)
     scenario = plan.scenario
     duration = plan.steps[-1].inject.at if plan.steps else timedelta(0)
     start = start or scenario.start or (clock.now() - duration).replace(microsecond=0)
     report = RunReport(scenario.scenario, start, start + duration)
     try:
         with clock.frozen_at(start), db.session_scope() as session:
+            mark_session_exercise(session)
             report.passwords = build_station(session, station=scenario.station, actor=SETUP_ACTOR)
     except StationFailed as exc:
         where = ".".join(str(p) for p in exc.path)

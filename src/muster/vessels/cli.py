@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from muster.cli.common import CLI_ACTOR, cli_session, console, fail
+from muster.cli.common import cli_actor, cli_session, console, fail
 from muster.people.service import find_party
 from muster.places.service import find_portal
 from muster.vessels import assets, service
@@ -74,7 +74,7 @@ def vessel_add(
             max_plane_deg=max_plane,
             max_position_km=max_position,
         )
-        vessel = service.register_vessel(session, data=data, actor=CLI_ACTOR)
+        vessel = service.register_vessel(session, data=data, actor=cli_actor(session))
         console.print(f"Vessel [bold]{vessel.name}[/] under watch ({vessel.body}), id {vessel.id}.")
 
 
@@ -122,7 +122,9 @@ def vessel_observe(
         )
     with cli_session() as session:
         vessel = service.find_vessel(session, name)
-        row = service.record_observation(session, vessel_id=vessel.id, data=data, actor=CLI_ACTOR)
+        row = service.record_observation(
+            session, vessel_id=vessel.id, data=data, actor=cli_actor(session)
+        )
         if row.position_error_km is None:
             console.print(f"Observation {row.number} recorded: the baseline of {vessel.name}.")
         elif row.manoeuvre:
@@ -164,7 +166,11 @@ def vessel_baseline(
     with cli_session() as session:
         vessel = service.find_vessel(session, name)
         service.set_baseline(
-            session, vessel_id=vessel.id, observation_id=None, reason=reason, actor=CLI_ACTOR
+            session,
+            vessel_id=vessel.id,
+            observation_id=None,
+            reason=reason,
+            actor=cli_actor(session),
         )
         console.print(f"Baseline of {vessel.name} set; the watch goes on from there.")
 
@@ -191,7 +197,7 @@ def asset_add(
         data = AssetCreate(
             name=name, kind=kind, owner=owner, operational=operational, readiness=readiness
         )
-        asset = assets.create_asset(session, data=data, actor=CLI_ACTOR)
+        asset = assets.create_asset(session, data=data, actor=cli_actor(session))
         console.print(f"Asset [bold]{asset.name}[/] on the board, id {asset.id}.")
 
 
@@ -215,7 +221,10 @@ def asset_set(
             if value is not None:
                 values[key] = value
         assets.update_asset(
-            session, asset_id=asset.id, data=AssetUpdate.model_validate(values), actor=CLI_ACTOR
+            session,
+            asset_id=asset.id,
+            data=AssetUpdate.model_validate(values),
+            actor=cli_actor(session),
         )
         console.print(f"{asset.name}: operational {asset.operational}, {asset.readiness}.")
 
@@ -299,6 +308,11 @@ def map_walk(
     with cli_session() as session:
         found = find_portal(session, portal)
         set_walk(
-            session, portal_id=found.id, seconds=seconds, closed=closed, note=note, actor=CLI_ACTOR
+            session,
+            portal_id=found.id,
+            seconds=seconds,
+            closed=closed,
+            note=note,
+            actor=cli_actor(session),
         )
         console.print(f"{found.name}: {seconds:g} s{' (closed)' if closed else ''}.")

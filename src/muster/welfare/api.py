@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from muster.people.service import find_party, find_person
+from muster.people.service import find_person
 from muster.policy.authorize import authorize
 from muster.schemas import Page
 from muster.web.deps import CurrentActor, PageDep, SessionDep
 from muster.welfare import cases, checkups, texts, transfer
 from muster.welfare.enums import PENDING_CHECKUP, CaseStatus, CheckupStatus
+from muster.welfare.findings import earlier_findings
 from muster.welfare.ical import checkup_calendar
 from muster.welfare.policy import case_steps
 from muster.welfare.schemas import (
@@ -36,7 +37,19 @@ router = APIRouter(prefix="/api/v1/welfare", tags=["welfare"])
 def _detail(session: SessionDep, case_id: str) -> CaseDetail:
     case = cases.get_case(session, case_id)
     steps = [StepRead.model_validate(s) for s in case_steps(session, case.id)]
-    return CaseDetail.model_validate({**CaseRead.model_validate(case).model_dump(), "steps": steps})
+    findings = earlier_findings(
+        session,
+        person_id=case.person_id,
+        vessel_party_id=case.vessel_party_id,
+        before=case.number,
+    )
+    return CaseDetail.model_validate(
+        {
+            **CaseRead.model_validate(case).model_dump(),
+            "steps": steps,
+            "earlier_findings": [f.words() for f in findings],
+        }
+    )
 
 
 @router.get("/consent-texts")
@@ -58,12 +71,10 @@ def publish_consent_text(
 @router.post("/cases", status_code=status.HTTP_201_CREATED)
 def open_case(data: CaseCreate, session: SessionDep, actor: CurrentActor) -> CaseDetail:
     """Open a consent case for a person (id, badge or name) and a vessel (id or name)."""
-    person = find_person(session, data.person_id)
-    vessel = find_party(session, data.vessel_party_id)
     row = cases.open_case(
         session,
-        person_id=person.id,
-        vessel_party_id=vessel.id,
+        person_id=data.person_id,
+        vessel_party_id=data.vessel_party_id,
         statement=data.statement,
         actor=actor,
     )
@@ -99,13 +110,12 @@ def record_interview(
     case_id: str, data: InterviewCreate, session: SessionDep, actor: CurrentActor
 ) -> CaseDetail:
     """Record your interview: the stated wish in the person's words and your assessment."""
-    present = [find_person(session, ref).id for ref in data.present_ids]
     step = cases.record_interview(
         session,
         case_id=case_id,
         stated_wish=data.stated_wish,
         assessment=data.assessment,
-        present_ids=present,
+        present_ids=data.present_ids,
         note=data.note,
         actor=actor,
     )

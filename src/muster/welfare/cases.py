@@ -2,8 +2,11 @@
 
 Every step is a row of ``CaseStep`` (who, when, what) and an event. The rules on who may
 take a step are Cedar rules (``policies/welfare.cedar``) over the case as computed by
-``policy.case_resource``. A doubtful or coerced assessment, a positive screening or a hold
-stops an open case; a stopped case stays stopped (the person may open a new one).
+``policy.case_resource``; a caller who could take the step on no case at all is refused
+first, before anything is looked up (``policy.require_may_ever``). A doubtful, coerced or
+unwilling assessment, a positive screening or a hold stops an open case; a stopped case
+stays stopped. The person may open a new one, except that coercion or unwillingness bars a
+new case for that vessel for a cooling-off period (``welfare.findings``).
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.people.enums import Affiliation, PartyKind, PersonStatus
 from muster.people.models import Person
-from muster.people.service import get_party, get_person
+from muster.people.service import find_party, find_person
 from muster.policy.actor import Actor
 from muster.welfare.enums import ACTIVE_STATUSES, Assessment, Capacity, CaseStatus, StepKind
+from muster.welfare.findings import barred_until, earlier_findings
 from muster.welfare.models import CaseStep, ConsentCase
-from muster.welfare.policy import case_resource, require, screening_state
+from muster.welfare.policy import case_resource, require, require_may_ever, screening_state
 from muster.welfare.settings import get_welfare_settings
 from muster.welfare.texts import current_consent_text
 
@@ -106,10 +110,14 @@ def open_case(
 ) -> ConsentCase:
     """Open a case: the person asks (or an officer asks on their behalf) to go to a vessel.
 
-    The current consent text is fixed to the case, with its digest, for good.
+    ``person_id`` and ``vessel_party_id`` may also be a badge or a name. The current
+    consent text is fixed to the case, with its digest, for good. Refused while a finding
+    of coercion or unwillingness for that vessel is in its cooling-off period; an earlier
+    finding is written on the new case's first step.
     """
-    person = get_person(session, person_id)
-    vessel = get_party(session, vessel_party_id)
+    require_may_ever(actor, "consent.open", "(new)", own=True)
+    person = find_person(session, person_id)
+    vessel = find_party(session, vessel_party_id)
     if vessel.kind is not PartyKind.VESSEL:
         raise Invalid(f"{vessel.name} is not a vessel; a transfer is to a vessel")
     if person.affiliation is Affiliation.VISITOR:
@@ -119,8 +127,16 @@ def open_case(
     clash = [c for c in active_cases(session, person.id) if c.vessel_party_id == vessel.id]
     if clash:
         raise Conflict(f"{person.name} already has case W-{clash[0].number} for {vessel.name}")
-    text = current_consent_text(session)
     now = clock.now()
+    settings = get_welfare_settings()
+    findings = earlier_findings(session, person_id=person.id, vessel_party_id=vessel.id)
+    until = barred_until(findings, settings.cooling_off)
+    if until is not None and now < until:
+        raise Conflict(
+            f"no new case for {person.name} to {vessel.name} until {until:%Y-%m-%d %H:%M} "
+            f"UTC ({settings.cooling_off_hours:g} hours cooling-off after {findings[-1].words()})"
+        )
+    text = current_consent_text(session)
     number = (session.scalar(select(func.max(ConsentCase.number))) or 0) + 1
     case = ConsentCase(
         id=new_id(),
@@ -135,11 +151,22 @@ def open_case(
         opened_at=now,
         status_at=now,
     )
-    window = get_welfare_settings().screening_window
-    require(actor, "consent.open", case_resource(session, case, at=now, window=window))
+    require(
+        actor,
+        "consent.open",
+        case_resource(session, case, at=now, window=settings.screening_window),
+    )
     session.add(case)
     session.flush()
-    add_step(session, case, StepKind.OPENED, actor, statement=case.request_statement)
+    earlier = "; ".join(f.words() for f in findings)
+    add_step(
+        session,
+        case,
+        StepKind.OPENED,
+        actor,
+        statement=case.request_statement,
+        note=f"earlier finding: {earlier}" if earlier else "",
+    )
     append_event(
         session,
         kind="welfare.case.opened",
@@ -150,6 +177,7 @@ def open_case(
             "person": person.name,
             "vessel": vessel.name,
             "consent_text_version": text.version,
+            "earlier_findings": [f.words() for f in findings],
         },
     )
     return case
@@ -194,14 +222,16 @@ def record_interview(
 ) -> CaseStep:
     """Record an interview held by the acting welfare officer in person.
 
-    ``present_ids``: everyone present besides the officer and the person; refused if any
-    belongs to the receiving party. A doubtful or coerced assessment stops the case.
+    ``present_ids``: everyone present besides the officer and the person (ids, badges or
+    names); refused if any belongs to the receiving party. A doubtful, coerced or
+    unwilling assessment stops the case.
     """
+    require_may_ever(actor, "consent.interview", case_id, {"present_party_ids": []})
     case = get_case(session, case_id)
     _require_open(case)
     if not stated_wish.strip():
         raise Invalid("record the wish the person stated, in their own words")
-    present = [get_person(session, p) for p in dict.fromkeys(present_ids)]
+    present = list({p.id: p for p in (find_person(session, r) for r in present_ids)}.values())
     party_ids = sorted({p.party_id for p in present if p.party_id})
     window = get_welfare_settings().screening_window
     resource = case_resource(session, case, at=clock.now(), window=window)
@@ -238,6 +268,7 @@ def record_screening_step(
 ) -> CaseStep:
     """Record the screening the case relies on (the person's latest, from the medical
     record). A positive result stops the case; a missing or stale one is refused."""
+    require_may_ever(actor, "consent.screening", case_id)
     case = get_case(session, case_id)
     _require_open(case)
     now = clock.now()
@@ -281,11 +312,13 @@ def approve_case(
     """Approve a case as a welfare officer or as the commander.
 
     Needs two interviews assessed free choice, a negative screening within the window and
-    no hold; the approver conducted neither interview. When the policy's ``consent.grant``
-    rules are then met, the transfer is authorized (``transfer.grant_for_case``).
+    no hold; the approver conducted neither interview and had no part in an earlier case
+    of the person for this vessel that found coercion or unwillingness. When the policy's
+    ``consent.grant`` rules are then met, the transfer is authorized.
     """
     from muster.welfare.transfer import grant_if_complete
 
+    require_may_ever(actor, "consent.approve", case_id, {"capacity": capacity.value})
     case = get_case(session, case_id)
     _require_open(case)
     if stop_if_blocked(session, case, actor, window=window):

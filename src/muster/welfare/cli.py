@@ -1,8 +1,10 @@
 """``muster welfare ...`` at the command line.
 
-Steps taken in person (interviews, approvals, check-ups) name the officer's account with
-``--as``: the local administrator records them on that officer's behalf, and the record
-names the officer.
+Steps taken in person (interviews, approvals, check-ups) are the signed-in officer's: set
+``MUSTER_USER`` to your username (password from ``MUSTER_PASSWORD`` or a prompt); the
+record names your account. ``--as NAME`` records a step in another officer's name and
+exists only for exercises (MUSTER_MODE dev or demo, or a database made for an exercise);
+every event it writes is marked ``exercise: true`` with who entered it.
 """
 
 from __future__ import annotations
@@ -11,23 +13,23 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
-from muster.auth.service import actor_for, get_account_by_username
-from muster.cli.common import CLI_ACTOR, cli_session, console
-from muster.people.service import find_party, find_person
-from muster.policy.actor import Actor
+from muster.cli.common import acting_in_person, cli_actor, cli_session, console
+from muster.people.service import find_person
 from muster.welfare import cases, checkups, texts, transfer
 from muster.welfare.enums import Assessment, Capacity
 from muster.welfare.ical import checkup_calendar
 
 welfare_app = typer.Typer(help="Consent cases, revocation and check-ups.", no_args_is_help=True)
 
-AsOption = Annotated[str, typer.Option("--as", help="Username of the officer acting in person")]
-
-
-def _officer(session: Session, username: str) -> Actor:
-    return actor_for(get_account_by_username(session, username))
+AsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="Exercises only: the username of the officer the step is recorded for "
+        "(otherwise the signed-in account, MUSTER_USER)",
+    ),
+]
 
 
 @welfare_app.command("text")
@@ -35,7 +37,7 @@ def publish_text(title: str, body_file: Path) -> None:
     """Publish the next version of the consent text from a file."""
     with cli_session() as session:
         row = texts.publish_consent_text(
-            session, title=title, body=body_file.read_text(), actor=CLI_ACTOR
+            session, title=title, body=body_file.read_text(), actor=cli_actor(session)
         )
         console.print(f"Consent text version {row.version} published ({row.sha256[:12]}).")
 
@@ -46,10 +48,10 @@ def open_case(person: str, vessel: str, statement: str = "") -> None:
     with cli_session() as session:
         row = cases.open_case(
             session,
-            person_id=find_person(session, person).id,
-            vessel_party_id=find_party(session, vessel).id,
+            person_id=person,
+            vessel_party_id=vessel,
             statement=statement,
-            actor=CLI_ACTOR,
+            actor=cli_actor(session),
         )
         console.print(f"Case W-{row.number} opened.")
 
@@ -59,30 +61,35 @@ def interview(
     case: str,
     assessment: Assessment,
     wish: Annotated[str, typer.Option(help="The stated wish, in the person's own words")],
-    officer: AsOption,
     present: Annotated[list[str] | None, typer.Option(help="Others present")] = None,
+    officer: AsOption = None,
 ) -> None:
-    """Record an interview held by the officer named with --as."""
+    """Record your interview (MUSTER_USER=<you>): the stated wish and your assessment.
+
+    Example: MUSTER_USER=amara muster welfare interview W-1 free_choice --wish "I want to go"
+    """
     with cli_session() as session:
-        present_ids = [find_person(session, p).id for p in present or []]
         cases.record_interview(
             session,
             case_id=case,
             stated_wish=wish,
             assessment=assessment,
-            present_ids=present_ids,
-            actor=_officer(session, officer),
+            present_ids=present or [],
+            actor=acting_in_person(session, officer),
         )
         row = cases.get_case(session, case)
         console.print(f"Case W-{row.number}: interview recorded; case {row.status.value}.")
 
 
 @welfare_app.command("approve")
-def approve(case: str, capacity: Capacity, officer: AsOption) -> None:
-    """Approve a case as welfare officer or commander (the officer named with --as)."""
+def approve(case: str, capacity: Capacity, officer: AsOption = None) -> None:
+    """Approve a case as welfare officer or commander, signed in as yourself (MUSTER_USER).
+
+    Example: MUSTER_USER=john muster welfare approve W-1 commander
+    """
     with cli_session() as session:
         row = cases.approve_case(
-            session, case_id=case, capacity=capacity, actor=_officer(session, officer)
+            session, case_id=case, capacity=capacity, actor=acting_in_person(session, officer)
         )
         console.print(f"Case W-{row.number} {row.status.value}.")
 
@@ -98,7 +105,7 @@ def revoke(
             session,
             person_id=find_person(session, person).id,
             statement=statement,
-            actor=CLI_ACTOR,
+            actor=cli_actor(session),
         )
         console.print(f"Consent revoked: {', '.join(f'W-{r.number}' for r in rows)}.")
 
@@ -106,11 +113,14 @@ def revoke(
 @welfare_app.command("checkup")
 def checkup(
     case: str,
-    officer: AsOption,
     stays: Annotated[bool, typer.Option("--stays/--leaves", help="Still wishes to stay?")],
     statement: str = "",
+    officer: AsOption = None,
 ) -> None:
-    """Record a check-up held in person by the officer named with --as."""
+    """Record your check-up held in person (MUSTER_USER=<you>).
+
+    Example: MUSTER_USER=amara muster welfare checkup W-1 --stays
+    """
     with cli_session() as session:
         cases_row = cases.get_case(session, case)
         checkups.record_checkup(
@@ -118,7 +128,7 @@ def checkup(
             case_id=cases_row.id,
             still_wishes_to_stay=stays,
             statement=statement,
-            actor=_officer(session, officer),
+            actor=acting_in_person(session, officer),
         )
         console.print(f"Check-up recorded; case W-{cases_row.number} {cases_row.status.value}.")
 

@@ -6,8 +6,8 @@ from enum import StrEnum
 class CaseStatus(StrEnum):
     """Where a consent case stands.
 
-    open: steps under way; stopped: a step found doubt, coercion, a positive screening or
-    a hold; approved: the transfer is authorized; suspended: authorization paused (a
+    open: steps under way; stopped: a step found doubt, coercion, unwillingness, a positive
+    screening or a hold; approved: the transfer is authorized; suspended: authorization paused (a
     check-up overdue or of concern); revoked: the person withdrew their consent.
     """
 
@@ -22,11 +22,17 @@ ACTIVE_STATUSES = (CaseStatus.OPEN, CaseStatus.APPROVED, CaseStatus.SUSPENDED)
 
 
 class Assessment(StrEnum):
-    """An interviewer's assessment of the wish the person stated."""
+    """An interviewer's assessment of the wish the person stated.
+
+    free_choice: the person wishes to go, freely; doubtful: the officer doubts it; coerced:
+    someone is pressing the person; unwilling: the person does not wish to go. Coerced and
+    unwilling bar a new case for a cooling-off period (``welfare.findings``).
+    """
 
     FREE_CHOICE = "free_choice"
     DOUBTFUL = "doubtful"
     COERCED = "coerced"
+    UNWILLING = "unwilling"
 
 
 class StepKind(StrEnum):

@@ -17,6 +17,7 @@ from muster.medical.screening import latest_results
 from muster.policy.actor import Actor
 from muster.policy.authorize import Resource, decide_operator
 from muster.welfare.enums import Assessment, Capacity, StepKind
+from muster.welfare.findings import earlier_officer_ids
 from muster.welfare.models import CaseStep, ConsentCase
 
 # Why a rule of welfare.cedar stopped a step, said to the operator.
@@ -41,6 +42,10 @@ RULE_WORDS = {
         "this step is taken in person: sign in with an account linked to your person record"
     ),
     "consent.forbid.own-case": "no one takes a step in their own case",
+    "consent.forbid.earlier-case-officer": (
+        "you took part in an earlier case of this person for this vessel that found them "
+        "coerced or unwilling; this case needs officers who had no part in that one"
+    ),
     "consent.forbid.case-not-open": "the case is no longer open",
     "consent.grant.forbid.commander-approval-pending": "the commander's approval is pending",
 }
@@ -105,8 +110,55 @@ def case_resource(
         "approver_ids": sorted({s.officer_person_id or "" for s in approvals}),
         "welfare_approvals": sum(1 for s in approvals if s.capacity == Capacity.WELFARE.value),
         "commander_approvals": sum(1 for s in approvals if s.capacity == Capacity.COMMANDER.value),
+        "earlier_officer_ids": earlier_officer_ids(
+            session,
+            person_id=case.person_id,
+            vessel_party_id=case.vessel_party_id,
+            before=case.number,
+        ),
     }
     return Resource("ConsentCase", case.id, attrs)
+
+
+NO_ONE = "(no one)"  # a person id no principal has
+
+
+def case_identity(case_ref: str, *, person_id: str = NO_ONE) -> Resource:
+    """A case known only by the reference the caller gave, before anything is loaded.
+
+    Its facts are the ones most favourable to a step (open, complete, clear, no one has
+    acted on it yet), so a caller refused on it would be refused on every case: that
+    refusal is given before any lookup, and tells nothing about the case.
+    """
+    attrs: dict[str, Any] = {
+        "person_id": person_id or NO_ONE,
+        "vessel_party_id": NO_ONE,
+        "status": "open",
+        "interviewer_ids": [],
+        "free_choice_interviews": 2,
+        "concern_found": False,
+        "screening_clear": True,
+        "held": False,
+        "approver_ids": [],
+        "welfare_approvals": 1,
+        "commander_approvals": 1,
+        "earlier_officer_ids": [],
+    }
+    return Resource("ConsentCase", case_ref, attrs)
+
+
+def require_may_ever(
+    actor: Actor,
+    action: str,
+    case_ref: str,
+    context: dict[str, Any] | None = None,
+    *,
+    own: bool = False,
+) -> None:
+    """Forbidden unless ``actor`` could take ``action`` on some case (``case_identity``);
+    ``own``: the step may be the person's own (opening, revoking), so judge it as theirs."""
+    person_id = (actor.person_id or NO_ONE) if own else NO_ONE
+    require(actor, action, case_identity(case_ref, person_id=person_id), context)
 
 
 def explain_denial(rule_ids: tuple[str, ...], fallback: str) -> str:

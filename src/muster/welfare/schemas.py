@@ -104,9 +104,11 @@ class CaseRead(ReadModel):
 
 
 class CaseDetail(CaseRead):
-    """A case with its steps."""
+    """A case with its steps, and what earlier cases for this vessel found (coercion or
+    unwillingness), in plain words."""
 
     steps: list[StepRead]
+    earlier_findings: list[str] = []
 
 
 class CheckupRead(ReadModel):
