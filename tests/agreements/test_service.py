@@ -19,6 +19,7 @@ from muster.agreements.models import AgreementTerm
 from muster.agreements.returns import evaluate_return_term
 from muster.agreements.schemas import AgreementCreate, EvidenceIn, TermCreate, TermStatusSet
 from muster.agreements.service import (
+    count_terms_due,
     list_terms,
     mark_term_breached,
     record_agreement,
@@ -176,3 +177,19 @@ class TestReturnTerm:
         assert term.status is TermStatus.MET
         refs = {e.ref.split(":")[0] for e in term_evidence(station.session, term.id)}
         assert refs >= {"passage", "screening", lisa.id}
+
+
+class TestTermsDue:
+    """A term is due once its due date has come and it is still pending."""
+
+    def test_only_pending_terms_past_their_date_count(self, station: Station) -> None:
+        """Of a past-dated, a future-dated and a standing term, only the first is due."""
+        now = clock.now()
+        _agreement(
+            station,
+            _term("Report by noon.", recurrence="", due_at=now - timedelta(hours=1)),
+            _term("Report tomorrow.", recurrence="", due_at=now + timedelta(days=1)),
+            _term(),
+        )
+        assert count_terms_due(station.session, now=now) == 1
+        assert count_terms_due(station.session, now=now + timedelta(days=2)) == 2

@@ -69,6 +69,8 @@ class TestFigures:
         assert figures["casualties"]["by_side"]["station"]["deceased"] == 1
         assert figures["casualties"]["by_side"]["visiting"]["immediate"] == 1
         assert figures["persons_aboard"] >= 0
+        assert figures["agreement_terms_due"] == 0  # the figure is always there
+        assert figures["orders_unacknowledged"] == 0
 
 
 class TestPublishing:

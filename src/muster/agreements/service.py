@@ -7,6 +7,8 @@ a breach through ``mark_term_breached`` (e.g. the vessel watch: "the vessel stay
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -34,6 +36,16 @@ def get_agreement(session: Session, agreement_id: str) -> Agreement:
     if row is None:
         raise NotFound(f"no agreement {agreement_id!r}; list agreements to find it")
     return row
+
+
+def count_terms_due(session: Session, *, now: datetime) -> int:
+    """Pending terms whose due date has come (standing and recurring terms have none)."""
+    query = select(func.count()).where(
+        AgreementTerm.status == TermStatus.PENDING,
+        AgreementTerm.due_at.is_not(None),
+        AgreementTerm.due_at <= now,
+    )
+    return int(session.scalar(query) or 0)
 
 
 def get_term(session: Session, term_id: str) -> AgreementTerm:

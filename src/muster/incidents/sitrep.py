@@ -7,8 +7,6 @@ changes: the service refuses, and a flush-time guard refuses any write that slip
 
 from __future__ import annotations
 
-from importlib import import_module
-from importlib.util import find_spec
 from typing import Any
 
 from sqlalchemy import event, func, inspect, select
@@ -17,6 +15,8 @@ from sqlalchemy.orm import Session
 from muster import clock
 from muster.access.models import Hold
 from muster.access.presence import head_counts
+from muster.agreements.service import count_terms_due
+from muster.comms.service import list_messages
 from muster.errors import Conflict, NotFound
 from muster.events.service import append_event
 from muster.incidents.enums import SitrepStatus, TaskStatus
@@ -26,31 +26,6 @@ from muster.incidents.service import get_incident
 from muster.medical.casualties import casualty_counts
 from muster.medical.hospital import ward_counts
 from muster.policy.actor import Actor
-
-
-def _optional(name: str) -> Any:
-    """A module of a domain that may not be built yet, or None."""
-    try:
-        return import_module(name) if find_spec(name) is not None else None
-    except ModuleNotFoundError:
-        return None
-
-
-def _orders_unacknowledged(session: Session) -> int | None:
-    comms = _optional("muster.comms.service")
-    if comms is None:
-        return None
-    _rows, total = comms.list_messages(session, unacknowledged=True, limit=1)
-    return int(total)
-
-
-def _agreement_terms_due(session: Session) -> int | None:
-    """Terms due, if the agreements domain offers ``count_terms_due(session, now=)``."""
-    agreements = _optional("muster.agreements.service")
-    counter = getattr(agreements, "count_terms_due", None) if agreements else None
-    if counter is None:
-        return None
-    return int(counter(session, now=clock.now()))
 
 
 def compute_figures(session: Session, *, incident_id: str) -> dict[str, Any]:
@@ -82,12 +57,9 @@ def compute_figures(session: Session, *, incident_id: str) -> dict[str, Any]:
         "tasks_open": len(tasks),
         "tasks_overdue": sum(1 for t in tasks if t.due_at is not None and t.due_at < at),
     }
-    orders = _orders_unacknowledged(session)
-    if orders is not None:
-        figures["orders_unacknowledged"] = orders
-    terms = _agreement_terms_due(session)
-    if terms is not None:
-        figures["agreement_terms_due"] = terms
+    _rows, unacknowledged = list_messages(session, unacknowledged=True, limit=1)
+    figures["orders_unacknowledged"] = int(unacknowledged)
+    figures["agreement_terms_due"] = count_terms_due(session, now=at)
     return figures
 
 
