@@ -1,4 +1,8 @@
-"""A small station for comms tests: two airlocks with posts, officers, guards and a medic."""
+"""A small station for comms tests: two airlocks with posts, officers, guards and a medic.
+
+Each crew member signs in with an account holding their role (the chain of command);
+Bahati, the visiting commander, is called ``commander`` in the registry and has no account.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from muster import clock
+from muster.auth.models import Account
 from muster.people.enums import Affiliation, PersonStatus
 from muster.people.models import Person
 from muster.places.enums import PortalKind, ZoneKind
@@ -32,7 +37,7 @@ PEOPLE = {
     "Tara": (["guard"], Affiliation.CREW),
     "Mary": (["medic"], Affiliation.CREW),
     "Lisa": ([], Affiliation.RESIDENT),
-    "Bahati": ([], Affiliation.VISITOR),
+    "Bahati": (["commander"], Affiliation.VISITOR),
 }
 ASSIGNMENTS = {
     "South airlock post": ["Gail", "Sam"],
@@ -60,6 +65,17 @@ def build_station(session: Session) -> Station:
         session.add(person)
         session.flush()
         station.persons[name] = person.id
+        if affiliation is Affiliation.CREW:
+            session.add(
+                Account(
+                    username=f"station-{name.lower()}",
+                    display_name=name,
+                    person_id=person.id,
+                    roles=roles,
+                    password_hash="not-a-password",
+                    created_at=now,
+                )
+            )
     for side in ("South", "West"):
         collar = Zone(name=f"{side} collar", kind=ZoneKind.COLLAR, created_at=now, updated_at=now)
         session.add(collar)

@@ -33,8 +33,14 @@ def john(station: Station) -> Actor:
     )  # fmt: skip
 
 
-def order_with_west_guards_silent(session: Session, station: Station, **kw: object) -> str:
-    """Flash order to airlock posts; the South post and both officers answer; Wes, Tara do not."""
+DESK = Actor(kind="account", id="acct-desk", name="Command desk", roles=frozenset({"commander"}))
+
+
+def order_with_west_guards_silent(
+    session: Session, station: Station, sender: Actor = DESK, **kw: object
+) -> str:
+    """Flash order from the command desk (no person) to airlock posts; the South post and
+    both officers answer; Wes and Tara do not."""
     channel = create_channel(
         session,
         name="Airlock posts",
@@ -48,7 +54,7 @@ def order_with_west_guards_silent(session: Session, station: Station, **kw: obje
             channel_id=channel.id,
             precedence=Precedence.FLASH,
             text="Visitors may leave; residents stay.",
-            actor=john(station),
+            actor=sender,
             **kw,  # type: ignore[arg-type]
         )
         acknowledge(
@@ -129,7 +135,14 @@ class TestDeadline:
         order_with_west_guards_silent(session, station)
         settings = CommsSettings(chain_of_command=["commander", "guard"])
         steps = escalate_due(session, now=T0 + timedelta(seconds=60), settings=settings)
-        assert steps[0].escalated_to == []  # John is the sender, already alerted
+        assert steps[0].escalated_to == [station.persons["John"]]
+        assert steps[0].exhausted
+
+    def test_sender_at_the_top_is_not_told_again(self, session: Session, station: Station) -> None:
+        """When the commander sent it, the officers are the last rank told (he is alerted)."""
+        order_with_west_guards_silent(session, station, sender=john(station))
+        steps = escalate_due(session, now=T0 + timedelta(seconds=60))
+        assert set(steps[0].escalated_to) == {station.persons["Dominic"], station.persons["Ken"]}
         assert steps[0].exhausted
 
 

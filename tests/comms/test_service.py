@@ -164,7 +164,10 @@ class TestAcknowledge:
     def test_own_ack(self, session: Session, station: Station) -> None:
         """A recipient acknowledges for themself."""
         message_id = airlock_order(session, station)
-        gail = Actor(kind="token", id="t-gail", name="Gail", person_id=station.persons["Gail"])
+        gail = Actor(
+            kind="token", id="t-gail", name="Gail", roles=frozenset({"guard"}),
+            person_id=station.persons["Gail"],
+        )  # fmt: skip
         outcome = acknowledge(session, message_id=message_id, actor=gail)
         assert outcome.acknowledged == [station.persons["Gail"]]
 

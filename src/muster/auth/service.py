@@ -82,6 +82,19 @@ def actor_for(account: Account, *, token: ApiToken | None = None) -> Actor:
     )
 
 
+def _refuse_visitor_roles(session: Session, person_id: str) -> None:
+    """A visiting party's person holds no station role (P6): refuse their account any role."""
+    from muster.people.enums import Affiliation  # the registry sits above auth
+    from muster.people.models import Person
+
+    person = session.get(Person, person_id)
+    if person is not None and (person.affiliation is Affiliation.VISITOR or person.party_id):
+        raise Invalid(
+            f"{person.name} is of the visiting party and may hold no station role; "
+            "create the account without roles"
+        )
+
+
 def create_account(
     session: Session,
     *,
@@ -97,6 +110,8 @@ def create_account(
         raise Invalid(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
     if session.scalar(select(Account.id).where(Account.username == username)):
         raise Conflict(f"an account named {username!r} already exists; choose another username")
+    if person_id is not None and roles:
+        _refuse_visitor_roles(session, person_id)
     account = Account(
         username=username,
         display_name=display_name,

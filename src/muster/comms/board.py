@@ -1,4 +1,8 @@
-"""The acknowledgement board of a message or roll call: answered, late, waiting, result."""
+"""The acknowledgement board of a message or roll call: answered, late, waiting, result.
+
+The sender, the hospitalised and the deceased are reported apart from the silent
+(``comms.standing``): they neither make a call late nor keep it from completing.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +15,24 @@ from muster.comms.enums import RecipientReason, RollCallResult
 from muster.comms.models import Message, Recipient
 from muster.comms.schemas import Board, BoardRow
 from muster.comms.service import get_message
+from muster.comms.standing import ACCOUNTED, accounted_for
 from muster.people.models import Person
 from muster.places.models import Post
 
 
-def _status(row: Recipient, message: Message, now: datetime) -> str:
+def _status(row: Recipient, message: Message, now: datetime, accounted: dict[str, str]) -> str:
     if row.acked_at is not None:
         return "answered"
+    if row.person_id in accounted:
+        return accounted[row.person_id]
     overdue = message.escalation_level > 0 or (message.due_at is not None and message.due_at <= now)
     return "late" if overdue or message.closed_at is not None else "waiting"
 
 
 def result_of(message: Message, rows: list[BoardRow]) -> RollCallResult:
-    """Complete when all answered; incomplete once any is late or the call was closed short."""
-    if all(r.status == "answered" for r in rows):
+    """Complete when all answered or are accounted for; incomplete once any is late or the
+    call was closed short."""
+    if all(r.status == "answered" or r.status in ACCOUNTED for r in rows):
         return RollCallResult.COMPLETE
     if message.closed_at is not None or any(r.status == "late" for r in rows):
         return RollCallResult.INCOMPLETE
@@ -41,6 +49,9 @@ def get_board(session: Session, *, message_id: str, now: datetime) -> Board:
         .where(Recipient.message_id == message_id, Recipient.reason == RecipientReason.ADDRESSED)
         .order_by(Post.name, Person.name)
     )
+    found = list(session.execute(query))
+    unanswered = [rec.person_id for rec, _name, _post in found if rec.acked_at is None]
+    accounted = accounted_for(session, message, unanswered)
     rows = [
         BoardRow(
             person_id=rec.person_id,
@@ -51,11 +62,11 @@ def get_board(session: Session, *, message_id: str, now: datetime) -> Board:
             read_at=rec.read_at,
             acked_at=rec.acked_at,
             resent_count=rec.resent_count,
-            status=_status(rec, message, now),
+            status=_status(rec, message, now, accounted),
         )
-        for rec, name, post in session.execute(query)
+        for rec, name, post in found
     ]
-    order = {"late": 0, "waiting": 1, "answered": 2}
+    order = {"late": 0, "waiting": 1, "answered": 2, **{a: 3 + i for i, a in enumerate(ACCOUNTED)}}
     rows.sort(key=lambda r: order[r.status])
     count = {s: sum(1 for r in rows if r.status == s) for s in order}
     return Board(
@@ -66,6 +77,9 @@ def get_board(session: Session, *, message_id: str, now: datetime) -> Board:
         answered=count["answered"],
         late=count["late"],
         waiting=count["waiting"],
+        sender=count["sender"],
+        hospitalised=count["hospitalised"],
+        deceased=count["deceased"],
         result=result_of(message, rows),
         rows=rows,
     )

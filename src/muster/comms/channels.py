@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.comms.enums import ChannelKind
-from muster.comms.groups import AllRule, PersonRule, Rule, rule_to_dict
+from muster.comms.groups import AllRule, PersonRule, Rule, of_visiting_party, rule_to_dict
 from muster.comms.models import Channel
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
+from muster.people.models import Person
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
 
@@ -56,6 +57,13 @@ def _new_channel(
         raise Conflict(f"a channel named {name!r} already exists; choose another name")
     if kind is ChannelKind.DIRECT and not isinstance(rule, PersonRule):
         raise Invalid("a direct channel's rule must name one person (kind 'person')")
+    if isinstance(rule, PersonRule):
+        person = session.get(Person, rule.person_id)
+        if person is not None and of_visiting_party(person):
+            raise Invalid(
+                f"{person.name} is of the visiting party; station channels reach station "
+                "people only. Speak with the visiting party through the liaison."
+            )
     channel = Channel(
         name=name,
         kind=kind,

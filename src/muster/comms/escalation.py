@@ -6,24 +6,34 @@ tests and the exercise runner with a frozen one. Rows are taken with ``FOR UPDAT
 LOCKED`` on PostgreSQL, so two nodes never escalate the same message twice. Each pass
 over a message raises its level by one and re-arms its deadline, so silence climbs the
 chain of command one rank per deadline until it reaches the top.
+
+The chain of command is the station's staff (crew of no visiting party, with an active
+account, alive and not in a hospital bed) ranked by their accounts' roles. Each deadline
+tells the next rank above each silent recipient that has someone to tell, skipping ranks
+whose members are all silent; within a rank, those standing at the silent one's post come
+first. No one of a visiting party is ever told (P6), whatever the registry calls them.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from muster.auth.models import Account
 from muster.comms.enums import RecipientReason, RollCallResult
-from muster.comms.groups import has_role
+from muster.comms.groups import station_staff
 from muster.comms.models import Channel, Message, Recipient
+from muster.comms.recipients import silent_recipients
 from muster.comms.service import message_wire, named_recipients
 from muster.comms.settings import CommsSettings, get_comms_settings
 from muster.events.service import append_event
-from muster.people.enums import PersonStatus
+from muster.medical.models import Admission
 from muster.people.models import Person
+from muster.places.models import PostAssignment
 from muster.policy.actor import Actor
 
 ESCALATOR = Actor.system("comms-escalation")
@@ -62,13 +72,62 @@ def due_messages(session: Session, *, now: datetime, limit: int = 100) -> list[M
     return list(session.scalars(query))
 
 
-def _persons_with_rank(session: Session, rank: str) -> list[str]:
-    query = select(Person.id).where(
-        Person.archived_at.is_(None),
-        Person.status != PersonStatus.DECEASED,
-        or_(*(has_role(session, role) for role in rank.split("|"))),
+@dataclass(frozen=True)
+class Superior:
+    """One of the station's staff in the chain of command: rank (0 is the top) and posts."""
+
+    person_id: str
+    rank: int
+    posts: frozenset[str]
+
+
+def chain_of_command(session: Session, chain: list[str]) -> list[Superior]:
+    """The station's staff who hold a rank of ``chain`` by their accounts, by name.
+
+    Staff: crew of no visiting party, not archived, alive, not admitted to the hospital,
+    with an active account. The registry's free-form roles give no rank here.
+    """
+    in_bed = select(Admission.person_id).where(
+        Admission.person_id.is_not(None), Admission.discharged_at.is_(None)
     )
-    return list(session.scalars(query.order_by(Person.name)))
+    query = (
+        select(Person.id, Account.roles)
+        .join(Account, Account.person_id == Person.id)
+        .where(*station_staff(), Account.active.is_(True), Person.id.not_in(in_bed))
+        .order_by(Person.name)
+    )
+    roles: dict[str, set[str]] = defaultdict(set)
+    for person_id, account_roles in session.execute(query):
+        roles[str(person_id)].update(account_roles or [])
+    ranked = {p: rank_of(sorted(r), chain) for p, r in roles.items()}
+    ranked = {p: r for p, r in ranked.items() if r < len(chain)}
+    posts = _posts_of(session, list(ranked))
+    return [Superior(p, r, frozenset(posts.get(p, ()))) for p, r in ranked.items()]
+
+
+def _posts_of(session: Session, person_ids: list[str]) -> dict[str, set[str]]:
+    """The posts each person is assigned to."""
+    posts: dict[str, set[str]] = defaultdict(set)
+    assigned = select(PostAssignment.person_id, PostAssignment.post_id).where(
+        PostAssignment.person_id.in_(person_ids)
+    )
+    for person_id, post_id in session.execute(assigned):
+        posts[person_id].add(post_id)
+    return posts
+
+
+def _own_ranks(session: Session, person_ids: list[str], chain: list[str]) -> dict[str, int]:
+    """Each silent recipient's rank: their accounts' roles and the registry's, the higher."""
+    roles: dict[str, set[str]] = {p: set() for p in person_ids}
+    for pid, person_roles in session.execute(
+        select(Person.id, Person.roles).where(Person.id.in_(person_ids))
+    ):
+        roles[pid].update(person_roles or [])
+    for owner, account_roles in session.execute(
+        select(Account.person_id, Account.roles).where(Account.person_id.in_(person_ids))
+    ):
+        roles[str(owner)].update(account_roles or [])
+    return {p: rank_of(sorted(r), chain) for p, r in roles.items()}
 
 
 def escalate_message(
@@ -77,7 +136,7 @@ def escalate_message(
     """One deadline passed for ``message``: act on its silent recipients and re-arm."""
     rows = session.scalars(select(Recipient).where(Recipient.message_id == message.id)).all()
     addressed = [r for r in rows if r.reason is RecipientReason.ADDRESSED]
-    silent = [r for r in addressed if r.acked_at is None]
+    silent = silent_recipients(session, message, addressed)
     level = message.escalation_level + 1
     if not silent:
         message.due_at = None
@@ -109,6 +168,7 @@ def escalate_message(
         subjects=[message.id, message.sender_person_id or ""],
         payload={
             "message_id": message.id,
+            "channel_id": message.channel_id,
             "sender_person_id": message.sender_person_id,
             "sender": message.sender_name,
             "silent": named,
@@ -117,22 +177,34 @@ def escalate_message(
         },
     )
     chain = settings.chain_of_command
-    roles = dict(
-        session.execute(select(Person.id, Person.roles).where(Person.id.in_(silent_ids))).all()
-    )
-    ranks = {pid: rank_of(list(roles.get(pid) or []), chain) for pid in silent_ids}
-    target_roles = sorted({ranks[p] - level for p in silent_ids if ranks[p] - level >= 0})
+    skipped = {*silent_ids, message.sender_person_id}
+    available = [s for s in chain_of_command(session, chain) if s.person_id not in skipped]
+    open_ranks = sorted({s.rank for s in available}, reverse=True)  # nearest the bottom first
+    own = _own_ranks(session, silent_ids, chain)
+    ladders = {p: [r for r in open_ranks if r < own[p]] for p in silent_ids}
+    stands = _posts_of(session, silent_ids)
     known = {r.person_id for r in rows}
     escalated: list[str] = []
-    for place in target_roles:
-        for pid in _persons_with_rank(session, chain[place]):
-            if pid in silent_ids or pid == message.sender_person_id or pid in escalated:
+    to_ranks: set[int] = set()
+    for row in silent:
+        ladder = ladders[row.person_id]
+        if len(ladder) < level:
+            continue
+        rank = ladder[level - 1]
+        to_ranks.add(rank)
+        at_rank = [s for s in available if s.rank == rank]
+        posts = {row.post_id} if row.post_id else stands.get(row.person_id, set())
+        at_post = [s for s in at_rank if s.posts & posts]
+        for superior in at_post or at_rank:
+            if superior.person_id in escalated:
                 continue
-            escalated.append(pid)
-            if pid not in known:
+            escalated.append(superior.person_id)
+            if superior.person_id not in known:
                 session.add(
                     Recipient(
-                        message_id=message.id, person_id=pid, reason=RecipientReason.ESCALATED
+                        message_id=message.id,
+                        person_id=superior.person_id,
+                        reason=RecipientReason.ESCALATED,
                     )
                 )
     append_event(
@@ -143,14 +215,14 @@ def escalate_message(
         payload={
             **wire,
             "recipients": escalated,
-            "to_roles": [chain[p] for p in target_roles],
+            "to_roles": [chain[r] for r in sorted(to_ranks)],
             "silent": named,
             "silent_count": len(silent_ids),
             "level": level,
         },
     )
     message.escalation_level = level
-    more = any(ranks[p] - level - 1 >= 0 for p in silent_ids)
+    more = any(len(ladder) > level for ladder in ladders.values())
     if more and message.ack_seconds:
         message.due_at = now + timedelta(seconds=message.ack_seconds)
     else:

@@ -2,7 +2,9 @@
 
 A rule is stored on the channel and copied onto every message, with the persons it
 resolved to, so the record shows who a group meant at that moment (a guard reassigned
-later does not change who an earlier order reached).
+later does not change who an earlier order reached). No rule reaches the visiting party:
+station orders and roll calls are the station's own (P6), whatever role the registry
+gives a visitor.
 """
 
 from __future__ import annotations
@@ -23,10 +25,9 @@ from muster.schemas import StrictModel
 
 
 class AllRule(StrictModel):
-    """Everyone aboard who can be reached: crew and residents, visitors if asked."""
+    """Everyone of the station who can be reached: crew and residents (never the visitors)."""
 
     kind: Literal["all"] = "all"
-    include_visitors: bool = False
 
 
 class RoleRule(StrictModel):
@@ -87,8 +88,27 @@ class Member:
     post_id: str | None = None
 
 
+def _of_the_station() -> list[ColumnElement[bool]]:
+    """Persons of the station, not of a visiting party (by affiliation or party)."""
+    return [Person.affiliation != Affiliation.VISITOR, Person.party_id.is_(None)]
+
+
 def _reachable() -> list[ColumnElement[bool]]:
-    return [Person.archived_at.is_(None), Person.status != PersonStatus.DECEASED]
+    return [
+        Person.archived_at.is_(None),
+        Person.status != PersonStatus.DECEASED,
+        *_of_the_station(),
+    ]
+
+
+def station_staff() -> list[ColumnElement[bool]]:
+    """Conditions on ``Person`` for the station's own staff: crew, alive, not archived."""
+    return [*_reachable(), Person.affiliation == Affiliation.CREW]
+
+
+def of_visiting_party(person: Person) -> bool:
+    """True if ``person`` belongs to the visiting party (a visitor or a party member)."""
+    return person.affiliation is Affiliation.VISITOR or person.party_id is not None
 
 
 def has_role(session: Session, role: str) -> ColumnElement[bool]:
@@ -102,8 +122,6 @@ def has_role(session: Session, role: str) -> ColumnElement[bool]:
 def _resolve_one(session: Session, rule: Rule) -> list[Member]:
     if isinstance(rule, AllRule):
         query = select(Person.id).where(*_reachable())
-        if not rule.include_visitors:
-            query = query.where(Person.affiliation != Affiliation.VISITOR)
         return [Member(pid) for pid in session.scalars(query.order_by(Person.name))]
     if isinstance(rule, RoleRule):
         query = select(Person.id).where(*_reachable(), has_role(session, rule.role))
@@ -112,7 +130,9 @@ def _resolve_one(session: Session, rule: Rule) -> list[Member]:
         person = session.get(Person, rule.person_id)
         if person is None:
             raise Invalid(f"no person with id {rule.person_id!r} for a direct channel")
-        return [Member(person.id)] if person.archived_at is None else []
+        if person.archived_at is not None or of_visiting_party(person):
+            return []
+        return [Member(person.id)]
     if isinstance(rule, PostsRule):
         posts = (
             select(PostAssignment.person_id, Post.id)

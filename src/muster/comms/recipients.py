@@ -21,6 +21,7 @@ from muster.comms.enums import MessageKind, RecipientReason, RollCallResult
 from muster.comms.groups import Member
 from muster.comms.models import AckKey, Channel, Message, Recipient
 from muster.comms.rules import ACKNOWLEDGE, ACKNOWLEDGE_OTHERS, BROADCAST, READ, authorize_message
+from muster.comms.standing import accounted_for
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.policy.actor import Actor
@@ -206,10 +207,19 @@ def acknowledge(
                 message_id=message_id, key=key, request=request, person_ids=acked, created_at=now
             )
         )
-    if fresh and all(r.acked_at is not None for r in addressed.values()):
+    if fresh and not silent_recipients(session, message, list(addressed.values())):
         _close(session, message, actor=actor, result=RollCallResult.COMPLETE, now=now)
     already = [r.person_id for r in targets if r not in fresh]
     return AckOutcome(message_id, acked, already, False, _complete(message))
+
+
+def silent_recipients(
+    session: Session, message: Message, addressed: Sequence[Recipient]
+) -> list[Recipient]:
+    """Addressed recipients who have not answered and are not accounted for otherwise."""
+    unanswered = [r for r in addressed if r.acked_at is None]
+    accounted = accounted_for(session, message, [r.person_id for r in unanswered])
+    return [r for r in unanswered if r.person_id not in accounted]
 
 
 def _complete(message: Message) -> bool:
@@ -243,7 +253,7 @@ def close_message(session: Session, *, message_id: str, actor: Actor) -> Message
     )
     if message.closed_at is not None:
         return message
-    silent = [r for r in _addressed(session, message_id) if r.acked_at is None]
+    silent = silent_recipients(session, message, _addressed(session, message_id))
     result = RollCallResult.INCOMPLETE if silent else RollCallResult.COMPLETE
     _close(session, message, actor=actor, result=result, now=clock.now())
     return message

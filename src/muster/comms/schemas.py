@@ -102,7 +102,7 @@ class BoardRow(StrictModel):
     read_at: datetime | None
     acked_at: datetime | None
     resent_count: int
-    status: str  # answered, late, waiting
+    status: str  # answered, late, waiting; or sender, hospitalised, deceased (accounted for)
 
 
 class Board(StrictModel):
@@ -115,6 +115,9 @@ class Board(StrictModel):
     answered: int
     late: int
     waiting: int
+    sender: int = 0
+    hospitalised: int = 0
+    deceased: int = 0
     result: RollCallResult
     rows: list[BoardRow]
 
