@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -50,6 +51,7 @@ from muster.web.deps import (
     in_write_transaction,
     require_credentials,
 )
+from muster.web.problems import problem
 
 # ``get_session`` (``SessionDep``) puts the database's active policy in force before the
 # route runs, so every authorization and decision of a request uses the policy activated
@@ -127,7 +129,12 @@ def read_decision(decision_id: str, session: SessionDep, actor: CurrentActor) ->
     return DecisionRead.model_validate(get_decision(session, decision_id))
 
 
-@router.post("/portals/{portal_id}/passages", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/portals/{portal_id}/passages",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PassageRead,
+    responses={409: {"description": "No permit, or the permit no longer holds"}},
+)
 def report_passage(
     portal_id: str,
     body: PassageIn,
@@ -135,11 +142,13 @@ def report_passage(
     actor: CurrentActor,
     response: Response,
     idempotency_key: Annotated[str, Header(min_length=1, max_length=200)],
-) -> PassageRead:
+) -> PassageRead | JSONResponse:
     """Record a permitted person's passage; a retry with the same Idempotency-Key records
-    nothing more and answers with the first passage (200 instead of 201)."""
+    nothing more and answers with the first passage (200 instead of 201). A permit whose
+    facts changed since it was decided is refused (409) and the post alerted; the refusal
+    is kept in the record."""
     authorize(actor, "passage.record", portal_resource(_portal(session, portal_id)))
-    passage, created = record_passage(
+    outcome = record_passage(
         session,
         portal_id=portal_id,
         person_ref=body.person,
@@ -147,9 +156,11 @@ def report_passage(
         idempotency_key=idempotency_key,
         actor=actor,
     )
-    if not created:
+    if outcome.passage is None:
+        return problem(status.HTTP_409_CONFLICT, "Conflict", outcome.refusal)
+    if not outcome.created:
         response.status_code = status.HTTP_200_OK
-    return PassageRead.model_validate(passage)
+    return PassageRead.model_validate(outcome.passage)
 
 
 @router.put("/portals/{portal_id}/mode")

@@ -18,7 +18,7 @@ from muster.access.decisions import decide_request
 from muster.access.enums import Direction, HoldKind
 from muster.access.modes import set_portal_mode
 from muster.access.passages import record_passage
-from muster.cli.common import cli_actor, cli_session, console
+from muster.cli.common import cli_actor, cli_session, console, fail
 from muster.people.service import find_person
 from muster.places.enums import PortalMode
 
@@ -61,9 +61,12 @@ def passage_cmd(
     key: str = typer.Option(..., help="Idempotency key: the same key never records twice"),
     direction: Direction = typer.Option(Direction.EXIT),
 ) -> None:
-    """Record that a permitted person went through a portal."""
+    """Record that a permitted person went through a portal.
+
+    A permit whose facts changed since it was decided is refused and the post alerted.
+    """
     with cli_session() as session:
-        passage, created = record_passage(
+        outcome = record_passage(
             session,
             portal_id=portal,
             person_ref=person,
@@ -71,7 +74,12 @@ def passage_cmd(
             idempotency_key=key,
             actor=cli_actor(session),
         )
-        console.print(f"Passage {passage.id} {'recorded' if created else 'already recorded'}.")
+    # Outside the transaction, so that the refusal and its alert are kept.
+    if outcome.passage is None:
+        fail(f"Passage refused: {outcome.refusal}.")
+        return
+    done = "recorded" if outcome.created else "already recorded"
+    console.print(f"Passage {outcome.passage.id} {done}.")
 
 
 @access_app.command("mode")

@@ -139,7 +139,8 @@ def fail_closed(reason: str) -> Verdict:
     return Verdict(False, (), (reason,), reason)
 
 
-def _precheck(person: PersonFacts | None, ref: str) -> Verdict | None:
+def precheck(person: PersonFacts | None, ref: str) -> Verdict | None:
+    """The denial owed before Cedar is asked (unknown, archived, deceased), or None."""
     if person is None:
         return fail_closed(f"unknown person {ref!r}: not on the register")
     if person.archived:
@@ -215,7 +216,7 @@ def decide_request(
     engine = engine or _engine_for(session, known.policy_version)
     portal, refs, facts = known.portal, known.refs, known.persons
     persons = [facts.get(refs.get(ref, "")) for ref in person_refs]
-    verdicts = [_precheck(p, ref) for p, ref in zip(persons, person_refs, strict=True)]
+    verdicts = [precheck(p, ref) for p, ref in zip(persons, person_refs, strict=True)]
     candidates = {
         i: p
         for i, (p, v) in enumerate(zip(persons, verdicts, strict=True))

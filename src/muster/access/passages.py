@@ -1,25 +1,143 @@
-"""Passages reported by doors: once per idempotency key, only after a permit, moving presence."""
+"""Passages reported by doors: once per idempotency key, only after a permit, moving presence.
+
+A permit is a decision at one moment. A passage reported after the facts that decided it
+changed (a hold placed, consent revoked, a pass ended, the portal's mode or the policy
+changed, the person archived or moved) is refused, the permit is spent, and the post is
+alerted; the refusal is an outcome, not an error, so its alert is kept with the record.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from muster import clock
+from muster.access.decisions import ALERT, cedar_input_for, precheck
 from muster.access.enums import Direction
-from muster.access.facts import load_portal
+from muster.access.facts import PortalFacts, load_portal, load_request
 from muster.access.models import Decision, Passage
 from muster.access.presence import move_person
 from muster.errors import Conflict, Invalid
 from muster.events.service import append_event
+from muster.people.models import Person
 from muster.people.service import find_person
+from muster.places.models import Post
 from muster.policy.actor import Actor
 
 # A permit is good for this long: the person is at the door when it is decided.
 PERMIT_VALID_FOR = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class PassageOutcome:
+    """A reported passage: recorded (``created``), found again on a retry, or refused."""
+
+    passage: Passage | None
+    created: bool = False
+    refusal: str = ""  # why it was refused; the post has been alerted
+
+    @property
+    def refused(self) -> bool:
+        """True when no passage was recorded because the permit no longer holds."""
+        return self.passage is None
+
+
+# What a change of each fact means, in the words of a refusal.
+_FACT_WORDS = {
+    "held": {True: "a hold was placed on them", False: "their hold was lifted"},
+    "duty_pass_current": {True: "a duty pass was issued", False: "their duty pass ended"},
+    "visit_current": {True: "a visit was issued", False: "their visit ended"},
+}
+_FACT_NAMES = {
+    "transfer_vessel_ids": "the consent cases that allow a transfer",
+    "visit_zone_ids": "the zones their visit allows",
+    "vessel_party_id": "the vessel docked outside",
+    "passback": "where they are recorded to be",
+    "target_zone_id": "the zone beyond the portal",
+}
+
+
+def _diff(then: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    changes = []
+    for key in sorted(set(then) | set(now)):
+        old, new = then.get(key), now.get(key)
+        if old == new:
+            continue
+        if key in _FACT_WORDS and isinstance(new, bool):
+            changes.append(_FACT_WORDS[key][new])
+        elif key in _FACT_NAMES:
+            changes.append(f"{_FACT_NAMES[key]} changed")
+        else:
+            changes.append(f"{key.replace('_', ' ')} changed from {old or '-'} to {new or '-'}")
+    return changes
+
+
+def permit_changes(
+    session: Session, permit: Decision, portal: PortalFacts, direction: Direction, at: datetime
+) -> str:
+    """What changed since ``permit`` was decided, in words; empty when nothing did.
+
+    The person's and the portal's facts, the parts of the context that do not depend on
+    the group, and the policy in force are read again now and compared with what the
+    decision stored.
+    """
+    person_id = permit.person_id or ""
+    known = load_request(session, portal.id, [person_id], at)
+    person = known.persons.get(person_id)
+    stopped = precheck(person, person_id)
+    if stopped is not None or person is None:
+        return stopped.reason if stopped is not None else "the person is not on the register"
+    then = permit.cedar_input or {}
+    now = cedar_input_for(person, known.portal, direction, [])
+    changes = []
+    if known.policy_version != permit.policy_version:
+        changes.append("another policy was activated")
+    changes += _diff(then.get("person", {}).get("attrs", {}), now.person["attrs"])
+    changes += _diff(then.get("portal", {}).get("attrs", {}), now.portal["attrs"])
+    context = {k: v for k, v in then.get("context", {}).items() if k != "escort_present"}
+    changes += _diff(context, {k: v for k, v in now.context.items() if k != "escort_present"})
+    return "; ".join(changes)
+
+
+def _refuse(
+    session: Session,
+    *,
+    permit: Decision,
+    person: Person,
+    portal: PortalFacts,
+    direction: Direction,
+    changes: str,
+    at: datetime,
+    actor: Actor,
+) -> PassageOutcome:
+    """Spend the permit, alert the post at the portal, and answer with the refusal."""
+    permit.used_at = at
+    reason = (
+        f"the permit for {person.name} to {direction.value} at {portal.name} no longer holds: "
+        f"{changes}; do not let them through, ask the airlock again"
+    )
+    posts = list(session.scalars(select(Post.id).where(Post.portal_id == portal.id)))
+    append_event(
+        session,
+        kind=ALERT,
+        actor=actor,
+        subjects=[person.id, portal.id, person.party_id or "", permit.id, *posts],
+        payload={
+            "audience": "post",
+            "about": "passage.refused",
+            "person": person.name,
+            "portal": portal.name,
+            "direction": direction.value,
+            "decision_id": permit.id,
+            "text": f"Passage refused: {reason}.",
+        },
+    )
+    return PassageOutcome(None, False, reason)
 
 
 def _existing(session: Session, key: str) -> Passage | None:
@@ -43,9 +161,10 @@ def record_passage(
     direction: Direction,
     idempotency_key: str,
     actor: Actor,
-) -> tuple[Passage, bool]:
-    """Record that a permitted person went through; (passage, created). A retry with the same
-    key returns the first passage and records nothing."""
+) -> PassageOutcome:
+    """Record that a permitted person went through. A retry with the same key returns the
+    first passage and records nothing; a permit whose facts have changed since it was
+    decided is refused (see the module's docstring)."""
     key = idempotency_key.strip()
     if not key:
         raise Invalid("send an Idempotency-Key header so a retry never records twice")
@@ -53,7 +172,7 @@ def record_passage(
     portal = load_portal(session, portal_id)
     found = _existing(session, key)
     if found is not None:
-        return _same_or_conflict(found, person.id, portal.id, direction.value), False
+        return PassageOutcome(_same_or_conflict(found, person.id, portal.id, direction.value))
     at = clock.now()
     permit = session.scalar(
         select(Decision)
@@ -72,6 +191,18 @@ def record_passage(
         raise Conflict(
             f"no recent unused permit for {person.name} to {direction.value} at {portal.name}; "
             "ask the airlock for a decision first",
+        )
+    changes = permit_changes(session, permit, portal, direction, at)
+    if changes:
+        return _refuse(
+            session,
+            permit=permit,
+            person=person,
+            portal=portal,
+            direction=direction,
+            changes=changes,
+            at=at,
+            actor=actor,
         )
     to_zone = portal.target_zone(direction)
     from_zone = portal.inside_zone_id if direction == Direction.EXIT else portal.outside_zone_id
@@ -95,7 +226,7 @@ def record_passage(
         found = _existing(session, key)
         if found is None:
             raise
-        return _same_or_conflict(found, person.id, portal.id, direction.value), False
+        return PassageOutcome(_same_or_conflict(found, person.id, portal.id, direction.value))
     permit.used_at = at
     move_person(session, person_id=person.id, zone_id=to_zone, source=f"passage {passage.id}")
     append_event(
@@ -112,4 +243,4 @@ def record_passage(
             "decision_id": permit.id,
         },
     )
-    return passage, True
+    return PassageOutcome(passage, True)

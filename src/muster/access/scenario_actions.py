@@ -163,8 +163,9 @@ def record_passages(ctx: ActionContext, args: PassageArgs) -> str:
         chosen = [d for d in decisions if d.allowed and d.used_at is None]
         if not chosen:
             raise Conflict(f"nobody of the last request at {portal_name} is left to pass")
+    refused = []
     for decision in chosen:
-        record_passage(
+        outcome = record_passage(
             ctx.session,
             portal_id=portal_id,
             person_ref=decision.person_id or decision.person_ref,
@@ -172,8 +173,11 @@ def record_passages(ctx: ActionContext, args: PassageArgs) -> str:
             idempotency_key=new_id(),
             actor=ctx.actor,
         )
+        if outcome.refused:
+            refused.append(outcome.refusal)
     direction = chosen[0].direction
-    return f"{_plural(len(chosen), 'passage')} ({direction}) recorded at {portal_name}"
+    passed = _plural(len(chosen) - len(refused), "passage")
+    return "; refused: ".join([f"{passed} ({direction}) recorded at {portal_name}", *refused])
 
 
 class ModeArgs(ActionArgs):

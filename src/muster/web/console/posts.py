@@ -226,7 +226,7 @@ def record_at_post(
         decision = get_decision(session, decision_id)
         if decision.portal_id != portal.id or decision.person_id is None:
             raise Invalid("that decision was not made at this portal; ask the airlock again")
-        passage, created = record_passage(
+        outcome = record_passage(
             session,
             portal_id=portal.id,
             person_ref=decision.person_id,
@@ -237,8 +237,10 @@ def record_at_post(
     except DomainError as exc:
         session.rollback()
         return redirect(request, back, _message(exc))
-    name = get_person(session, passage.person_id).name
-    note = "Passage recorded" if created else "Passage was already recorded"
+    if outcome.passage is None:  # refused; the refusal and its alert are committed
+        return redirect(request, back, f"Passage refused: {outcome.refusal}.")
+    name = get_person(session, outcome.passage.person_id).name
+    note = "Passage recorded" if outcome.created else "Passage was already recorded"
     return redirect(request, back, f"{note}: {name}, {decision.direction} at {portal.name}.")
 
 

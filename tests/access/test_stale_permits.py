@@ -1,0 +1,135 @@
+"""A permit is a decision at one moment: a passage after its facts changed is refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from click.testing import Result
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from access.station import build_station
+from muster.cli.main import app
+from muster.config import get_settings
+from muster.db import Database
+from muster.events.models import Event
+from muster.people.enums import Affiliation
+
+Client = Callable[..., TestClient]
+Invoke = Callable[..., Result]
+
+
+def _station(db: Database) -> dict[str, str]:
+    """Zane, a visitor of the vessel docked at the South airlock, and Ana, a resident with
+    an approved consent case for it, both in the South corridor."""
+    with db.session_scope() as s:
+        st = build_station(s)
+        st.add_person("Zane", Affiliation.VISITOR, party=st.vessel, zone="south")
+        st.add_person("Ana", Affiliation.RESIDENT, zone="south")
+        st.consent_case("Ana")
+        assert st.post is not None
+        return {"portal": st.portals["South airlock"].id, "post": st.post.id}
+
+
+def _permit(guard: TestClient, portal: str, person: str) -> None:
+    resp = guard.post(
+        f"/api/v1/portals/{portal}/requests", json={"persons": [person], "direction": "exit"}
+    )
+    assert resp.json()["decisions"][0]["allowed"], resp.text
+
+
+def _pass(guard: TestClient, portal: str, person: str, key: str) -> Response:
+    return guard.post(
+        f"/api/v1/portals/{portal}/passages",
+        json={"person": person, "direction": "exit"},
+        headers={"Idempotency-Key": key},
+    )
+
+
+def _post_alerts(db: Database, post_id: str) -> list[Event]:
+    with db.session_scope(write=False) as s:
+        rows = s.scalars(select(Event).where(Event.kind == "access.alert")).all()
+        return [
+            e for e in rows if e.payload.get("about") == "passage.refused" and post_id in e.subjects
+        ]
+
+
+class TestStalePermitOverHttp:
+    """A passage reported after a hold, a revocation or a mode change is refused and alerted."""
+
+    def test_passage_after_a_hold_is_refused(self, db: Database, make_client: Client) -> None:
+        ids = _station(db)
+        guard, officer = make_client("guard"), make_client("officer")
+        _permit(guard, ids["portal"], "Zane")
+        held = officer.post(
+            "/api/v1/holds", json={"person": "Zane", "kind": "provisional", "reason": "questions"}
+        )
+        assert held.status_code == 201, held.text
+        resp = _pass(guard, ids["portal"], "Zane", "k1")
+        assert resp.status_code == 409, resp.text
+        assert "a hold was placed" in resp.json()["detail"]
+        assert guard.get("/api/v1/presence/Zane").json()["aboard"]
+        assert len(_post_alerts(db, ids["post"])) == 1
+        again = _pass(guard, ids["portal"], "Zane", "k2")
+        assert again.status_code == 409
+
+    def test_passage_after_revocation_is_refused(self, db: Database, make_client: Client) -> None:
+        ids = _station(db)
+        guard = make_client("guard")
+        _permit(guard, ids["portal"], "Ana")
+        revoked = guard.post(
+            "/api/v1/welfare/revocations",
+            json={"person_id": "Ana", "statement": "I am staying on the station."},
+        )
+        assert revoked.status_code == 200, revoked.text
+        resp = _pass(guard, ids["portal"], "Ana", "k1")
+        assert resp.status_code == 409
+        assert "consent cases" in resp.json()["detail"]
+        assert len(_post_alerts(db, ids["post"])) == 1
+
+    def test_passage_after_lockdown_is_refused(self, db: Database, make_client: Client) -> None:
+        ids = _station(db)
+        guard, commander = make_client("guard"), make_client("commander")
+        _permit(guard, ids["portal"], "Zane")
+        mode = commander.put(
+            f"/api/v1/portals/{ids['portal']}/mode", json={"mode": "lockdown", "reason": "standoff"}
+        )
+        assert mode.status_code == 200, mode.text
+        resp = _pass(guard, ids["portal"], "Zane", "k1")
+        assert resp.status_code == 409
+        assert "mode changed from normal to lockdown" in resp.json()["detail"]
+
+    def test_unchanged_permit_passes(self, db: Database, make_client: Client) -> None:
+        ids = _station(db)
+        guard = make_client("guard")
+        _permit(guard, ids["portal"], "Zane")
+        assert _pass(guard, ids["portal"], "Zane", "k1").status_code == 201
+        assert _post_alerts(db, ids["post"]) == []
+
+
+@pytest.fixture
+def muster(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
+    """Run ``muster`` commands against the test database."""
+    monkeypatch.setenv("MUSTER_DATABASE_URL", db.url)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    yield lambda *args: runner.invoke(app, list(args))
+    get_settings.cache_clear()
+
+
+class TestStalePermitCommand:
+    """``muster access passage`` refuses a permit that a hold overtook, and keeps the alert."""
+
+    def test_passage_after_a_hold_is_refused(self, db: Database, muster: Invoke) -> None:
+        ids = _station(db)
+        asked = muster("access", "request", "South airlock", "Zane", "--direction", "exit")
+        assert "1 may pass" in asked.output, asked.output
+        held = muster("hold", "place", "Zane", "--reason", "questions")
+        assert held.exit_code == 0, held.output
+        result = muster("access", "passage", "South airlock", "Zane", "--key", "k1")
+        assert result.exit_code == 1
+        assert "Passage refused" in result.output
+        assert len(_post_alerts(db, ids["post"])) == 1
