@@ -79,6 +79,15 @@ class TestOperatorRules:
         ).json()
         lift = {"reason": "screened clear"}
         assert commander.post(f"/api/v1/holds/{hold['id']}/lift", json=lift).status_code == 403
+        # P4: no clear screening taken after the hold was placed, so the medic is refused too.
+        assert medic.post(f"/api/v1/holds/{hold['id']}/lift", json=lift).status_code == 409
+        screening = {
+            "person_id": ids["ana"],
+            "kind": "nanite",
+            "result": "negative",
+            "method": "blood panel",
+        }
+        assert medic.post("/api/v1/medical/screenings", json=screening).status_code == 201
         assert medic.post(f"/api/v1/holds/{hold['id']}/lift", json=lift).status_code == 200
 
     def test_provisional_hold(self, db: Database, make_client: Callable[..., TestClient]) -> None:

@@ -11,17 +11,12 @@ from sqlalchemy.orm import Session
 from muster import clock
 from muster.access.decisions import decide_request
 from muster.access.enums import Direction, HoldKind
-from muster.access.holds import open_holds, place_hold
+from muster.access.holds import confirm_medical_hold, lift_hold, open_holds, place_hold
 from muster.access.passes import issue_duty_pass
 from muster.access.presence import set_presence
 from muster.errors import Conflict, Forbidden, Invalid
 from muster.medical.enums import ScreeningKind, ScreeningResult
-from muster.medical.flows import (
-    authorize_surgeon_visit,
-    confirm_hold,
-    lift_hold_medically,
-    screen_person,
-)
+from muster.medical.flows import authorize_surgeon_visit, screen_person
 from muster.medical.schemas import ScreeningCreate
 from muster.people.enums import Affiliation
 from muster.people.models import Person
@@ -88,12 +83,12 @@ class TestHoldLifecycle:
         )
         assert not may_exit(session, station, resident)
         with pytest.raises(Conflict):
-            lift_hold_medically(session, hold_id=hold.id, reason="clear", actor=MEDIC)
+            lift_hold(session, hold_id=hold.id, reason="clear", actor=MEDIC)
         _s, placed = screen_person(
             session, data=screening(resident, ScreeningResult.NEGATIVE), actor=MEDIC
         )
         assert placed == []
-        lift_hold_medically(session, hold_id=hold.id, reason="screened clear", actor=MEDIC)
+        lift_hold(session, hold_id=hold.id, reason="screened clear", actor=MEDIC)
         assert may_exit(session, station, resident)
 
     def test_positive_screening_confirms_provisional_as_medical(
@@ -126,9 +121,9 @@ class TestHoldLifecycle:
             session, data=screening(resident, ScreeningResult.POSITIVE), actor=MEDIC
         )
         with pytest.raises(Conflict):
-            lift_hold_medically(session, hold_id=placed[0].id, reason="better", actor=MEDIC)
+            lift_hold(session, hold_id=placed[0].id, reason="better", actor=MEDIC)
         screen_person(session, data=screening(resident, ScreeningResult.NEGATIVE), actor=MEDIC)
-        lift_hold_medically(session, hold_id=placed[0].id, reason="clear now", actor=MEDIC)
+        lift_hold(session, hold_id=placed[0].id, reason="clear now", actor=MEDIC)
         assert may_exit(session, station, resident)
 
 
@@ -138,15 +133,19 @@ class TestHoldPermissions:
     def test_officer_may_not_confirm_or_lift(
         self, session: Session, actor: Actor, resident: Person
     ) -> None:
-        """An officer is refused by the policy, whatever the screening says."""
-        hold = place_hold(
+        """An officer is refused a medical hold's lift and any confirmation, whatever the
+        screening says; lifting a provisional hold stays a command decision."""
+        provisional = place_hold(
             session, person_id=resident.id, kind=HoldKind.PROVISIONAL, reason="seen", actor=actor
+        )
+        with pytest.raises(Forbidden):
+            confirm_medical_hold(session, hold_id=provisional.id, reason="clinical", actor=OFFICER)
+        _s, placed = screen_person(
+            session, data=screening(resident, ScreeningResult.POSITIVE), actor=MEDIC
         )
         screen_person(session, data=screening(resident, ScreeningResult.NEGATIVE), actor=MEDIC)
         with pytest.raises(Forbidden):
-            lift_hold_medically(session, hold_id=hold.id, reason="clear", actor=OFFICER)
-        with pytest.raises(Forbidden):
-            confirm_hold(session, hold_id=hold.id, reason="clinical", actor=OFFICER)
+            lift_hold(session, hold_id=placed[0].id, reason="clear", actor=OFFICER)
         with pytest.raises(Forbidden):
             screen_person(
                 session, data=screening(resident, ScreeningResult.NEGATIVE), actor=OFFICER
@@ -160,14 +159,51 @@ class TestHoldPermissions:
             session, person_id=resident.id, kind=HoldKind.PROVISIONAL, reason="seen", actor=actor
         )
         with pytest.raises(Conflict):
-            confirm_hold(session, hold_id=hold.id, reason="clinical", actor=MEDIC)
+            confirm_medical_hold(session, hold_id=hold.id, reason="clinical", actor=MEDIC)
         screen_person(session, data=screening(resident, ScreeningResult.NEGATIVE), actor=MEDIC)
         with pytest.raises(Conflict):
-            confirm_hold(session, hold_id=hold.id, reason="clinical", actor=MEDIC)
+            confirm_medical_hold(session, hold_id=hold.id, reason="clinical", actor=MEDIC)
+
+
+class TestInconclusiveHolds:
+    """An inconclusive result holds: it places or keeps a medical hold (P4)."""
+
+    def test_inconclusive_places_a_medical_hold(
+        self, session: Session, station: Station, resident: Person
+    ) -> None:
+        """A resident free to leave is held medically by an inconclusive screening."""
+        assert may_exit(session, station, resident)
         inconclusive = screening(resident, ScreeningResult.INCONCLUSIVE)
-        screen_person(session, data=inconclusive, actor=MEDIC)
-        medical = confirm_hold(session, hold_id=hold.id, reason="clinical signs", actor=MEDIC)
-        assert medical.kind == "medical"
+        _s, placed = screen_person(session, data=inconclusive, actor=MEDIC)
+        assert [h.kind for h in placed] == ["medical"]
+        assert not may_exit(session, station, resident)
+
+    def test_inconclusive_confirms_a_provisional_hold(
+        self, session: Session, actor: Actor, station: Station, resident: Person
+    ) -> None:
+        """A provisional hold becomes medical on an inconclusive result; only a medic lifts it."""
+        place_hold(
+            session, person_id=resident.id, kind=HoldKind.PROVISIONAL, reason="seen", actor=actor
+        )
+        inconclusive = screening(resident, ScreeningResult.INCONCLUSIVE)
+        _s, placed = screen_person(session, data=inconclusive, actor=MEDIC)
+        assert [h.kind for h in open_holds(session, resident.id)] == ["medical"]
+        assert "confirms the provisional hold" in placed[0].reason
+        assert not may_exit(session, station, resident)
+
+    def test_inconclusive_keeps_a_medical_hold(
+        self, session: Session, station: Station, resident: Person
+    ) -> None:
+        """After a positive result, an inconclusive one keeps the hold: no lift."""
+        _s, placed = screen_person(
+            session, data=screening(resident, ScreeningResult.POSITIVE), actor=MEDIC
+        )
+        screen_person(
+            session, data=screening(resident, ScreeningResult.INCONCLUSIVE), actor=MEDIC
+        )
+        with pytest.raises(Conflict, match="inconclusive"):
+            lift_hold(session, hold_id=placed[0].id, reason="looks better", actor=MEDIC)
+        assert not may_exit(session, station, resident)
 
 
 class TestSurgeonVisit:

@@ -14,6 +14,7 @@ from muster import clock
 from muster.access import holds, passes, presence, rollcall
 from muster.access.decisions import GroupDecision, decide_request, get_decision, list_decisions
 from muster.access.facts import PortalFacts, load_portal
+from muster.access.hold_views import hold_view, holds_seen_by, sees_clinical
 from muster.access.modes import set_portal_mode
 from muster.access.passages import record_passage
 from muster.access.schemas import (
@@ -185,17 +186,15 @@ def create_hold(body: HoldIn, session: SessionDep, actor: CurrentActor) -> HoldR
     hold = holds.place_hold(
         session, person_id=person.id, kind=body.kind, reason=body.reason, actor=actor
     )
-    return HoldRead.model_validate(hold)
+    return hold_view(hold, clinical=sees_clinical(actor))
 
 
 @router.post("/holds/{hold_id}/lift")
 def lift_hold(hold_id: str, body: LiftIn, session: SessionDep, actor: CurrentActor) -> HoldRead:
-    """Lift a hold (provisional: commander or officer; medical: a medic only)."""
-    hold = holds.get_hold(session, hold_id)
-    authorize(actor, "hold.lift", Resource("Hold", hold.id, {"kind": hold.kind}))
-    return HoldRead.model_validate(
-        holds.lift_hold(session, hold_id=hold_id, reason=body.reason, actor=actor)
-    )
+    """Lift a hold (provisional: command, or a medic on a clear screening since; medical:
+    a medic only, on a clear screening taken after it was placed)."""
+    hold = holds.lift_hold(session, hold_id=hold_id, reason=body.reason, actor=actor)
+    return hold_view(hold, clinical=sees_clinical(actor))
 
 
 @router.get("/holds")
@@ -217,7 +216,7 @@ def read_holds(
         offset=page.offset,
     )
     return Page(
-        items=[HoldRead.model_validate(r) for r in rows],
+        items=holds_seen_by(actor, rows),
         total=total,
         limit=page.limit,
         offset=page.offset,

@@ -16,6 +16,7 @@ from muster import clock
 from muster.access import holds, passes, presence, rollcall
 from muster.access.decisions import decide_request
 from muster.access.enums import Direction, HoldKind
+from muster.access.hold_views import holds_seen_by
 from muster.access.modes import set_portal_mode
 from muster.access.passages import record_passage
 from muster.cli.common import cli_actor, cli_session, console, fail
@@ -172,7 +173,7 @@ def hold_list(person: str | None = None, all_: bool = typer.Option(False, "--all
         person_id = find_person(session, person).id if person else None
         rows, total = holds.list_holds(session, person_id=person_id, include_lifted=all_, limit=500)
         table = Table("Id", "Person", "Kind", "Reason", "Placed by", "Lifted")
-        for h in rows:
+        for h in holds_seen_by(cli_actor(session), rows):
             table.add_row(
                 h.id,
                 h.person_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from muster.access.enums import Direction
 from muster.access.facts import HoldFact, PersonFacts, PortalFacts
+from muster.access.hold_views import hold_line
 from muster.policy.engine import Verdict
 
 # What each shipped rule means when it decides. A rule of an edited policy that is not
@@ -29,16 +30,10 @@ RULE_WORDS = {
 }
 
 
-def clock_time(hold: HoldFact) -> str:
-    """A hold's time as a post reads it (UTC, hours and minutes)."""
-    return hold.placed_at.strftime("%H:%M")
-
-
 def hold_words(holds: list[HoldFact]) -> str:
-    """ "under provisional hold placed by John at 14:02, suspected nanite influence"."""
-    parts = [
-        f"under {h.kind} hold placed by {h.placed_by} at {clock_time(h)}, {h.reason}" for h in holds
-    ]
+    """ "under provisional hold placed by John at 14:02, suspected nanite influence"; a
+    medical hold without its clinical reason (the explanation is read by every post)."""
+    parts = [f"under {hold_line(h, clinical=False)}" for h in holds]
     return "; ".join(parts) if parts else "under hold"
 
 

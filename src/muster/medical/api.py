@@ -10,6 +10,9 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
+from muster.access import holds
+from muster.access.hold_views import sees_clinical
+from muster.access.holds import confirm_medical_hold
 from muster.medical import casualties, flows, hospital
 from muster.medical.enums import Side, Triage
 from muster.medical.fhir import export_bundle
@@ -35,7 +38,7 @@ from muster.medical.schemas import (
     WardCreate,
 )
 from muster.medical.screening import list_screenings
-from muster.medical.views import hospital_board, sees_clinical
+from muster.medical.views import hospital_board
 from muster.policy.authorize import authorize
 from muster.schemas import Page
 from muster.web.deps import CurrentActor, PageDep, SessionDep
@@ -240,7 +243,7 @@ def confirm_hold(
     hold_id: str, data: HoldDecision, session: SessionDep, actor: CurrentActor
 ) -> dict[str, str]:
     """A medic confirms a provisional hold as medical."""
-    hold = flows.confirm_hold(session, hold_id=hold_id, reason=data.reason, actor=actor)
+    hold = confirm_medical_hold(session, hold_id=hold_id, reason=data.reason, actor=actor)
     return {"id": hold.id, "kind": hold.kind, "person_id": hold.person_id}
 
 
@@ -248,8 +251,8 @@ def confirm_hold(
 def lift_hold(
     hold_id: str, data: HoldDecision, session: SessionDep, actor: CurrentActor
 ) -> dict[str, str]:
-    """A medic lifts a hold, with a clear screening on record."""
-    hold = flows.lift_hold_medically(session, hold_id=hold_id, reason=data.reason, actor=actor)
+    """A medic lifts a hold, on a clear screening taken after it was placed."""
+    hold = holds.lift_hold(session, hold_id=hold_id, reason=data.reason, actor=actor)
     return {"id": hold.id, "kind": hold.kind, "person_id": hold.person_id}
 
 

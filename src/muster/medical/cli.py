@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from muster.access.holds import confirm_medical_hold, lift_hold
 from muster.cli.common import cli_actor, cli_session, console
 from muster.medical import casualties, flows
 from muster.medical.enums import ScreeningKind, ScreeningResult, Side, Triage
@@ -79,7 +80,7 @@ def record_screening(
     ),
     method: Annotated[str, typer.Option(help="How it was done")] = "blood panel",
 ) -> None:
-    """Record a screening; a positive result holds the person at once.
+    """Record a screening; a positive or inconclusive result holds the person at once.
 
     Example: muster screening record "Resident 004" positive --method "blood panel"
     """
@@ -105,9 +106,9 @@ def list_all(person: Annotated[str | None, typer.Option(help="Only this person")
 
 @screening_app.command("lift")
 def lift(hold_id: str, reason: str) -> None:
-    """Lift a hold for medical reasons (needs a clear screening on record)."""
+    """Lift a hold for medical reasons (needs a clear screening taken after it was placed)."""
     with cli_session() as session:
-        flows.lift_hold_medically(session, hold_id=hold_id, reason=reason, actor=cli_actor(session))
+        lift_hold(session, hold_id=hold_id, reason=reason, actor=cli_actor(session))
         console.print("Hold lifted.")
 
 
@@ -115,5 +116,5 @@ def lift(hold_id: str, reason: str) -> None:
 def confirm(hold_id: str, reason: str) -> None:
     """Confirm a provisional hold as medical."""
     with cli_session() as session:
-        flows.confirm_hold(session, hold_id=hold_id, reason=reason, actor=cli_actor(session))
+        confirm_medical_hold(session, hold_id=hold_id, reason=reason, actor=cli_actor(session))
         console.print("Hold confirmed as medical.")

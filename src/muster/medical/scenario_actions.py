@@ -7,6 +7,7 @@ from datetime import timedelta
 from pydantic import Field
 from sqlalchemy import func, select
 
+from muster.access.holds import lift_hold, open_holds
 from muster.access.models import Hold
 from muster.incidents.models import Incident
 from muster.medical import casualties, flows, hospital
@@ -113,7 +114,7 @@ class ScreenArgs(PersonSelection):
 
 @register_action("medical.screen")
 def screen(ctx: ActionContext, args: ScreenArgs) -> str:
-    """Record screenings; positives are held medically at once."""
+    """Record screenings; positive and inconclusive results are held medically at once."""
     placed = 0
     names = args.names(ctx)
     for name in names:
@@ -127,7 +128,7 @@ def screen(ctx: ActionContext, args: ScreenArgs) -> str:
 
 
 class LiftArgs(PersonSelection):
-    """Lift the open holds of the selected persons (each needs a clear screening)."""
+    """Lift the open holds of the selected persons (each needs a clear screening taken after it)."""
 
     reason: str = "screened clear"
 
@@ -138,10 +139,8 @@ def lift_holds(ctx: ActionContext, args: LiftArgs) -> str:
     lifted = 0
     for name in args.names(ctx):
         person = find_person(ctx.session, name)
-        for hold in flows.medical_holds_open(ctx.session, person.id):
-            flows.lift_hold_medically(
-                ctx.session, hold_id=hold.id, reason=args.reason, actor=ctx.actor
-            )
+        for hold in open_holds(ctx.session, person.id):
+            lift_hold(ctx.session, hold_id=hold.id, reason=args.reason, actor=ctx.actor)
             lifted += 1
     return f"{lifted} hold(s) lifted"
 

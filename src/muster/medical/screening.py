@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -71,10 +73,30 @@ def latest_results(session: Session, person_id: str) -> dict[ScreeningKind, Scre
     return latest
 
 
-def clear_on_record(session: Session, person_id: str) -> bool:
-    """True when the person has been screened and the latest result of every kind is negative."""
+# Results that hold a person: a positive result, and one that cannot say (P4).
+HOLDING_RESULTS = frozenset({ScreeningResult.POSITIVE, ScreeningResult.INCONCLUSIVE})
+
+
+def holding_results(session: Session, person_id: str) -> list[Screening]:
+    """The person's latest screenings (one per kind) whose result holds them."""
     latest = latest_results(session, person_id)
-    return bool(latest) and all(s.result is ScreeningResult.NEGATIVE for s in latest.values())
+    return [s for s in latest.values() if s.result in HOLDING_RESULTS]
+
+
+def not_clear_since(session: Session, person_id: str, since: datetime) -> str | None:
+    """Why the person is not screened clear since ``since``, or None when they are.
+
+    Clear: the latest result of every kind screened is negative, and a screening was taken
+    after ``since``; a negative result from before it says nothing about what came after.
+    """
+    latest = latest_results(session, person_id)
+    holding = [s for s in latest.values() if s.result is not ScreeningResult.NEGATIVE]
+    if holding:
+        first = holding[0]
+        return f"the latest {first.kind.value} screening is {first.result.value}"
+    if not any(s.performed_at > since for s in latest.values()):
+        return "no screening has been taken since the hold was placed"
+    return None
 
 
 def screening_counts(session: Session) -> dict[str, dict[str, int]]:

@@ -6,18 +6,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from muster.access.hold_views import sees_clinical
 from muster.medical.casualties import casualty_counts
 from muster.medical.hospital import list_admissions, ward_counts
 from muster.medical.models import Bed, Ward
 from muster.medical.screening import screening_counts
 from muster.people.models import Person
 from muster.policy.actor import Actor
-from muster.policy.authorize import authorize, is_allowed
-
-
-def sees_clinical(actor: Actor) -> bool:
-    """True if the policy lets ``actor`` see clinical details."""
-    return is_allowed(actor, "medical.clinical")
+from muster.policy.authorize import authorize
 
 
 def hospital_board(session: Session, *, actor: Actor) -> dict[str, Any]:

@@ -65,12 +65,17 @@ def screening_state(
     session: Session, person_id: str, *, at: datetime, window: timedelta
 ) -> ScreeningState:
     """Clear when the latest nanite screening is negative and no older than ``window`` and
-    no latest screening of any kind is positive."""
+    no latest screening of any kind is positive or inconclusive."""
     latest = latest_results(session, person_id)
     nanite = latest.get(ScreeningKind.NANITE)
     if any(s.result is ScreeningResult.POSITIVE for s in latest.values()):
         positive = next(s for s in latest.values() if s.result is ScreeningResult.POSITIVE)
         return ScreeningState(False, True, positive, f"positive {positive.kind.value} screening")
+    # An inconclusive result of any kind holds (P4): it is not clear.
+    unsure = [s for s in latest.values() if s.result is ScreeningResult.INCONCLUSIVE]
+    if unsure:
+        why = f"the latest {unsure[0].kind.value} screening is inconclusive"
+        return ScreeningState(False, False, unsure[0], why)
     if nanite is None:
         return ScreeningState(False, False, None, "no nanite screening on record")
     if nanite.result is not ScreeningResult.NEGATIVE:

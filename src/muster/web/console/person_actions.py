@@ -1,7 +1,8 @@
 """What an operator may do to a person from their page: holds and duty passes.
 
 Each control is shown only when the policy allows it, and each POST is authorized again
-by the same rule (``hold.place`` / ``hold.lift`` on the hold's kind, ``duty_pass.issue``).
+by the same rule (``hold.place`` on the hold's kind, ``duty_pass.issue``); lifting a hold
+is ``lift_hold``'s to refuse.
 """
 
 from __future__ import annotations
@@ -15,12 +16,19 @@ from starlette.responses import Response
 
 from muster.access.decisions import list_decisions
 from muster.access.enums import HoldKind
-from muster.access.holds import get_hold, lift_hold, list_holds, place_hold
+from muster.access.hold_views import holds_seen_by
+from muster.access.holds import (
+    get_hold,
+    hold_resource,
+    lift_hold,
+    list_holds,
+    may_lift,
+    place_hold,
+)
 from muster.access.passes import issue_duty_pass
 from muster.access.presence import place_of
 from muster.errors import DomainError, Invalid
 from muster.people.service import get_person
-from muster.policy.authorize import Resource
 from muster.web.console.rendering import redirect
 from muster.web.console.viewer import FormViewerDep, Viewer, require
 from muster.web.deps import SessionDep
@@ -29,21 +37,15 @@ router = APIRouter()
 PERSON_DECISIONS = 20
 
 
-def hold_resource(kind: str, hold_id: str = "new") -> Resource:
-    """A hold as the resource of placing or lifting it."""
-    return Resource("Hold", hold_id, {"kind": kind})
-
-
 def person_access(session: Session, viewer: Viewer, person_id: str) -> dict[str, Any]:
     """A person's holds, place, recent decisions and the actions the operator may take."""
     context: dict[str, Any] = {}
     if viewer.can("hold.read"):
-        holds, _ = list_holds(session, person_id=person_id, include_lifted=True, limit=50)
+        rows, _ = list_holds(session, person_id=person_id, include_lifted=True, limit=50)
+        holds = holds_seen_by(viewer.actor, rows)
         context["holds"] = holds
         context["liftable"] = {
-            h.id
-            for h in holds
-            if h.lifted_at is None and viewer.can("hold.lift", hold_resource(h.kind, h.id))
+            h.id for h in holds if h.lifted_at is None and may_lift(viewer.actor, h.kind)
         }
         context["placeable"] = [
             k.value for k in HoldKind if viewer.can("hold.place", hold_resource(k.value))
@@ -97,7 +99,6 @@ def lift(
         hold = get_hold(session, hold_id)
         if hold.person_id != person_id:
             raise Invalid("that hold is not on this person")
-        require(viewer, "hold.lift", hold_resource(hold.kind, hold.id))
         lift_hold(session, hold_id=hold.id, reason=reason, actor=viewer.actor)
     except DomainError as exc:
         return _fail(request, session, back, exc)
