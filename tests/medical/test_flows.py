@@ -198,9 +198,7 @@ class TestInconclusiveHolds:
         _s, placed = screen_person(
             session, data=screening(resident, ScreeningResult.POSITIVE), actor=MEDIC
         )
-        screen_person(
-            session, data=screening(resident, ScreeningResult.INCONCLUSIVE), actor=MEDIC
-        )
+        screen_person(session, data=screening(resident, ScreeningResult.INCONCLUSIVE), actor=MEDIC)
         with pytest.raises(Conflict, match="inconclusive"):
             lift_hold(session, hold_id=placed[0].id, reason="looks better", actor=MEDIC)
         assert not may_exit(session, station, resident)
