@@ -28,7 +28,7 @@ from muster.vessels.models import Observation, Vessel
 from muster.vessels.schemas import ObservationCreate, VesselCreate
 from muster.vessels.sensor import TrueOrbit, observe
 
-START = datetime(2031, 5, 14, 6, 0, tzinfo=UTC)
+START = datetime(2025, 5, 14, 6, 0, tzinfo=UTC)  # in the past: the watch refuses the future
 ZONES = {
     "Command deck": (50.0, 40.0),
     "Hospital": (25.0, 30.0),

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from muster.agreements.enums import TermStatus
+from muster.agreements.models import AgreementTerm
 from muster.db import Database
 from muster.policy.actor import Actor
-from muster.vessels.sensor import Burn, TrueOrbit, schedule
+from muster.vessels import orbits
+from muster.vessels.detection import Accuracy
+from muster.vessels.sensor import Burn, ElementSetOrbit, TrueOrbit, observe, schedule
 
-from .station import START, build_station
+from .station import START, build_station, orbit_term
+
+# The ISS element set of the sgp4 package's README (epoch 2019 December 9).
+ISS = (
+    "1 25544U 98067A   19343.69339541  .00001764  00000-0  38792-4 0  9991",
+    "2 25544  51.6439 211.2001 0007417  17.6667  85.6398 15.50103472202482",
+)
 
 LASER = {"name": "Long-range laser", "kind": "laser", "owner": "George", "readiness": "standby"}
 
@@ -74,6 +84,73 @@ class TestVesselApi:
         vid = client.post("/api/v1/vessels", json={"name": "X"}).json()["id"]
         reply = client.post(f"/api/v1/vessels/{vid}/observations", json={"kind": "state"})
         assert reply.status_code == 422
+
+
+def noisy_body(r: np.ndarray, v: np.ndarray, at: datetime) -> dict[str, object]:
+    """The JSON of a state observation."""
+    return {
+        "kind": "state",
+        "observed_at": at.isoformat(),
+        "position_km": [float(x) for x in r],
+        "velocity_km_s": [float(x) for x in v],
+        "source": "radar",
+    }
+
+
+class TestNoFalseAlarm:
+    """SGP4's own states of the ISS, with sensor noise and no burn, breach nothing."""
+
+    def test_iss_states_do_not_breach_the_orbit_term(
+        self, db: Database, make_client: Callable[..., TestClient]
+    ) -> None:
+        with db.session_scope() as session:
+            build_station(session, Actor.system("test"))
+            term_id = orbit_term(session, Actor.system("test"))
+        officer, sensor = make_client("officer"), make_client("device")
+        created = officer.post(
+            "/api/v1/vessels", json={"name": "Visitor", "agreement_term_id": term_id}
+        )
+        vid = created.json()["id"]
+        truth = ElementSetOrbit(orbits.parse_tle(*ISS))
+        start = orbits.tle_epoch(truth.sat)
+        rng = np.random.default_rng(16)
+        answers = []
+        for k in range(0, 12 * 6 + 1):  # twelve hours, every ten minutes
+            at = start + timedelta(minutes=10 * k)
+            r, v = observe(truth, at, Accuracy(), rng)
+            reply = sensor.post(f"/api/v1/vessels/{vid}/observations", json=noisy_body(r, v, at))
+            assert reply.status_code == 201, reply.text
+            answers.append(reply.json())
+        assert [a["number"] for a in answers if a["manoeuvre"]] == []
+        assert all(a["test_statistic"] < a["test_threshold"] for a in answers[1:])
+        assert officer.get(f"/api/v1/vessels/{vid}").json()["status"] == "watching"
+        with db.session_scope(write=False) as session:
+            term = session.get(AgreementTerm, term_id)
+            assert term is not None
+            assert term.status != TermStatus.BREACHED
+
+
+class TestRefusedInput:
+    """A garbled element set and an observation from the future are refused with 422."""
+
+    def test_checksum_failure_refused(self, client: TestClient) -> None:
+        vid = client.post("/api/v1/vessels", json={"name": "X"}).json()["id"]
+        garbled = ISS[1][:19] + "8" + ISS[1][20:]  # the node read as 218.2 deg, not 211.2
+        body = {"kind": "tle", "tle_line1": ISS[0], "tle_line2": garbled}
+        reply = client.post(f"/api/v1/vessels/{vid}/observations", json=body)
+        assert reply.status_code == 422, reply.text
+        assert "checksum" in reply.text
+        assert client.get(f"/api/v1/vessels/{vid}/observations").json()["total"] == 0
+
+    def test_future_observation_refused(self, make_client: Callable[..., TestClient]) -> None:
+        vid = make_client("officer").post("/api/v1/vessels", json={"name": "X"}).json()["id"]
+        truth = TrueOrbit("earth", 400, 30, datetime.now(UTC))
+        at = datetime.now(UTC) + timedelta(minutes=5)
+        reply = make_client("device").post(
+            f"/api/v1/vessels/{vid}/observations", json=state_body(truth, at)
+        )
+        assert reply.status_code == 422, reply.text
+        assert "ahead of the station clock" in reply.text
 
 
 class TestAssetBoard:

@@ -44,7 +44,7 @@ class TestVesselCommands:
             "observe",
             "Visitor",
             "--at",
-            "2031-05-14T06:00:00+00:00",
+            "2025-05-14T06:00:00+00:00",
             "--r",
             "6451.8,0,0",
             "--v",
@@ -56,7 +56,7 @@ class TestVesselCommands:
             "observe",
             "Visitor",
             "--at",
-            "2031-05-14T06:00:00+00:00",
+            "2025-05-14T06:00:00+00:00",
             "--r",
             "6451.8,0,0",
             "--v",
@@ -75,7 +75,7 @@ class TestVesselCommands:
             "observe",
             "Visitor",
             "--at",
-            "2031-05-14T06:00:00+00:00",
+            "2025-05-14T06:00:00+00:00",
             "--r",
             "6451.8,0",
             "--v",
@@ -83,6 +83,15 @@ class TestVesselCommands:
         )
         assert result.exit_code == 1
         assert "three numbers" in result.output
+
+    def test_garbled_element_set(self, muster: Invoke) -> None:
+        muster("vessel", "add", "Visitor")
+        line1 = "1 25544U 98067A   19343.69339541  .00001764  00000-0  38792-4 0  9991"
+        line2 = "2 25544  51.6439 211.2001 0007417  17.6667  85.6398 15.50103472202483"
+        result = muster("vessel", "observe", "Visitor", "--tle1", line1, "--tle2", line2)
+        assert result.exit_code == 1
+        assert "fails its checksum" in result.output
+        assert "manoeuvre" not in muster("vessel", "observations", "Visitor").output
 
 
 class TestAssetAndMapCommands:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from muster import clock
 from muster.agreements.enums import TermStatus
 from muster.agreements.models import AgreementTerm, TermEvidence
 from muster.errors import Conflict, Invalid, NotFound
@@ -60,7 +61,7 @@ class TestNoise:
         rows = feed(session, actor, vessel, truth, times, np.random.default_rng(seed))
         assert [r.reasons for r in rows if r.manoeuvre] == []
         assert vessel.status == VesselStatus.WATCHING
-        assert max(r.position_error_km or 0.0 for r in rows) < vessel.max_position_km
+        assert all(r.chi_square is not None for r in rows[1:])
 
 
 class TestBurn:
@@ -95,7 +96,10 @@ class TestBurn:
         found = alarms(session)
         assert len(found) == 1
         assert found[0].payload["observation"] == rows[4].number
-        assert any("semi-major axis" in reason for reason in found[0].payload["reasons"])
+        assert any("chi-square" in reason for reason in found[0].payload["reasons"])
+        test = found[0].payload["test"]
+        assert test["statistic"] > test["threshold"]
+        assert test["false_alarm_probability"] == vessel.false_alarm_probability
         assert vessel.id in found[0].subjects
 
     def test_flagged_observation_is_not_the_next_reference(
@@ -171,13 +175,25 @@ class TestObservations:
         with pytest.raises(Invalid, match="Earth orbit"):
             service.record_observation(session, vessel_id=vessel.id, data=data, actor=actor)
 
+    def test_future_observation_refused(self, session: Session, actor: Actor) -> None:
+        vessel = watch(session, actor)
+        truth = TrueOrbit("venus", 400.0, 30.0, START)
+        with clock.frozen_at(START):
+            ahead = START + timedelta(seconds=61)
+            data = state_observation(*truth.state_at(ahead), ahead)
+            with pytest.raises(Invalid, match="61 s ahead of the station clock"):
+                service.record_observation(session, vessel_id=vessel.id, data=data, actor=actor)
+            within = START + timedelta(seconds=59)
+            data = state_observation(*truth.state_at(within), within)
+            service.record_observation(session, vessel_id=vessel.id, data=data, actor=actor)
+
     def test_element_sets_compared_by_sgp4(self, session: Session, actor: Actor) -> None:
         vessel = watch(session, actor, body="earth")
         iss = (
             "1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927",
             "2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537",
         )
-        raised = (iss[0], iss[1].replace("15.72125391", "15.70125391"))
+        raised = (iss[0], iss[1].replace("15.72125391563537", "15.70125391563535"))
         for line1, line2 in (iss, iss, raised):
             data = ObservationCreate(kind=ObservationKind.TLE, tle_line1=line1, tle_line2=line2)
             row = service.record_observation(session, vessel_id=vessel.id, data=data, actor=actor)

@@ -53,10 +53,16 @@ def vessel_add(
     body: Annotated[str, typer.Option(help="Central body: earth, venus, mars, moon")] = "earth",
     party: Annotated[str | None, typer.Option(help="The party the vessel carries")] = None,
     term: Annotated[str | None, typer.Option(help="Agreement term id: stays in orbit")] = None,
-    max_delta_a: Annotated[float, typer.Option(help="Semi-major axis limit, km")] = 2.0,
-    max_delta_e: Annotated[float, typer.Option(help="Eccentricity limit")] = 4e-4,
-    max_plane: Annotated[float, typer.Option(help="Plane change limit, degrees")] = 0.02,
-    max_position: Annotated[float, typer.Option(help="Position error limit, km")] = 3.0,
+    position_accuracy: Annotated[
+        float, typer.Option(help="Sensor accuracy of a position, km (1 sigma per axis)")
+    ] = 0.05,
+    velocity_accuracy: Annotated[
+        float, typer.Option(help="Sensor accuracy of a velocity, km/s (1 sigma per axis)")
+    ] = 0.0002,
+    false_alarm: Annotated[
+        float, typer.Option(help="Chance that noise alone raises the alarm at one observation")
+    ] = 1e-6,
+    window: Annotated[int, typer.Option(help="Observations the chi-square test sums")] = 3,
 ) -> None:
     """Put a vessel under watch.
 
@@ -69,10 +75,10 @@ def vessel_add(
             body=body,
             party_id=party_id,
             agreement_term_id=term,
-            max_delta_a_km=max_delta_a,
-            max_delta_e=max_delta_e,
-            max_plane_deg=max_plane,
-            max_position_km=max_position,
+            position_accuracy_km=position_accuracy,
+            velocity_accuracy_km_s=velocity_accuracy,
+            false_alarm_probability=false_alarm,
+            test_window=window,
         )
         vessel = service.register_vessel(session, data=data, actor=cli_actor(session))
         console.print(f"Vessel [bold]{vessel.name}[/] under watch ({vessel.body}), id {vessel.id}.")
@@ -83,10 +89,11 @@ def vessel_list() -> None:
     """Vessels under watch and their status."""
     with cli_session(write=False) as session:
         rows, _total = service.list_vessels(session, limit=500)
-        table = Table("Name", "Body", "Status", "Limits (a km, e, plane deg, pos km)")
+        table = Table("Name", "Body", "Status", "Accuracy (km, km/s)", "Test")
         for v in rows:
-            limits = f"{v.max_delta_a_km:g}, {v.max_delta_e:g}, {v.max_plane_deg:g}, "
-            table.add_row(v.name, v.body, v.status, limits + f"{v.max_position_km:g}")
+            accuracy = f"{v.position_accuracy_km:g}, {v.velocity_accuracy_km_s:g}"
+            test = f"chi-square over {v.test_window}, false alarm {v.false_alarm_probability:g}"
+            table.add_row(v.name, v.body, v.status, accuracy, test)
         console.print(table)
 
 
@@ -133,8 +140,9 @@ def vessel_observe(
             )
         else:
             console.print(
-                f"Observation {row.number} matches: {row.position_error_km:.3f} km from "
-                f"the prediction, semi-major axis {row.delta_a_km or 0.0:+.3f} km."
+                f"Observation {row.number} matches: {row.position_error_km:.3f} km and "
+                f"{(row.velocity_error_km_s or 0.0) * 1000:.2f} m/s from the prediction; "
+                f"chi-square {row.test_statistic or 0.0:.1f} under {row.test_threshold or 0.0:.1f}."
             )
 
 
@@ -144,15 +152,19 @@ def vessel_observations(name: str) -> None:
     with cli_session(write=False) as session:
         vessel = service.find_vessel(session, name)
         rows, _total = service.list_observations(session, vessel_id=vessel.id, limit=500)
-        table = Table("#", "Observed at", "Kind", "Pos. error km", "da km", "de", "Manoeuvre")
+        table = Table(
+            "#", "Observed at", "Kind", "Pos. error km", "Vel. error m/s", "Test", "Manoeuvre"
+        )
         for o in rows:
             table.add_row(
                 str(o.number),
                 o.observed_at.isoformat(timespec="seconds"),
                 o.kind,
                 "" if o.position_error_km is None else f"{o.position_error_km:.3f}",
-                "" if o.delta_a_km is None else f"{o.delta_a_km:+.3f}",
-                "" if o.delta_e is None else f"{o.delta_e:+.6f}",
+                "" if o.velocity_error_km_s is None else f"{o.velocity_error_km_s * 1000:.2f}",
+                ""
+                if o.test_statistic is None
+                else f"{o.test_statistic:.1f} / {o.test_threshold:.1f}",
                 "yes" if o.manoeuvre else "",
             )
         console.print(table)

@@ -1,14 +1,13 @@
-"""Manoeuvre detection: an observation compared with the prediction and the agreed orbit.
+"""Manoeuvre detection: a chi-square test of the residuals over the latest observations.
 
-Two references are kept. The *baseline* is the orbit the vessel agreed to hold (its shape
-and plane: semi-major axis, eccentricity, orbital plane); it changes only when an operator
-sets it again, so a series of small burns, each below a threshold, still adds up to an
-alarm. The *reference* is the last observation that matched; the prediction propagates it
-to the new observation's time, so predictions stay short and sensor noise does not grow.
-
-An observation is a manoeuvre when any departure passes its threshold. Thresholds must sit
-above what the sensor's stated accuracy can produce on its own; ``noise_bounds`` gives the
-worst case (to first order) for a given orbit and accuracy.
+Each observation is compared with the watch's prediction (``muster.vessels.model``): its
+residual in position and velocity, normalised by the covariance it should have (the
+sensor's stated accuracy, plus the uncertainty of the prediction itself), gives a
+chi-square value with 6 degrees of freedom when nothing but noise is at work. A burn makes
+the residuals grow from one observation to the next, so the watch sums the latest ``n``
+values (``n`` = 1 up to the window) and compares each sum with the chi-square quantile for
+``6 n`` degrees of freedom. The false-alarm probability is shared among the window's tests
+(Bonferroni), so it bounds the chance that one observation raises a false alarm.
 """
 
 from __future__ import annotations
@@ -18,102 +17,118 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from muster.vessels.orbits import Elements, Vector, plane_angle
+from muster.vessels.orbits import Vector
 
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Departures beyond which an observation counts as a manoeuvre."""
-
-    delta_a_km: float = 2.0
-    delta_e: float = 4e-4
-    plane_deg: float = 0.02
-    position_km: float = 3.0
+DEGREES_PER_OBSERVATION = 6  # three of position, three of velocity
 
 
 @dataclass(frozen=True)
 class Accuracy:
-    """A sensor's stated accuracy: the largest error of one position and one velocity."""
+    """A sensor's stated accuracy: the standard deviation of each coordinate (1 sigma)."""
 
     position_km: float = 0.05
     velocity_km_s: float = 0.0002
 
+    def covariance(self) -> Vector:
+        """The observation's covariance: independent errors per coordinate."""
+        variances = [self.position_km**2] * 3 + [self.velocity_km_s**2] * 3
+        return np.diag(np.asarray(variances, dtype=np.float64))
+
+
+def chi_square_survival(x: float, dof: int) -> float:
+    """P(X > x) for a chi-square variable of an even number of degrees of freedom.
+
+    For ``dof = 2 k`` the survival function is exp(-x/2) times the first ``k`` terms of the
+    exponential series in x/2; summed in logs so that large ``x`` does not overflow.
+    """
+    if dof <= 0 or dof % 2:
+        raise ValueError("the closed form needs an even, positive number of degrees of freedom")
+    if x <= 0:
+        return 1.0
+    half = x / 2.0
+    log_terms = [i * math.log(half) - math.lgamma(i + 1) for i in range(dof // 2)]
+    top = max(log_terms)
+    total = sum(math.exp(t - top) for t in log_terms)
+    return min(1.0, math.exp(-half + top + math.log(total)))
+
+
+def chi_square_threshold(dof: int, probability: float) -> float:
+    """The value a chi-square variable of ``dof`` degrees exceeds with ``probability``."""
+    if not 0.0 < probability < 1.0:
+        raise ValueError("a false-alarm probability lies between 0 and 1")
+    low, high = 0.0, float(dof)
+    while chi_square_survival(high, dof) > probability:
+        high *= 2.0
+    for _ in range(200):
+        mid = (low + high) / 2.0
+        if chi_square_survival(mid, dof) > probability:
+            low = mid
+        else:
+            high = mid
+        if high - low < 1e-9 * high:
+            break
+    return high
+
 
 @dataclass(frozen=True)
-class Comparison:
-    """How one observation departs from the prediction and from the baseline."""
+class Test:
+    """One chi-square test over the latest ``observations``: the sum and its threshold."""
 
-    predicted_r: Vector
-    position_error_km: float
-    delta_a_km: float
-    delta_e: float
-    plane_change_deg: float
+    observations: int
+    statistic: float
+    threshold: float
+
+    @property
+    def degrees(self) -> int:
+        """Degrees of freedom of the sum."""
+        return DEGREES_PER_OBSERVATION * self.observations
+
+    @property
+    def failed(self) -> bool:
+        """True when the residuals are too large to be the sensor's noise."""
+        return self.statistic > self.threshold
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The decisive test of an observation and, when it failed, why it is a manoeuvre."""
+
+    test: Test
+    false_alarm_probability: float
     reasons: list[str] = field(default_factory=list)
 
     @property
     def manoeuvre(self) -> bool:
-        """True when any departure passed its threshold."""
+        """True when a test failed."""
         return bool(self.reasons)
 
 
-def compare(
-    *,
-    observed_r: Vector,
-    observed: Elements,
-    predicted_r: Vector,
-    baseline: Elements,
-    thresholds: Thresholds,
-) -> Comparison:
-    """Compare an observation with the prediction and the baseline; say which limits it passed."""
-    position_error = float(np.linalg.norm(observed_r - predicted_r))
-    delta_a = observed.a - baseline.a
-    delta_e = observed.e - baseline.e
-    plane = math.degrees(plane_angle(observed.normal, baseline.normal))
-    reasons: list[str] = []
-    if not math.isfinite(delta_a) or abs(delta_a) > thresholds.delta_a_km:
-        reasons.append(
-            f"semi-major axis changed by {delta_a:+.2f} km (limit {thresholds.delta_a_km:g} km)"
-        )
-    if abs(delta_e) > thresholds.delta_e:
-        reasons.append(f"eccentricity changed by {delta_e:+.5f} (limit {thresholds.delta_e:g})")
-    if plane > thresholds.plane_deg:
-        reasons.append(f"orbital plane turned by {plane:.4f} deg (limit {thresholds.plane_deg:g})")
-    if position_error > thresholds.position_km:
-        reasons.append(
-            f"position {position_error:.2f} km from the prediction "
-            f"(limit {thresholds.position_km:g} km)"
-        )
-    return Comparison(
-        predicted_r=predicted_r,
-        position_error_km=position_error,
-        delta_a_km=delta_a,
-        delta_e=delta_e,
-        plane_change_deg=plane,
-        reasons=reasons,
-    )
+def judge(chi_squares: list[float], *, window: int, false_alarm_probability: float) -> Verdict:
+    """Test the latest chi-square values (oldest first, the new observation's last).
 
-
-@dataclass(frozen=True)
-class NoiseBounds:
-    """The largest departures sensor error alone can cause between two observations."""
-
-    delta_a_km: float
-    delta_e: float
-    plane_deg: float
-
-
-def noise_bounds(r: Vector, v: Vector, mu: float, accuracy: Accuracy) -> NoiseBounds:
-    """First-order worst case of each element's departure when both observations err fully.
-
-    From the vis-viva equation, ``da = a^2 (2 dr / r^2 + 2 v dv / mu)``; the eccentricity
-    vector and the plane normal move by about ``2 dv / v + dr / r`` and ``dv / v + dr / r``.
-    Each bound is doubled: the baseline was observed with the same sensor.
+    Every sum of the latest ``n`` values, ``n`` from 1 to ``window``, is tested at
+    ``false_alarm_probability / window``. The reported test is the first that failed, or,
+    when none did, the one nearest its threshold.
     """
-    rn = float(np.linalg.norm(r))
-    vn = float(np.linalg.norm(v))
-    a = 1.0 / (2.0 / rn - vn * vn / mu)
-    dr, dv = accuracy.position_km, accuracy.velocity_km_s
-    da = a * a * (2.0 * dr / (rn * rn) + 2.0 * vn * dv / mu)
-    de = 2.0 * dv / vn + 2.0 * dr / rn
-    dplane = dv / vn + dr / rn
-    return NoiseBounds(delta_a_km=2.0 * da, delta_e=2.0 * de, plane_deg=math.degrees(2.0 * dplane))
+    if not chi_squares:
+        raise ValueError("judge needs the new observation's chi-square value")
+    per_test = false_alarm_probability / window
+    tests = []
+    for n in range(1, min(window, len(chi_squares)) + 1):
+        dof = DEGREES_PER_OBSERVATION * n
+        tests.append(Test(n, float(sum(chi_squares[-n:])), chi_square_threshold(dof, per_test)))
+    failed = [t for t in tests if t.failed]
+    decisive = failed[0] if failed else max(tests, key=lambda t: t.statistic / t.threshold)
+    reasons = []
+    if failed:
+        span = (
+            "this observation"
+            if decisive.observations == 1
+            else (f"the last {decisive.observations} observations")
+        )
+        reasons.append(
+            f"the residuals of {span} fail the chi-square test: {decisive.statistic:.1f} "
+            f"exceeds {decisive.threshold:.1f} ({decisive.degrees} degrees of freedom, "
+            f"false-alarm probability {per_test:.1e})"
+        )
+    return Verdict(decisive, false_alarm_probability, reasons)

@@ -1,12 +1,13 @@
 """What a detected manoeuvre sets off: the alarm, and the agreement term it breaches.
 
 The agreement says the vessel does not leave orbit. A detected departure raises
-``vessels.manoeuvre.detected`` with the evidence (the observation, its departures from the
-prediction and the baseline), about the vessel, its party and the agreement term, so the
-term's own timeline shows it; the term is then marked breached with the alarm as its
-evidence (or, when it is breached already, the alarm is added to its evidence). The watch
-itself marks the breach, as the station's own process: the actor that fed the observation
-may be a sensor's device token, which may not change agreement terms.
+``vessels.manoeuvre.detected`` with the evidence (the observation, its residuals from the
+prediction, and the test that failed: statistic, threshold, false-alarm probability),
+about the vessel, its party and the agreement term, so the term's own timeline shows it;
+the term is then marked breached with the alarm as its evidence (or, when it is breached
+already, the alarm is added to its evidence). The watch itself marks the breach, as the
+station's own process: the actor that fed the observation may be a sensor's device token,
+which may not change agreement terms.
 """
 
 from __future__ import annotations
@@ -37,16 +38,23 @@ def manoeuvre_evidence(vessel: Vessel, observation: Observation) -> dict[str, An
         "observation": observation.number,
         "observed_at": observation.observed_at,
         "source": observation.source,
+        "baseline_observation_id": observation.baseline_id,
         "position_error_km": observation.position_error_km,
+        "velocity_error_km_s": observation.velocity_error_km_s,
+        "chi_square": observation.chi_square,
         "delta_a_km": observation.delta_a_km,
         "delta_e": observation.delta_e,
         "plane_change_deg": observation.plane_change_deg,
         "reasons": list(observation.reasons),
-        "thresholds": {
-            "delta_a_km": vessel.max_delta_a_km,
-            "delta_e": vessel.max_delta_e,
-            "plane_deg": vessel.max_plane_deg,
-            "position_km": vessel.max_position_km,
+        "test": {
+            "kind": "chi-square of normalised position and velocity residuals",
+            "observations": observation.test_observations,
+            "statistic": observation.test_statistic,
+            "threshold": observation.test_threshold,
+            "false_alarm_probability": vessel.false_alarm_probability,
+            "window": vessel.test_window,
+            "position_accuracy_km": vessel.position_accuracy_km,
+            "velocity_accuracy_km_s": vessel.velocity_accuracy_km_s,
         },
     }
 

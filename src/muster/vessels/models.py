@@ -22,17 +22,19 @@ class Vessel(Base):
     )
     body: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20))
-    # Thresholds of a manoeuvre, and the sensor accuracy they were set against.
-    max_delta_a_km: Mapped[float] = mapped_column(Float)
-    max_delta_e: Mapped[float] = mapped_column(Float)
-    max_plane_deg: Mapped[float] = mapped_column(Float)
-    max_position_km: Mapped[float] = mapped_column(Float)
+    # The sensor's accuracy (one standard deviation per coordinate) and the manoeuvre test:
+    # the chance that noise alone raises the alarm at one observation, and how many of the
+    # latest observations the test sums (muster.vessels.detection).
     position_accuracy_km: Mapped[float] = mapped_column(Float)
     velocity_accuracy_km_s: Mapped[float] = mapped_column(Float)
+    false_alarm_probability: Mapped[float] = mapped_column(Float)
+    test_window: Mapped[int] = mapped_column(Integer)
     # The agreement term "the vessel does not leave orbit"; no foreign key, the service checks.
     agreement_term_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     baseline_observation_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     reference_observation_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # The orbit estimate since the baseline: deviation and covariance (muster.vessels.model).
+    estimate: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -56,8 +58,15 @@ class Observation(Base):
     a_km: Mapped[float] = mapped_column(Float)
     e: Mapped[float] = mapped_column(Float)
     inclination_deg: Mapped[float] = mapped_column(Float)
+    # How it compared: with the prediction from this baseline, and the test's outcome.
+    baseline_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     predicted_position: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
     position_error_km: Mapped[float | None] = mapped_column(Float, nullable=True)
+    velocity_error_km_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    chi_square: Mapped[float | None] = mapped_column(Float, nullable=True)
+    test_observations: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    test_statistic: Mapped[float | None] = mapped_column(Float, nullable=True)
+    test_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     delta_a_km: Mapped[float | None] = mapped_column(Float, nullable=True)
     delta_e: Mapped[float | None] = mapped_column(Float, nullable=True)
     plane_change_deg: Mapped[float | None] = mapped_column(Float, nullable=True)

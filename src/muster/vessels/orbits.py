@@ -95,6 +95,43 @@ def elements_of(r: Vector, v: Vector, mu: float) -> Elements:
     return Elements(a=a, e=float(np.linalg.norm(e_vec)), i=inclination, normal=h / hn)
 
 
+def _signed_angle(a: Vector, b: Vector, normal: Vector) -> float:
+    """Angle from ``a`` to ``b`` about ``normal``, in [0, 2 pi)."""
+    angle = math.atan2(float(np.dot(np.cross(a, b), normal)), float(np.dot(a, b)))
+    return angle % (2.0 * math.pi)
+
+
+def elements_vector(
+    r: Vector, v: Vector, mu: float
+) -> tuple[float, float, float, float, float, float]:
+    """Osculating (a, e, i, node, argument of perigee, mean anomaly) of an elliptic state.
+
+    On a circular orbit the perigee is taken at the node, on an equatorial one the node on
+    the x axis, so the sums that stay defined (node + perigee + anomaly) come out right.
+    """
+    shape = elements_of(r, v, mu)
+    if not 0 < shape.a < math.inf or shape.e >= 1.0:
+        raise Invalid("the state is not on a closed orbit; check the units (km and km/s)")
+    h = shape.normal
+    node_vec = np.cross([0.0, 0.0, 1.0], h)
+    if float(np.linalg.norm(node_vec)) < 1e-12:
+        node_vec = np.array([1.0, 0.0, 0.0])
+    node_vec = node_vec / np.linalg.norm(node_vec)
+    node = math.atan2(float(node_vec[1]), float(node_vec[0])) % (2.0 * math.pi)
+    rn = float(np.linalg.norm(r))
+    e_vec = ((float(np.dot(v, v)) - mu / rn) * r - float(np.dot(r, v)) * v) / mu
+    perigee = e_vec if shape.e > 1e-11 else node_vec
+    argp = _signed_angle(node_vec, perigee, h)
+    true_anomaly = _signed_angle(perigee, r, h)
+    e = shape.e
+    ecc_anomaly = 2.0 * math.atan2(
+        math.sqrt(1.0 - e) * math.sin(true_anomaly / 2.0),
+        math.sqrt(1.0 + e) * math.cos(true_anomaly / 2.0),
+    )
+    mean_anomaly = (ecc_anomaly - e * math.sin(ecc_anomaly)) % (2.0 * math.pi)
+    return shape.a, e, shape.i, node, argp, mean_anomaly
+
+
 def period_of(a: float, mu: float) -> float:
     """Orbital period in seconds of an ellipse of semi-major axis ``a``."""
     if not a > 0 or math.isinf(a):
@@ -169,11 +206,31 @@ def circular_state(
 # Element sets (TLE): SGP4 from the ``sgp4`` package, WGS-72 constants as the format needs.
 
 
+def tle_checksum(line: str) -> int:
+    """The checksum of a line's first 68 columns: its digits summed, each minus sign as 1."""
+    return sum(int(c) if c.isdigit() else int(c == "-") for c in line[:68]) % 10
+
+
 def parse_tle(line1: str, line2: str) -> Satrec:
-    """A parsed two-line element set, or Invalid saying what is wrong with it."""
+    """A parsed two-line element set, or Invalid saying what is wrong with it.
+
+    Each line must be 69 columns and end in its checksum (modulo 10): a set garbled in
+    transmission is refused rather than read as a different orbit.
+    """
     line1, line2 = line1.strip(), line2.strip()
     if not (line1.startswith("1 ") and line2.startswith("2 ")):
         raise Invalid("a two-line element set has line 1 starting '1 ' and line 2 starting '2 '")
+    for number, line in ((1, line1), (2, line2)):
+        if len(line) != 69 or not line[68].isdigit():
+            raise Invalid(
+                f"line {number} of the element set has {len(line)} columns; it needs 69, "
+                "the last one its checksum"
+            )
+        if int(line[68]) != tle_checksum(line):
+            raise Invalid(
+                f"line {number} of the element set fails its checksum (ends in {line[68]}, "
+                f"the columns sum to {tle_checksum(line)}); it was garbled: fetch it again"
+            )
     try:
         sat = Satrec.twoline2rv(line1, line2, WGS72)
     except Exception as exc:  # the parser raises plain ValueErrors

@@ -3,8 +3,8 @@
 The orbit plane of the baseline is drawn face-on: the central body, the agreed orbit over
 one revolution (predicted track), each observed position joined in time order (observed
 track), and each prediction beside the observation it was made for. Observations that
-passed a threshold are drawn in red. Below, the change of semi-major axis per observation
-against its limit.
+failed the manoeuvre test are drawn in red. Below, each observation's chi-square test as a
+share of its threshold (above 1: a manoeuvre).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from muster.vessels import orbits
 from muster.vessels.bodies import body_named
 from muster.vessels.models import Observation, Vessel
-from muster.vessels.service import get_vessel, list_observations, predict_from
+from muster.vessels.service import get_vessel, list_observations, prediction_model
 
 WIDTH, PLANE_H, STRIP_H, PAD = 720.0, 520.0, 170.0, 40.0
 SAMPLES = 180
@@ -34,8 +34,8 @@ def _plane_basis(row: Observation) -> tuple[orbits.Vector, orbits.Vector]:
     return e1, e2
 
 
-def _agreed_track(vessel: Vessel, baseline: Observation) -> list[orbits.Vector]:
-    """One revolution of the baseline orbit (none for an open orbit)."""
+def _agreed_track(session: Session, vessel: Vessel, baseline: Observation) -> list[orbits.Vector]:
+    """One revolution of the predicted orbit from the baseline (none for an open orbit)."""
     r, v = orbits.vector(baseline.position), orbits.vector(baseline.velocity)
     mu = body_named(vessel.body).mu
     a = orbits.elements_of(r, v, mu).a
@@ -43,8 +43,9 @@ def _agreed_track(vessel: Vessel, baseline: Observation) -> list[orbits.Vector]:
         return []
     period = orbits.period_of(a, mu)
     start = baseline.observed_at
+    _baseline, reference, estimate = prediction_model(session, vessel)
     return [
-        predict_from(vessel, baseline, start + timedelta(seconds=period * k / SAMPLES))[0]
+        reference.predict(estimate.deviation, start + timedelta(seconds=period * k / SAMPLES))[:3]
         for k in range(SAMPLES + 1)
     ]
 
@@ -58,33 +59,42 @@ def _polyline(points: list[tuple[float, float]], colour: str, cls: str, dash: st
     )
 
 
-def _strip(rows: list[Observation], vessel: Vessel, top: float) -> str:
-    """Bars of the change of semi-major axis per observation, with the limit drawn."""
-    compared = [r for r in rows if r.delta_a_km is not None]
-    limit = vessel.max_delta_a_km
-    biggest = max([limit * 1.5, *(abs(r.delta_a_km or 0.0) for r in compared)])
-    mid, half = top + STRIP_H / 2, STRIP_H / 2 - 20
+def _share(row: Observation) -> float:
+    """The test's statistic as a share of its threshold."""
+    return (row.test_statistic or 0.0) / (row.test_threshold or 1.0)
+
+
+def _strip(rows: list[Observation], top: float) -> str:
+    """Bars of each observation's chi-square test as a share of its threshold."""
+    compared = [r for r in rows if r.test_statistic is not None]
+    # A burn drives the statistic far past its threshold: draw on a log scale, 0.01 to max.
+    biggest = max([2.0, *(_share(r) for r in compared)])
+    span = math.log10(biggest) + 2.0
+    base, full = top + STRIP_H - 14, STRIP_H - 34
+
+    def height_of(share: float) -> float:
+        return max(0.0, math.log10(max(share, 0.01)) + 2.0) / span * full
+
+    limit_y = base - height_of(1.0)
     out = [
-        f'<g class="delta-a-strip"><text x="{PAD:g}" y="{top + 4:.1f}" font-size="12">'
-        f"Change of semi-major axis per observation (km), limit ±{limit:g}</text>",
-        f'<line x1="{PAD:g}" y1="{mid:.1f}" x2="{WIDTH - PAD:g}" y2="{mid:.1f}" stroke="#999"/>',
+        f'<g class="test-strip"><text x="{PAD:g}" y="{top + 4:.1f}" font-size="12">'
+        "Chi-square test per observation, as a share of its threshold (log scale; "
+        "above the line: a manoeuvre)</text>",
+        f'<line x1="{PAD:g}" y1="{base:.1f}" x2="{WIDTH - PAD:g}" y2="{base:.1f}" stroke="#999"/>',
+        f'<line class="limit" x1="{PAD:g}" y1="{limit_y:.1f}" x2="{WIDTH - PAD:g}" '
+        f'y2="{limit_y:.1f}" stroke="{ALARM}" stroke-dasharray="4 3"/>',
     ]
-    for sign in (1, -1):
-        y = mid - sign * limit / biggest * half
-        out.append(
-            f'<line class="limit" x1="{PAD:g}" y1="{y:.1f}" x2="{WIDTH - PAD:g}" y2="{y:.1f}" '
-            f'stroke="{ALARM}" stroke-dasharray="4 3"/>'
-        )
     step = (WIDTH - 2 * PAD) / max(len(compared), 1)
     for n, row in enumerate(compared):
-        value = row.delta_a_km or 0.0
-        height = abs(value) / biggest * half
-        y = mid - height if value > 0 else mid
+        value = _share(row)
+        height = height_of(value)
+        y = base - height
         colour = ALARM if row.manoeuvre else OBSERVED
         out.append(
             f'<rect class="bar" x="{PAD + n * step + 2:.1f}" y="{y:.1f}" '
             f'width="{max(step - 4, 1):.1f}" height="{max(height, 0.5):.1f}" fill="{colour}">'
-            f"<title>observation {row.number}: {value:+.3f} km</title></rect>"
+            f"<title>observation {row.number}: {row.test_statistic:.1f} against "
+            f"{row.test_threshold:.1f} over {row.test_observations} observation(s)</title></rect>"
         )
     out.append("</g>")
     return "".join(out)
@@ -110,7 +120,7 @@ def render_tracks_svg(session: Session, *, vessel_id: str, limit: int = 500) -> 
         note = '<text x="40" y="60" font-size="13">No observation recorded yet.</text>'
         return head + note + "</svg>"
     e1, e2 = _plane_basis(baseline)
-    agreed = _agreed_track(vessel, baseline)
+    agreed = _agreed_track(session, vessel, baseline)
     observed = [orbits.vector(r.position) for r in rows]
     predicted = [orbits.vector(r.predicted_position) for r in rows if r.predicted_position]
     radius = body_named(vessel.body).radius
@@ -158,6 +168,6 @@ def render_tracks_svg(session: Session, *, vessel_id: str, limit: int = 500) -> 
         f'<circle cx="{PAD + 300:g}" cy="{legend_y:g}" r="4" fill="{ALARM}"/>'
         f'<text x="{PAD + 310:g}" y="{legend_y + 4:g}">manoeuvre</text></g>'
     )
-    out.append(_strip(rows, vessel, PLANE_H + 10))
+    out.append(_strip(rows, PLANE_H + 10))
     out.append("</svg>")
     return "".join(out)

@@ -12,18 +12,22 @@ from muster.vessels.enums import ObservationKind, Readiness, VesselStatus
 Triple = tuple[float, float, float]
 
 
+# The chance that noise alone raises the alarm at one observation: about one false alarm in
+# twenty years at an observation every ten minutes. Bounded so that a test stays a test.
+FalseAlarm = Field(default=1e-6, ge=1e-12, le=1e-2)
+Window = Field(default=3, ge=1, le=20)
+
+
 class VesselCreate(StrictModel):
-    """A vessel to watch. Thresholds default to values safe for the default accuracy."""
+    """A vessel to watch: its sensor's accuracy (1 sigma per coordinate) and the test's terms."""
 
     name: str = Field(min_length=1, max_length=200)
     party_id: str | None = Field(default=None, max_length=36)
     body: str = Field(default="earth", max_length=20)
-    max_delta_a_km: float = Field(default=2.0, gt=0)
-    max_delta_e: float = Field(default=4e-4, gt=0)
-    max_plane_deg: float = Field(default=0.02, gt=0)
-    max_position_km: float = Field(default=3.0, gt=0)
-    position_accuracy_km: float = Field(default=0.05, gt=0)
-    velocity_accuracy_km_s: float = Field(default=0.0002, gt=0)
+    position_accuracy_km: float = Field(default=0.05, gt=0, le=1000)
+    velocity_accuracy_km_s: float = Field(default=0.0002, gt=0, le=10)
+    false_alarm_probability: float = FalseAlarm
+    test_window: int = Window
     agreement_term_id: str | None = Field(default=None, max_length=36)
     notes: str = ""
 
@@ -32,12 +36,10 @@ class VesselUpdate(StrictModel):
     """Fields of a vessel to change; the ones left out stay."""
 
     party_id: str | None = Field(default=None, max_length=36)
-    max_delta_a_km: float | None = Field(default=None, gt=0)
-    max_delta_e: float | None = Field(default=None, gt=0)
-    max_plane_deg: float | None = Field(default=None, gt=0)
-    max_position_km: float | None = Field(default=None, gt=0)
-    position_accuracy_km: float | None = Field(default=None, gt=0)
-    velocity_accuracy_km_s: float | None = Field(default=None, gt=0)
+    position_accuracy_km: float | None = Field(default=None, gt=0, le=1000)
+    velocity_accuracy_km_s: float | None = Field(default=None, gt=0, le=10)
+    false_alarm_probability: float | None = Field(default=None, ge=1e-12, le=1e-2)
+    test_window: int | None = Field(default=None, ge=1, le=20)
     agreement_term_id: str | None = Field(default=None, max_length=36)
     notes: str | None = None
 
@@ -50,12 +52,10 @@ class VesselRead(ReadModel):
     party_id: str | None
     body: str
     status: VesselStatus
-    max_delta_a_km: float
-    max_delta_e: float
-    max_plane_deg: float
-    max_position_km: float
     position_accuracy_km: float
     velocity_accuracy_km_s: float
+    false_alarm_probability: float
+    test_window: int
     agreement_term_id: str | None
     baseline_observation_id: str | None
     reference_observation_id: str | None
@@ -100,8 +100,14 @@ class ObservationRead(ReadModel):
     a_km: float
     e: float
     inclination_deg: float
+    baseline_id: str | None
     predicted_position: list[float] | None
     position_error_km: float | None
+    velocity_error_km_s: float | None
+    chi_square: float | None
+    test_observations: int | None
+    test_statistic: float | None
+    test_threshold: float | None
     delta_a_km: float | None
     delta_e: float | None
     plane_change_deg: float | None

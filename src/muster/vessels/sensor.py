@@ -1,21 +1,27 @@
-"""A simulated tracking sensor for exercises: a true orbit, observed with bounded error.
+"""A simulated tracking sensor for exercises and tests: a true orbit, observed with noise.
 
-The true orbit is circular at a given altitude; a burn, when asked for, changes the true
-velocity at a moment. Each observation is the true state plus an error no larger than the
-sensor's stated accuracy (a random direction, a random size within the bound), so the
-watch is exercised on exactly the noise it must tolerate.
+Around Earth the truth is SGP4's own motion from an element set (a published one, or a
+circular orbit at a given altitude); around another body it is point-mass gravity. A burn
+changes the true velocity at a moment; after it, the truth is the unburned motion plus the
+difference the burn makes to a point-mass orbit (its first-order effect). Each observation
+is the true state plus Gaussian errors of the sensor's stated accuracy (one standard
+deviation per coordinate), so the watch is exercised on exactly the noise it must tolerate.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import numpy as np
+from sgp4.api import Satrec
 
 from muster.vessels import orbits
 from muster.vessels.bodies import body_named
 from muster.vessels.detection import Accuracy
+from muster.vessels.fitting import WGS72_MU, WGS72_RADIUS_KM, Drag, element_set, equinoctial
 
 
 @dataclass(frozen=True)
@@ -37,8 +43,39 @@ class Burn:
 
 
 @dataclass(frozen=True)
+class ElementSetOrbit:
+    """True motion by SGP4 from an element set, with at most one burn."""
+
+    sat: Satrec
+    burn: Burn | None = None
+
+    def state_at(self, at: datetime) -> tuple[orbits.Vector, orbits.Vector]:
+        """True position and velocity at ``at``."""
+        r, v = orbits.propagate_tle(self.sat, at)
+        if self.burn is None or at < self.burn.at:
+            return r, v
+        rb, vb = orbits.propagate_tle(self.sat, self.burn.at)
+        mu = body_named("earth").mu
+        dt = (at - self.burn.at).total_seconds()
+        moved = orbits.propagate_two_body(rb, self.burn.applied_to(rb, vb), dt, mu)
+        plain = orbits.propagate_two_body(rb, vb, dt, mu)
+        return r + moved[0] - plain[0], v + moved[1] - plain[1]
+
+
+def circular_element_set(altitude_km: float, inclination_deg: float, epoch: datetime) -> Satrec:
+    """An element set of a circular orbit at ``altitude_km``, starting on its ascending node."""
+    a = WGS72_RADIUS_KM + altitude_km
+    n = math.sqrt(WGS72_MU / a**3) * 60.0  # rad/min
+    q = equinoctial(n, 0.0, math.radians(inclination_deg), 0.0, 0.0, 0.0)
+    sat = element_set(q, epoch, Drag())
+    if sat is None:
+        raise ValueError(f"no usable element set at {altitude_km} km")
+    return sat
+
+
+@dataclass(frozen=True)
 class TrueOrbit:
-    """The vessel's real motion: a circular parking orbit from ``epoch``, maybe one burn."""
+    """A circular parking orbit from ``epoch``, maybe one burn (SGP4 around Earth)."""
 
     body: str
     altitude_km: float
@@ -48,6 +85,9 @@ class TrueOrbit:
 
     def state_at(self, at: datetime) -> tuple[orbits.Vector, orbits.Vector]:
         """True position and velocity at ``at``."""
+        if self.body == "earth":
+            sat = circular_element_set(self.altitude_km, self.inclination_deg, self.epoch)
+            return ElementSetOrbit(sat, self.burn).state_at(at)
         body = body_named(self.body)
         start = orbits.circular_state(
             body.mu,
@@ -64,20 +104,38 @@ class TrueOrbit:
         return orbits.propagate_two_body(r, v, (at - since).total_seconds(), body.mu)
 
 
-def _bounded(rng: np.random.Generator, bound: float) -> orbits.Vector:
-    direction = rng.normal(size=3)
-    direction /= np.linalg.norm(direction)
-    return np.asarray(direction * bound * rng.uniform(0.0, 1.0), dtype=np.float64)
+class Truth(Protocol):
+    """Anything that knows the true state at a moment."""
+
+    def state_at(self, at: datetime) -> tuple[orbits.Vector, orbits.Vector]: ...
 
 
 def observe(
-    truth: TrueOrbit, at: datetime, accuracy: Accuracy, rng: np.random.Generator
+    truth: Truth, at: datetime, accuracy: Accuracy, rng: np.random.Generator
 ) -> tuple[orbits.Vector, orbits.Vector]:
-    """One observation: the true state with errors within ``accuracy``."""
+    """One observation: the true state with Gaussian errors of the stated accuracy."""
     r, v = truth.state_at(at)
-    return r + _bounded(rng, accuracy.position_km), v + _bounded(rng, accuracy.velocity_km_s)
+    return (
+        r + rng.normal(scale=accuracy.position_km, size=3),
+        v + rng.normal(scale=accuracy.velocity_km_s, size=3),
+    )
 
 
 def schedule(end: datetime, count: int, interval_seconds: float) -> list[datetime]:
     """``count`` observation times ``interval_seconds`` apart, the last at ``end``."""
     return [end - timedelta(seconds=interval_seconds * (count - 1 - k)) for k in range(count)]
+
+
+def read_element_sets(text: str) -> dict[str, tuple[str, str]]:
+    """Named element sets from text: a ``# name: NAME ...`` comment, then the two lines."""
+    found: dict[str, tuple[str, str]] = {}
+    name, first = "", ""
+    for line in text.splitlines():
+        if line.startswith("# name:"):
+            name = line.removeprefix("# name:").split()[0]
+        elif line.startswith("1 "):
+            first = line.rstrip()
+        elif line.startswith("2 ") and name and first:
+            found[name] = (first, line.rstrip())
+            name, first = "", ""
+    return found

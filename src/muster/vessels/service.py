@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import func, select
@@ -16,11 +16,11 @@ from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.people.service import apply_changes, get_party, save_unique
 from muster.policy.actor import Actor
-from muster.vessels import orbits
+from muster.vessels import orbits, watch
 from muster.vessels.bodies import body_named
-from muster.vessels.detection import Comparison, Thresholds, compare
 from muster.vessels.enums import ObservationKind, VesselStatus
 from muster.vessels.flows import raise_manoeuvre_alarm
+from muster.vessels.model import Estimate, Reference
 from muster.vessels.models import Observation, Vessel
 from muster.vessels.schemas import ObservationCreate, VesselCreate, VesselUpdate
 
@@ -65,7 +65,9 @@ def register_vessel(session: Session, *, data: VesselCreate, actor: Actor) -> Ve
         payload={
             "name": vessel.name,
             "body": vessel.body,
-            "thresholds": asdict(_thresholds_of(vessel)),
+            "accuracy": asdict(watch.accuracy_of(vessel)),
+            "false_alarm_probability": vessel.false_alarm_probability,
+            "test_window": vessel.test_window,
         },
     )
     return vessel
@@ -99,15 +101,6 @@ def list_vessels(session: Session, *, limit: int = 50, offset: int = 0) -> tuple
     return list(rows.all()), total
 
 
-def _thresholds_of(vessel: Vessel) -> Thresholds:
-    return Thresholds(
-        delta_a_km=vessel.max_delta_a_km,
-        delta_e=vessel.max_delta_e,
-        plane_deg=vessel.max_plane_deg,
-        position_km=vessel.max_position_km,
-    )
-
-
 # Observations ----------------------------------------------------------------------
 
 
@@ -122,6 +115,20 @@ class Fix:
     kind: ObservationKind
 
 
+FUTURE_TOLERANCE = timedelta(minutes=1)
+
+
+def _not_ahead(at: datetime, what: str) -> None:
+    """Refuse a time more than a minute ahead of the station clock: a sensor or typing fault."""
+    now = clock.now()
+    if at > now + FUTURE_TOLERANCE:
+        ahead = (at - now).total_seconds()
+        raise Invalid(
+            f"{what} is dated {at.isoformat()}, {ahead:.0f} s ahead of the station clock "
+            f"({now.isoformat(timespec='seconds')}); check the sensor's clock and time zone"
+        )
+
+
 def _fix_of(vessel: Vessel, data: ObservationCreate) -> Fix:
     mu = body_named(vessel.body).mu
     if data.kind is ObservationKind.TLE:
@@ -129,69 +136,102 @@ def _fix_of(vessel: Vessel, data: ObservationCreate) -> Fix:
             raise Invalid("a two-line element set describes an Earth orbit; send a state vector")
         sat = orbits.parse_tle(data.tle_line1 or "", data.tle_line2 or "")
         at = orbits.tle_epoch(sat)
+        _not_ahead(at, "the element set's epoch")
         r, v = orbits.propagate_tle(sat, at)
         return Fix(r, v, at, orbits.tle_elements(sat), data.kind)
     if data.observed_at is None or data.position_km is None or data.velocity_km_s is None:
         raise Invalid("a state vector needs observed_at, position_km and velocity_km_s")
+    _not_ahead(data.observed_at, "the observation")
     r, v = orbits.vector(data.position_km), orbits.vector(data.velocity_km_s)
     if float(np.linalg.norm(r)) <= body_named(vessel.body).radius:
         raise Invalid("the position is inside the central body; check the units (km) and body")
-    return Fix(r, v, data.observed_at, orbits.elements_of(r, v, mu), data.kind)
+    elements = orbits.elements_of(r, v, mu)
+    if not 0 < elements.a < math.inf or elements.e >= 1.0:
+        raise Invalid("the state is not on a closed orbit; check the units (km and km/s)")
+    return Fix(r, v, data.observed_at, elements, data.kind)
 
 
-def _stored_fix(vessel: Vessel, row: Observation) -> Fix:
-    r, v = orbits.vector(row.position), orbits.vector(row.velocity)
-    kind = ObservationKind(row.kind)
-    if kind is ObservationKind.TLE:
-        elements = orbits.tle_elements(orbits.parse_tle(row.tle_line1 or "", row.tle_line2 or ""))
-    else:
-        elements = orbits.elements_of(r, v, body_named(vessel.body).mu)
-    return Fix(r, v, row.observed_at, elements, kind)
+def _baseline(session: Session, vessel: Vessel) -> Observation:
+    row = session.get(Observation, vessel.baseline_observation_id)
+    if row is None:
+        raise Conflict("the vessel's baseline observation is missing; set the baseline again")
+    return row
 
 
-def predict_from(vessel: Vessel, row: Observation, at: datetime) -> tuple[orbits.Vector, ...]:
-    """Position and velocity at ``at`` predicted from one observation (SGP4 or two-body)."""
-    if row.kind == ObservationKind.TLE.value:
-        sat = orbits.parse_tle(row.tle_line1 or "", row.tle_line2 or "")
-        return orbits.propagate_tle(sat, at)
-    dt = (at - row.observed_at).total_seconds()
-    mu = body_named(vessel.body).mu
-    r0, v0 = orbits.vector(row.position), orbits.vector(row.velocity)
-    return orbits.propagate_two_body(r0, v0, dt, mu)
+def prediction_model(session: Session, vessel: Vessel) -> tuple[Observation, Reference, Estimate]:
+    """The baseline, the reference trajectory from it, and the current estimate."""
+    baseline = _baseline(session, vessel)
+    reference = watch.reference_of(body_named(vessel.body), baseline)
+    if vessel.estimate is None:
+        noise = watch.accuracy_of(vessel).covariance()
+        return baseline, reference, watch.initial_estimate(reference, baseline, noise)
+    return baseline, reference, Estimate.from_json(vessel.estimate)
 
 
-def _compare(vessel: Vessel, fix: Fix, reference: Observation, baseline: Observation) -> Comparison:
-    """Compare with the prediction from the reference, and the shape with the baseline's.
-
-    Elements are compared like with like: against the baseline when it is of the same kind
-    (mean elements of element sets, or osculating elements of state vectors), otherwise
-    against the osculating elements of the predicted state at the same moment.
-    """
-    predicted_r, predicted_v = predict_from(vessel, reference, fix.at)
-    base_fix = _stored_fix(vessel, baseline)
-    if base_fix.kind is fix.kind:
-        base_elements, observed = base_fix.elements, fix.elements
-    else:
-        mu = body_named(vessel.body).mu
-        base_elements = orbits.elements_of(predicted_r, predicted_v, mu)
-        observed = orbits.elements_of(fix.r, fix.v, mu)
-    return compare(
-        observed_r=fix.r,
-        observed=observed,
-        predicted_r=predicted_r,
-        baseline=base_elements,
-        thresholds=_thresholds_of(vessel),
+def _earlier_chi_squares(session: Session, vessel: Vessel, baseline: Observation) -> list[float]:
+    """The chi-square values of the latest observations judged against this baseline."""
+    rows = session.scalars(
+        select(Observation.chi_square)
+        .where(
+            Observation.vessel_id == vessel.id,
+            Observation.baseline_id == baseline.id,
+            Observation.chi_square.is_not(None),
+        )
+        .order_by(Observation.number.desc())
+        .limit(max(vessel.test_window - 1, 0))
     )
+    return [float(x) for x in reversed(list(rows.all())) if x is not None]
+
+
+def _judge(session: Session, vessel: Vessel, row: Observation, fix: Fix) -> None:
+    """Compare ``row`` with the prediction; refine the estimate when it matches."""
+    baseline, reference, estimate = prediction_model(session, vessel)
+    comparison = watch.compare(
+        vessel,
+        reference=reference,
+        estimate=estimate,
+        observed=np.concatenate([fix.r, fix.v]),
+        at=fix.at,
+        earlier=_earlier_chi_squares(session, vessel, baseline),
+        baseline_number=baseline.number,
+    )
+    test = comparison.verdict.test
+    row.baseline_id = baseline.id
+    row.predicted_position = [float(x) for x in comparison.found.predicted[:3]]
+    row.position_error_km = comparison.position_error_km
+    row.velocity_error_km_s = comparison.velocity_error_km_s
+    row.chi_square = comparison.found.chi_square
+    row.test_observations = test.observations
+    row.test_statistic = test.statistic
+    row.test_threshold = test.threshold
+    row.delta_a_km = _finite(comparison.delta_a_km)
+    row.delta_e = comparison.delta_e
+    row.plane_change_deg = comparison.plane_change_deg
+    row.manoeuvre = comparison.manoeuvre
+    row.reasons = comparison.reasons
+    if not comparison.manoeuvre:
+        vessel.estimate = watch.estimate_after(vessel, estimate, comparison).to_json()
+
+
+def _start_from(session: Session, vessel: Vessel, row: Observation) -> None:
+    """Take ``row`` as the baseline: predictions start from it, the estimate from its noise."""
+    vessel.baseline_observation_id = row.id
+    vessel.reference_observation_id = row.id
+    reference = watch.reference_of(body_named(vessel.body), row)
+    noise = watch.accuracy_of(vessel).covariance()
+    vessel.estimate = watch.initial_estimate(reference, row, noise).to_json()
 
 
 def record_observation(
     session: Session, *, vessel_id: str, data: ObservationCreate, actor: Actor
 ) -> Observation:
-    """Record an observation, compare it with the prediction, and raise the alarm on a departure.
+    """Record an observation, test it against the prediction, and raise the alarm on a burn.
 
-    The first observation sets the baseline. One that matches becomes the reference for the
-    next prediction; one that departs raises the alarm (once, until the baseline is set
-    again) and is kept out of the predictions.
+    The first observation sets the baseline. Each later one is compared with the prediction
+    from the baseline (SGP4 around Earth), and the chi-square test over the latest
+    observations decides (``muster.vessels.detection``). One that matches refines the
+    estimate of the orbit and becomes the reference; one that fails raises the alarm (once,
+    until the baseline is set again) and is kept out of the estimate.
     """
     vessel = get_vessel(session, vessel_id)
     fix = _fix_of(vessel, data)
@@ -202,8 +242,12 @@ def record_observation(
         number=number,
         observed_at=fix.at,
         kind=fix.kind.value,
-        tle_line1=data.tle_line1 if fix.kind is ObservationKind.TLE else None,
-        tle_line2=data.tle_line2 if fix.kind is ObservationKind.TLE else None,
+        tle_line1=data.tle_line1.strip()
+        if fix.kind is ObservationKind.TLE and data.tle_line1
+        else None,
+        tle_line2=data.tle_line2.strip()
+        if fix.kind is ObservationKind.TLE and data.tle_line2
+        else None,
         position=[float(x) for x in fix.r],
         velocity=[float(x) for x in fix.v],
         a_km=fix.elements.a if math.isfinite(fix.elements.a) else 0.0,
@@ -215,26 +259,14 @@ def record_observation(
         recorded_by=actor.label,
         recorded_at=clock.now(),
     )
-    comparison = None
-    if vessel.reference_observation_id and vessel.baseline_observation_id:
-        reference = session.get(Observation, vessel.reference_observation_id)
-        baseline = session.get(Observation, vessel.baseline_observation_id)
-        if reference is None or baseline is None:
-            raise Conflict("the vessel's reference observation is missing; set the baseline again")
-        comparison = _compare(vessel, fix, reference, baseline)
-        row.predicted_position = [float(x) for x in comparison.predicted_r]
-        row.position_error_km = comparison.position_error_km
-        row.delta_a_km = _finite(comparison.delta_a_km)
-        row.delta_e = comparison.delta_e
-        row.plane_change_deg = comparison.plane_change_deg
-        row.manoeuvre = comparison.manoeuvre
-        row.reasons = comparison.reasons
+    first = vessel.baseline_observation_id is None
+    if not first:
+        _judge(session, vessel, row, fix)
     session.add(row)
     session.flush()
-    if comparison is None:
-        vessel.baseline_observation_id = row.id
-        vessel.reference_observation_id = row.id
-    elif not comparison.manoeuvre:
+    if first:
+        _start_from(session, vessel, row)
+    elif not row.manoeuvre:
         vessel.reference_observation_id = row.id
     append_event(
         session,
@@ -263,6 +295,11 @@ def _observation_payload(vessel: Vessel, row: Observation) -> dict[str, object]:
         "observed_at": row.observed_at,
         "source": row.source,
         "position_error_km": row.position_error_km,
+        "velocity_error_km_s": row.velocity_error_km_s,
+        "chi_square": row.chi_square,
+        "test_observations": row.test_observations,
+        "test_statistic": row.test_statistic,
+        "test_threshold": row.test_threshold,
         "delta_a_km": row.delta_a_km,
         "delta_e": row.delta_e,
         "plane_change_deg": row.plane_change_deg,
@@ -281,15 +318,16 @@ def list_observations(
 
 
 def predict(session: Session, *, vessel_id: str, at: datetime) -> tuple[Observation, orbits.State]:
-    """Where the vessel should be at ``at``, from its reference observation."""
+    """Where the vessel should be at ``at``: the baseline's prediction, refined by the estimate."""
     vessel = get_vessel(session, vessel_id)
-    if vessel.reference_observation_id is None:
+    if vessel.reference_observation_id is None or vessel.baseline_observation_id is None:
         raise Conflict(f"{vessel.name} has no observation yet; record one first")
     reference = session.get(Observation, vessel.reference_observation_id)
     if reference is None:
         raise Conflict("the vessel's reference observation is missing; set the baseline again")
-    r, v = predict_from(vessel, reference, at)
-    return reference, orbits.State(r=r, v=v, at=at)
+    _baseline_row, trajectory, estimate = prediction_model(session, vessel)
+    state = trajectory.predict(estimate.deviation, at)
+    return reference, orbits.State(r=state[:3], v=state[3:], at=at)
 
 
 def set_baseline(
@@ -314,8 +352,7 @@ def set_baseline(
         row = session.get(Observation, observation_id)
     if row is None or row.vessel_id != vessel.id:
         raise NotFound(f"no such observation of {vessel.name}; list its observations")
-    vessel.baseline_observation_id = row.id
-    vessel.reference_observation_id = row.id
+    _start_from(session, vessel, row)
     vessel.status = VesselStatus.WATCHING.value
     vessel.updated_at = clock.now()
     session.flush()
