@@ -1,7 +1,7 @@
-"""13 vessels: the watch tests residuals statistically instead of fixed element limits
+"""16 vessels: the watch tests residuals statistically instead of fixed element limits
 
-Revision ID: 0013_vessels
-Revises: 0012_medical
+Revision ID: 0016_vessels
+Revises: 0015_derived_transfers
 Create Date: 2026-12-02 19:10:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013_vessels"
-down_revision: str | Sequence[str] | None = "0012_medical"
+revision: str = "0016_vessels"
+down_revision: str | Sequence[str] | None = "0015_derived_transfers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
