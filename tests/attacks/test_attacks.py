@@ -54,11 +54,6 @@ class TestAttacks:
 class TestVisitorRoles:
     """P6: a visiting party's person holds no station role."""
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="open breach (issue 14, P6): POST /api/v1/accounts gives a visitor's account "
-        "the station role commander; the refusal belongs in auth.service.create_account",
-    )
     def test_visitor_account_refused_a_station_role(self, world: World) -> None:
         body = {"name": "Vera", "affiliation": "visitor", "party_id": world.ids["vessel"]}
         vera = world.admin.post("/api/v1/persons", json=body).json()
