@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import struct
 import subprocess
 
 from sqlalchemy.orm import Session
@@ -30,6 +31,39 @@ def espeak_path(settings: CommsSettings | None = None) -> str | None:
     return shutil.which((settings or get_comms_settings()).espeak_command)
 
 
+def sized_wav(audio: bytes) -> bytes:
+    """The WAV file with its RIFF and ``data`` chunk sizes set to what it holds.
+
+    ``espeak-ng --stdout`` writes to a pipe it cannot seek back on, so it leaves
+    placeholder sizes (0x7ffff000) in the header; a player or Python's ``wave`` would read
+    a clip of hours. The ``data`` chunk runs to the end of the output, in whole frames.
+    """
+    if len(audio) < 12 or audio[:4] != b"RIFF" or audio[8:12] != b"WAVE":
+        raise Invalid("text to speech produced no WAV audio")
+    out = bytearray(audio)
+    block_align = 1
+    offset = 12
+    while offset + 8 <= len(out):
+        chunk_id = bytes(out[offset : offset + 4])
+        (size,) = struct.unpack_from("<I", out, offset + 4)
+        body = offset + 8
+        if chunk_id == b"fmt " and size >= 16:
+            block_align = max(1, struct.unpack_from("<H", out, body + 12)[0])
+        if chunk_id == b"data":
+            size = len(out) - body
+            size -= size % block_align
+            del out[body + size :]
+            struct.pack_into("<I", out, offset + 4, size)
+            if size % 2:
+                out += b"\0"  # RIFF chunks are word-aligned; the pad is outside the size
+            break
+        offset = body + size + size % 2
+    else:
+        raise Invalid("text to speech produced a WAV file without audio data")
+    struct.pack_into("<I", out, 4, len(out) - 8)
+    return bytes(out)
+
+
 def render_speech(text: str, *, voice: str, words_per_minute: int, program: str) -> bytes:
     """``text`` spoken by espeak-ng, as the bytes of a WAV file."""
     try:
@@ -44,7 +78,7 @@ def render_speech(text: str, *, voice: str, words_per_minute: int, program: str)
     if done.returncode != 0 or not done.stdout.startswith(b"RIFF"):
         detail = done.stderr.decode(errors="replace").strip() or "no audio produced"
         raise Invalid(f"text to speech failed (voice {voice!r}): {detail}")
-    return done.stdout
+    return sized_wav(done.stdout)
 
 
 def announce(
@@ -58,6 +92,8 @@ def announce(
 ) -> Announcement:
     """Speak ``text`` into a WAV file, keep it, and record the announcement."""
     authorize(actor, "comms.announce")
+    if "\0" in text:
+        raise Invalid("the announcement text has a NUL character; remove it and speak again")
     settings = settings or get_comms_settings()
     program = espeak_path(settings)
     if program is None:
