@@ -23,6 +23,7 @@ from muster.access.explain import explain, instruction
 from muster.access.facts import (
     PersonFacts,
     PortalFacts,
+    RequestFacts,
     context_for,
     load_request,
 )
@@ -185,12 +186,63 @@ class GroupDecision:
         return instruction(self.allowed_count, len(self.decisions) - self.allowed_count)
 
 
-def _engine_for(session: Session, version_id: str) -> PolicyEngine:
+def engine_for(session: Session, version_id: str) -> PolicyEngine:
     """The engine of the active version read with the facts; syncs only on a change."""
     current = active_engine()
     if current.version == version_id:
         return current
     return sync_active_engine(session)
+
+
+def check_refs(person_refs: list[str]) -> None:
+    """Refuse a request that names no one or too many (Invalid, saying what to fix)."""
+    if not person_refs:
+        raise Invalid("name at least one person (id, badge id or name)")
+    if len(person_refs) > MAX_GROUP:
+        raise Invalid(f"at most {MAX_GROUP} persons per request; split the group")
+
+
+@dataclass(frozen=True)
+class Ruling:
+    """The decision owed to one person of a request, before anything is stored."""
+
+    person_ref: str
+    person: PersonFacts | None
+    verdict: Verdict
+    cedar_input: CedarInput | None  # None: denied before Cedar was asked
+    explanation: str
+
+
+def rule_on(
+    engine: PolicyEngine, known: RequestFacts, person_refs: list[str], direction: Direction
+) -> list[Ruling]:
+    """Decide each person of a request over the facts in ``known``: the one decision
+    function, pure (no database, no clock), that the server and every door controller call.
+
+    Unknown, archived and deceased persons are denied before Cedar is asked; the rest are
+    decided together (escorts count only when permitted in the same request).
+    """
+    portal, refs, facts = known.portal, known.refs, known.persons
+    persons = [facts.get(refs.get(ref, "")) for ref in person_refs]
+    verdicts = [precheck(p, ref) for p, ref in zip(persons, person_refs, strict=True)]
+    candidates = {
+        i: p
+        for i, (p, v) in enumerate(zip(persons, verdicts, strict=True))
+        if v is None and p is not None
+    }
+    inputs, answers = _decide_group(engine, portal, direction, candidates)
+    for i, answer in answers.items():
+        verdicts[i] = answer
+    out: list[Ruling] = []
+    for i, (ref, person) in enumerate(zip(person_refs, persons, strict=True)):
+        verdict = verdicts[i]
+        assert verdict is not None  # every person was prechecked or evaluated
+        if person is not None:
+            words = explain(verdict, person, portal, direction)
+        else:
+            words = f"Denied (failed closed): {verdict.reason}"
+        out.append(Ruling(ref, person, verdict, inputs.get(i), words))
+    return out
 
 
 def decide_request(
@@ -206,64 +258,48 @@ def decide_request(
 
     One query reads the portal, the active policy version and every person's facts (one
     more per kind of detail some have: holds, transfers, visits); Cedar is asked once for
-    the group; the decision rows and their events are written before this returns.
+    the group (``rule_on``); the decision rows and their events are written before this
+    returns.
     """
-    if not person_refs:
-        raise Invalid("name at least one person (id, badge id or name)")
-    if len(person_refs) > MAX_GROUP:
-        raise Invalid(f"at most {MAX_GROUP} persons per request; split the group")
+    check_refs(person_refs)
     known = load_request(session, portal_id, person_refs, clock.now())
-    engine = engine or _engine_for(session, known.policy_version)
-    portal, refs, facts = known.portal, known.refs, known.persons
-    persons = [facts.get(refs.get(ref, "")) for ref in person_refs]
-    verdicts = [precheck(p, ref) for p, ref in zip(persons, person_refs, strict=True)]
-    candidates = {
-        i: p
-        for i, (p, v) in enumerate(zip(persons, verdicts, strict=True))
-        if v is None and p is not None
-    }
-    inputs, answers = _decide_group(engine, portal, direction, candidates)
-    for i, answer in answers.items():
-        verdicts[i] = answer
+    engine = engine or engine_for(session, known.policy_version)
+    portal = known.portal
+    rulings = rule_on(engine, known, person_refs, direction)
     request_id, decided_at = new_id(), clock.now()
     rows: list[dict[str, Any]] = []
     out: list[PersonDecision] = []
-    for i, (ref, person) in enumerate(zip(person_refs, persons, strict=True)):
-        verdict = verdicts[i]
-        assert verdict is not None  # every person was prechecked or evaluated
-        if person is not None:
-            words = explain(verdict, person, portal, direction)
-        else:
-            words = f"Denied (failed closed): {verdict.reason}"
+    for ruling in rulings:
+        person, verdict = ruling.person, ruling.verdict
         decision_id = new_id()
         row: dict[str, Any] = {
             "id": decision_id,
             "request_id": request_id,
-            "person_ref": ref,
+            "person_ref": ruling.person_ref,
             "person_id": person.id if person else None,
             "portal_id": portal.id,
             "direction": direction.value,
             "allowed": verdict.allowed,
             "rule_ids": list(verdict.rule_ids),
-            "explanation": words,
+            "explanation": ruling.explanation,
             "policy_version": engine.version,
-            "cedar_input": inputs[i].as_dict() if i in inputs else {},
+            "cedar_input": ruling.cedar_input.as_dict() if ruling.cedar_input else {},
             "decided_at": decided_at,
             "actor_id": actor.id,
             "actor": actor.label,
             "used_at": None,
         }
         rows.append(row)
-        _log(session, row, person, portal, verdict, actor)
+        log_decision(session, row, person, portal, verdict, actor)
         out.append(
             PersonDecision(
                 decision_id,
-                ref,
+                ruling.person_ref,
                 person.id if person else None,
-                person.name if person else ref,
+                person.name if person else ruling.person_ref,
                 verdict.allowed,
                 verdict.rule_ids,
-                words,
+                ruling.explanation,
             )
         )
     # Core insert of all rows; the session writes the appended events just before it.
@@ -271,7 +307,7 @@ def decide_request(
     return GroupDecision(request_id, portal.id, portal.name, direction, engine.version, out)
 
 
-def _log(
+def log_decision(
     session: Session,
     row: dict[str, Any],
     person: PersonFacts | None,

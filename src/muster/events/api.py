@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from functools import partial
@@ -64,6 +65,15 @@ def format_sse(item: dict[str, Any]) -> bytes:
 
 _open_streams = 0
 KEEP_ALIVE = b": keep-alive\n\n"
+# A stream asked for heads says the log's head at least this often (a door's freshness
+# contract, docs/doors.md): a reader that heard head N has been told of every event to N.
+HEAD_EVERY = 0.25
+
+
+def format_head(seq: int) -> bytes:
+    """The heartbeat that names the log's head: an SSE event without an id, so a reader's
+    Last-Event-ID stays the last event it received."""
+    return f'event: head\ndata: {{"head": {seq}}}\n\n'.encode()
 
 
 def open_streams() -> int:
@@ -106,6 +116,7 @@ async def event_stream(
     heartbeat: float,
     is_disconnected: Callable[[], Awaitable[bool]] | None = None,
     hidden: tuple[str, ...] = (),
+    heads: bool = False,
 ) -> AsyncIterator[bytes]:
     """The SSE bytes of every event after ``start``, then of each new one, until disconnect.
 
@@ -115,11 +126,15 @@ async def event_stream(
     for all consoles. A client that goes away is noticed by the server (Starlette cancels
     the stream) or by a failed write; ``is_disconnected`` is asked only on idle heartbeats.
     While idle, one shared read of the log's tail per heartbeat catches writes by other
-    processes that did not wake this one.
+    processes that did not wake this one. With ``heads``, a ``head`` event names the newest
+    seq known at least every ``HEAD_EVERY`` seconds, busy or idle; when idle it is the
+    last one sent, after the tail read found nothing newer.
     """
     global _open_streams
     bus = bus_for(db)
     cursor, last_hash = start, None
+    pause = min(heartbeat, HEAD_EVERY) if heads else heartbeat
+    head_sent = time.monotonic()
     _open_streams += 1
     try:
         yield f"retry: 2000\n: resuming after {cursor}\n\n".encode()
@@ -134,13 +149,21 @@ async def event_stream(
                 if not hidden or is_visible(str(item["kind"]), hidden):
                     yield bus.encoded(item, format_sse)
                 cursor, last_hash = int(item["seq"]), str(item["hash"])
+            if heads and time.monotonic() - head_sent >= HEAD_EVERY:
+                yield format_head(max(cursor, bus.latest_seq))
+                head_sent = time.monotonic()
             if len(batch) >= STREAM_BATCH:
                 continue
-            while not await bus.wait(cursor, heartbeat):
+            while not await bus.wait(cursor, pause):
                 if is_disconnected is not None and await is_disconnected():
                     return
-                yield KEEP_ALIVE
-                if await bus.refresh_tail(partial(_read_tail, db), heartbeat / 2) > cursor:
+                tail = await bus.refresh_tail(partial(_read_tail, db), pause / 2)
+                if heads:
+                    yield format_head(max(cursor, tail))
+                    head_sent = time.monotonic()
+                else:
+                    yield KEEP_ALIVE
+                if tail > cursor:
                     break
     finally:
         _open_streams -= 1
@@ -152,11 +175,14 @@ async def stream_events(
     actor: CurrentActor,
     last_event_id: Annotated[str | None, Header()] = None,
     after: Annotated[int | None, Query(ge=0, description="Resume after this seq")] = None,
+    heads: Annotated[
+        bool, Query(description="Also send a 'head' event naming the log's head every 250 ms")
+    ] = False,
 ) -> StreamingResponse:
     """Live events. Reconnect with ``Last-Event-ID`` to resume with nothing lost or repeated.
 
     Without either, the stream starts at the newest event. The stream ends when the client
-    goes away.
+    goes away. Door controllers ask for ``heads`` (docs/doors.md).
     """
     authorize(actor, "event.read")
     db = get_database(request)
@@ -179,6 +205,7 @@ async def stream_events(
             heartbeat=heartbeat,
             is_disconnected=request.is_disconnected,
             hidden=hidden_kinds(actor),
+            heads=heads,
         ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
