@@ -37,7 +37,6 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 @router.post("", status_code=status.HTTP_201_CREATED)
 def declare(data: IncidentCreate, session: SessionDep, actor: CurrentActor) -> IncidentRead:
     """Declare an incident; its commander takes command at once."""
-    authorize(actor, "incident.declare")
     return IncidentRead.model_validate(service.declare_incident(session, data=data, actor=actor))
 
 
@@ -69,7 +68,6 @@ def change_incident(
     incident_id: str, data: IncidentUpdate, session: SessionDep, actor: CurrentActor
 ) -> IncidentRead:
     """Change an incident's title, severity, location or status."""
-    authorize(actor, "incident.command")
     row = service.update_incident(session, incident_id=incident_id, data=data, actor=actor)
     return IncidentRead.model_validate(row)
 
@@ -89,7 +87,6 @@ def assign_role(
     incident_id: str, data: RoleAssign, session: SessionDep, actor: CurrentActor
 ) -> RoleRead:
     """Give a command role to a person; the previous holder hands over."""
-    authorize(actor, "incident.command")
     row = service.assign_role(
         session,
         incident_id=incident_id,
@@ -116,7 +113,6 @@ def add_objective(
     incident_id: str, data: ObjectiveCreate, session: SessionDep, actor: CurrentActor
 ) -> ObjectiveRead:
     """Add an objective."""
-    authorize(actor, "incident.command")
     row = service.add_objective(session, incident_id=incident_id, text=data.text, actor=actor)
     return ObjectiveRead.model_validate(row)
 
@@ -135,7 +131,6 @@ def add_task(
     incident_id: str, data: TaskCreate, session: SessionDep, actor: CurrentActor
 ) -> TaskRead:
     """Add a task with an owner and a due time."""
-    authorize(actor, "incident.write")
     return TaskRead.model_validate(
         service.add_task(session, incident_id=incident_id, data=data, actor=actor)
     )
@@ -146,7 +141,6 @@ def change_task(
     incident_id: str, task_id: str, data: TaskUpdate, session: SessionDep, actor: CurrentActor
 ) -> TaskRead:
     """Complete, cancel, reopen or reassign a task."""
-    authorize(actor, "incident.write")
     row = service.update_task(
         session, incident_id=incident_id, task_id=task_id, data=data, actor=actor
     )
@@ -168,7 +162,6 @@ def add_log_entry(
     incident_id: str, data: LogEntryCreate, session: SessionDep, actor: CurrentActor
 ) -> LogEntryRead:
     """Write a line in the activity log."""
-    authorize(actor, "incident.write")
     row = service.add_log_entry(
         session, incident_id=incident_id, text=data.text, pinned=data.pinned, actor=actor
     )
@@ -180,7 +173,6 @@ def pin_entry(
     incident_id: str, entry_id: str, data: PinChange, session: SessionDep, actor: CurrentActor
 ) -> LogEntryRead:
     """Pin or unpin a log entry."""
-    authorize(actor, "incident.write")
     row = service.pin_log_entry(
         session, incident_id=incident_id, entry_id=entry_id, pinned=data.pinned, actor=actor
     )
@@ -192,7 +184,6 @@ def link(
     incident_id: str, data: LinkCreate, session: SessionDep, actor: CurrentActor
 ) -> dict[str, str]:
     """Bring a subject's events onto the incident's timeline."""
-    authorize(actor, "incident.write")
     row = service.link_subject(
         session, incident_id=incident_id, subject_id=data.subject_id, label=data.label, actor=actor
     )
@@ -221,7 +212,6 @@ def edit_draft(
     incident_id: str, data: SitrepEdit, session: SessionDep, actor: CurrentActor
 ) -> SitrepRead:
     """The scribe edits the draft's narrative."""
-    authorize(actor, "sitrep.edit")
     return SitrepRead.model_validate(
         sitrep.edit_draft(session, incident_id=incident_id, data=data, actor=actor)
     )
@@ -230,7 +220,6 @@ def edit_draft(
 @router.post("/{incident_id}/sitreps", status_code=status.HTTP_201_CREATED)
 def publish(incident_id: str, session: SessionDep, actor: CurrentActor) -> SitrepRead:
     """The commander publishes the draft as the next numbered version."""
-    authorize(actor, "sitrep.publish")
     return SitrepRead.model_validate(
         sitrep.publish_sitrep(session, incident_id=incident_id, actor=actor)
     )

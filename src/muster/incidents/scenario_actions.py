@@ -25,7 +25,7 @@ class DeclareArgs(ActionArgs):
     severity: Severity = Severity.MAJOR
 
 
-@register_action("incident.declare", permission="incident.declare")
+@register_action("incident.declare")
 def declare(ctx: ActionContext, args: DeclareArgs) -> str:
     """Declare an incident."""
     data = IncidentCreate(
@@ -48,7 +48,7 @@ class RoleArgs(ActionArgs):
     site: str = ""
 
 
-@register_action("incident.role", permission="incident.command")
+@register_action("incident.role")
 def assign(ctx: ActionContext, args: RoleArgs) -> str:
     """Give a command role; the previous holder hands over."""
     incident = service.find_incident(ctx.session, args.incident)
@@ -73,7 +73,7 @@ class PublishArgs(ActionArgs):
     plans: str = ""
 
 
-@register_action("incident.sitrep.publish", permission="sitrep.publish")
+@register_action("incident.sitrep.publish")
 def publish(ctx: ActionContext, args: PublishArgs) -> str:
     """Write the narrative into the draft and publish it; the figures come from the record."""
     incident = service.find_incident(ctx.session, args.incident)

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
+from muster.comms.groups import of_visiting_party
 from muster.db import new_id
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
@@ -19,8 +20,11 @@ from muster.incidents.models import (
     Task,
 )
 from muster.incidents.schemas import IncidentCreate, IncidentUpdate, TaskCreate, TaskUpdate
+from muster.people.enums import PersonStatus
+from muster.people.models import Person
 from muster.people.service import get_person
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 
 def get_incident(session: Session, incident_id: str) -> Incident:
@@ -53,6 +57,7 @@ def _open(incident: Incident) -> Incident:
 
 def declare_incident(session: Session, *, data: IncidentCreate, actor: Actor) -> Incident:
     """Declare an incident; its commander takes the incident commander's role at once."""
+    authorize(actor, "incident.declare")
     commander = get_person(session, data.commander_id)
     at = clock.now()
     number = (session.scalar(select(func.max(Incident.number))) or 0) + 1
@@ -90,6 +95,7 @@ def update_incident(
     session: Session, *, incident_id: str, data: IncidentUpdate, actor: Actor
 ) -> Incident:
     """Change an incident's title, severity, location or status (active, stable, closed)."""
+    authorize(actor, "incident.command")
     incident = get_incident(session, incident_id)
     values = data.model_dump(exclude_unset=True, exclude_none=True)
     changes = {}
@@ -132,10 +138,23 @@ def list_incidents(
 # Command roles
 
 
+def _may_hold_role(person: Person, role: CommandRole) -> None:
+    """The dead hold no role; the visiting party holds no station role (P6), liaison included."""
+    what = role.value.replace("_", " ")
+    if person.status is PersonStatus.DECEASED:
+        raise Conflict(f"{person.name} is recorded as deceased and cannot be made {what}")
+    if of_visiting_party(person):
+        raise Conflict(
+            f"{person.name} is of the visiting party and cannot be made {what}; "
+            "choose a member of the station's staff"
+        )
+
+
 def _assign(
     session: Session, incident: Incident, role: CommandRole, person_id: str, site: str, actor: Actor
 ) -> RoleAssignment:
     person = get_person(session, person_id)
+    _may_hold_role(person, role)
     at = clock.now()
     current = session.scalars(
         select(RoleAssignment).where(
@@ -180,6 +199,7 @@ def assign_role(
     actor: Actor,
 ) -> RoleAssignment:
     """Give a command role to a person; whoever held it (at that site) hands over now."""
+    authorize(actor, "incident.command")
     incident = _open(get_incident(session, incident_id))
     if role is CommandRole.SITE_OFFICER and not site.strip():
         raise Invalid("name the site of a site officer, e.g. 'West airlock'")
@@ -201,6 +221,7 @@ def list_roles(
 
 def add_objective(session: Session, *, incident_id: str, text: str, actor: Actor) -> Objective:
     """Add an objective to the incident."""
+    authorize(actor, "incident.command")
     incident = _open(get_incident(session, incident_id))
     objective = Objective(incident_id=incident.id, text=text, created_at=clock.now())
     session.add(objective)
@@ -223,6 +244,7 @@ def list_objectives(session: Session, *, incident_id: str) -> list[Objective]:
 
 def add_task(session: Session, *, incident_id: str, data: TaskCreate, actor: Actor) -> Task:
     """Add a task with an owner and a due time."""
+    authorize(actor, "incident.write")
     incident = _open(get_incident(session, incident_id))
     owner = get_person(session, data.owner_id) if data.owner_id else None
     if data.objective_id is not None:
@@ -260,6 +282,7 @@ def update_task(
     session: Session, *, incident_id: str, task_id: str, data: TaskUpdate, actor: Actor
 ) -> Task:
     """Complete, cancel, reopen or reassign a task."""
+    authorize(actor, "incident.write")
     incident = _open(get_incident(session, incident_id))
     task = session.get(Task, task_id)
     if task is None or task.incident_id != incident.id:
@@ -306,6 +329,7 @@ def add_log_entry(
     session: Session, *, incident_id: str, text: str, pinned: bool = False, actor: Actor
 ) -> LogEntry:
     """Write a line in the incident's activity log; it is kept as written, never edited."""
+    authorize(actor, "incident.write")
     incident = get_incident(session, incident_id)
     entry_id = new_id()
     event = append_event(
@@ -333,6 +357,7 @@ def pin_log_entry(
     session: Session, *, incident_id: str, entry_id: str, pinned: bool, actor: Actor
 ) -> LogEntry:
     """Pin a log entry to the top of the incident's page, or unpin it."""
+    authorize(actor, "incident.write")
     entry = session.get(LogEntry, entry_id)
     if entry is None or entry.incident_id != incident_id:
         raise NotFound(f"no log entry {entry_id!r} on this incident")
@@ -362,6 +387,7 @@ def link_subject(
     session: Session, *, incident_id: str, subject_id: str, label: str = "", actor: Actor
 ) -> IncidentLink:
     """Put everything that happens to a subject (a person, a portal ...) on the timeline."""
+    authorize(actor, "incident.write")
     incident = get_incident(session, incident_id)
     existing = session.scalar(
         select(IncidentLink).where(

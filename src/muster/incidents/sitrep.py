@@ -26,6 +26,7 @@ from muster.incidents.service import get_incident
 from muster.medical.casualties import casualty_counts
 from muster.medical.hospital import ward_counts
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 
 def compute_figures(session: Session, *, incident_id: str) -> dict[str, Any]:
@@ -107,6 +108,7 @@ def preview_draft(session: Session, *, incident_id: str) -> Sitrep:
 
 def edit_draft(session: Session, *, incident_id: str, data: SitrepEdit, actor: Actor) -> Sitrep:
     """The scribe's changes to the draft's narrative (situation, actions, plans)."""
+    authorize(actor, "sitrep.edit")
     draft = get_draft(session, incident_id=incident_id, actor=actor)
     changed = sorted(
         k for k, v in data.model_dump(exclude_none=True).items() if v != getattr(draft, k)
@@ -128,6 +130,7 @@ def edit_draft(session: Session, *, incident_id: str, data: SitrepEdit, actor: A
 
 def publish_sitrep(session: Session, *, incident_id: str, actor: Actor) -> Sitrep:
     """Publish the draft as the next numbered version, its figures frozen now."""
+    authorize(actor, "sitrep.publish")
     draft = get_draft(session, incident_id=incident_id, actor=actor)
     number = (
         session.scalar(select(func.max(Sitrep.number)).where(Sitrep.incident_id == incident_id))

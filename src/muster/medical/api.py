@@ -61,7 +61,6 @@ def record_casualty(
     data: CasualtyCreate, session: SessionDep, actor: CurrentActor
 ) -> dict[str, Any]:
     """Record a casualty; the answer carries clinical details only for medical roles."""
-    authorize(actor, "casualty.record")
     row = casualties.record_casualty(session, data=data, actor=actor)
     if sees_clinical(actor):
         return _detail(session, row.id).model_dump(mode="json")
@@ -112,7 +111,6 @@ def retriage(
     casualty_id: str, data: TriageChange, session: SessionDep, actor: CurrentActor
 ) -> dict[str, Any]:
     """Re-triage a casualty; the history keeps every category."""
-    authorize(actor, "casualty.record")
     row = casualties.retriage(
         session, casualty_id=casualty_id, category=data.category, note=data.note, actor=actor
     )
@@ -126,7 +124,6 @@ def change_casualty(
     casualty_id: str, data: CasualtyUpdate, session: SessionDep, actor: CurrentActor
 ) -> CasualtyDetail:
     """Care details, or identify the casualty as a registered person: medical roles only."""
-    authorize(actor, "medical.clinical")
     casualties.update_casualty(session, casualty_id=casualty_id, data=data, actor=actor)
     return _detail(session, casualty_id)
 
@@ -140,7 +137,6 @@ def board(session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
 @router.post("/wards", status_code=status.HTTP_201_CREATED)
 def create_ward(data: WardCreate, session: SessionDep, actor: CurrentActor) -> dict[str, str]:
     """Open a ward."""
-    authorize(actor, "hospital.manage")
     ward = hospital.create_ward(session, name=data.name, zone_id=data.zone_id, actor=actor)
     return {"id": ward.id, "name": ward.name}
 
@@ -150,7 +146,6 @@ def add_beds(
     ward_id: str, data: BedCreate, session: SessionDep, actor: CurrentActor
 ) -> list[BedRead]:
     """Add beds to a ward."""
-    authorize(actor, "hospital.manage")
     beds = hospital.add_beds(session, ward_id=ward_id, labels=data.labels, actor=actor)
     return [BedRead.model_validate(b) for b in beds]
 
@@ -160,7 +155,6 @@ def set_bed_state(
     bed_id: str, data: BedStateChange, session: SessionDep, actor: CurrentActor
 ) -> BedRead:
     """Mark a bed available, cleaning or closed."""
-    authorize(actor, "hospital.manage")
     return BedRead.model_validate(
         hospital.set_bed_state(session, bed_id=bed_id, state=data.state, actor=actor)
     )
@@ -169,7 +163,6 @@ def set_bed_state(
 @router.post("/admissions", status_code=status.HTTP_201_CREATED)
 def admit(data: AdmissionCreate, session: SessionDep, actor: CurrentActor) -> AdmissionRead:
     """Admit a person or a casualty."""
-    authorize(actor, "hospital.manage")
     return AdmissionRead.model_validate(hospital.admit(session, data=data, actor=actor))
 
 
@@ -178,7 +171,6 @@ def transfer(
     admission_id: str, data: TransferCreate, session: SessionDep, actor: CurrentActor
 ) -> AdmissionRead:
     """Move a patient to another bed."""
-    authorize(actor, "hospital.manage")
     row = hospital.transfer(
         session,
         admission_id=admission_id,
@@ -194,7 +186,6 @@ def set_condition(
     admission_id: str, data: ConditionChange, session: SessionDep, actor: CurrentActor
 ) -> AdmissionRead:
     """Record a patient's condition."""
-    authorize(actor, "hospital.manage")
     row = hospital.set_condition(
         session, admission_id=admission_id, condition=data.condition, actor=actor
     )
@@ -206,7 +197,6 @@ def discharge(
     admission_id: str, data: DischargeCreate, session: SessionDep, actor: CurrentActor
 ) -> AdmissionRead:
     """Discharge a patient."""
-    authorize(actor, "hospital.manage")
     row = hospital.discharge(
         session, admission_id=admission_id, disposition=data.disposition, actor=actor
     )

@@ -16,6 +16,7 @@ from muster.people.models import Person
 from muster.people.schemas import PersonUpdate
 from muster.people.service import get_person, update_person
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 CASUALTY_EVENT_PREFIX = "medical.casualty."
 
@@ -67,6 +68,7 @@ def _label(session: Session, casualty: Casualty) -> str:
 
 def record_casualty(session: Session, *, data: CasualtyCreate, actor: Actor) -> Casualty:
     """Record a casualty and its first triage; a death sets the person's status."""
+    authorize(actor, "casualty.record")
     person = get_person(session, data.person_id) if data.person_id else None
     if data.treated_by_id:
         get_person(session, data.treated_by_id)
@@ -128,7 +130,8 @@ def retriage(
     session: Session, *, casualty_id: str, category: Triage, note: str = "", actor: Actor
 ) -> Casualty:
     """Triage a casualty again; the earlier categories stay in the history."""
-    casualty = get_casualty(session, casualty_id)
+    authorize(actor, "casualty.record")
+    casualty = find_casualty(session, casualty_id)
     if casualty.triage is Triage.DECEASED:
         raise Conflict(
             f"casualty C-{casualty.number} is recorded as deceased and is not re-triaged"
@@ -169,6 +172,7 @@ def update_casualty(
     session: Session, *, casualty_id: str, data: CasualtyUpdate, actor: Actor
 ) -> Casualty:
     """Change care details, or identify an unidentified casualty as a registered person."""
+    authorize(actor, "medical.clinical")
     casualty = get_casualty(session, casualty_id)
     values = data.model_dump(exclude_unset=True, exclude_none=True)
     if "person_id" in values:

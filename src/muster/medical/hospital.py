@@ -16,10 +16,14 @@ from muster.medical.models import Admission, Bed, Casualty, Ward
 from muster.medical.schemas import AdmissionCreate
 from muster.people.service import get_person
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
+
+MANAGE = "hospital.manage"
 
 
 def create_ward(session: Session, *, name: str, zone_id: str | None = None, actor: Actor) -> Ward:
     """Add a ward to the hospital."""
+    authorize(actor, MANAGE)
     if session.scalar(select(Ward.id).where(Ward.name == name)):
         raise Conflict(f"a ward named {name!r} exists already")
     ward = Ward(name=name, zone_id=zone_id, created_at=clock.now())
@@ -45,6 +49,7 @@ def find_ward(session: Session, ref: str) -> Ward:
 
 def add_beds(session: Session, *, ward_id: str, labels: list[str], actor: Actor) -> list[Bed]:
     """Add beds, available, to a ward."""
+    authorize(actor, MANAGE)
     ward = find_ward(session, ward_id)
     taken = set(session.scalars(select(Bed.label).where(Bed.ward_id == ward.id)).all())
     clash = sorted(taken.intersection(labels))
@@ -97,6 +102,7 @@ def _occupant(session: Session, bed_id: str) -> Admission | None:
 
 def set_bed_state(session: Session, *, bed_id: str, state: BedState, actor: Actor) -> Bed:
     """Mark a bed available, being cleaned or closed (occupancy follows admissions)."""
+    authorize(actor, MANAGE)
     bed = get_bed(session, bed_id)
     if state is BedState.OCCUPIED:
         raise Invalid("a bed becomes occupied by admitting or transferring a patient to it")
@@ -134,6 +140,7 @@ def _release_bed(session: Session, bed_id: str | None) -> None:
 
 def admit(session: Session, *, data: AdmissionCreate, actor: Actor) -> Admission:
     """Admit a person or a casualty, to a bed if one is given."""
+    authorize(actor, MANAGE)
     person_id = data.person_id
     casualty: Casualty | None = None
     if data.casualty_id is not None:
@@ -207,6 +214,7 @@ def transfer(
     actor: Actor,
 ) -> Admission:
     """Move a patient to another bed; the bed left goes to cleaning."""
+    authorize(actor, MANAGE)
     admission = _current(session, admission_id)
     if admission.bed_id == bed_id:
         raise Conflict("the patient is already in that bed")
@@ -231,6 +239,7 @@ def set_condition(
     session: Session, *, admission_id: str, condition: Condition, actor: Actor
 ) -> Admission:
     """Record a patient's new condition."""
+    authorize(actor, MANAGE)
     admission = _current(session, admission_id)
     if admission.condition is not condition:
         old = admission.condition
@@ -247,6 +256,7 @@ def set_condition(
 
 def discharge(session: Session, *, admission_id: str, disposition: str, actor: Actor) -> Admission:
     """Discharge a patient; their bed goes to cleaning."""
+    authorize(actor, MANAGE)
     admission = _current(session, admission_id)
     _release_bed(session, admission.bed_id)
     admission.discharged_at = clock.now()

@@ -39,7 +39,7 @@ class CasualtyArgs(PersonSelection):
     injuries: str = ""
 
 
-@register_action("medical.casualty", permission="casualty.record")
+@register_action("medical.casualty")
 def record_casualties(ctx: ActionContext, args: CasualtyArgs) -> str:
     """Record each selected person as a casualty in the given START category."""
     incident_id = _incident_id(ctx, args.incident)
@@ -64,7 +64,7 @@ class WardArgs(ActionArgs):
     beds: list[str] = Field(min_length=1)
 
 
-@register_action("medical.ward", permission="hospital.manage")
+@register_action("medical.ward")
 def open_ward(ctx: ActionContext, args: WardArgs) -> str:
     """Open a ward with beds."""
     ward = hospital.create_ward(ctx.session, name=args.name, actor=ctx.actor)
@@ -80,7 +80,7 @@ class AdmitArgs(PersonSelection):
     reason: str = ""
 
 
-@register_action("medical.admit", permission="hospital.manage")
+@register_action("medical.admit")
 def admit_persons(ctx: ActionContext, args: AdmitArgs) -> str:
     """Admit each person to the next available bed of the ward."""
     ward = hospital.find_ward(ctx.session, args.ward)

@@ -1,9 +1,9 @@
 """Incidents: the list with a declare form, and one incident's page with its command roles,
 objectives, tasks and timeline (its own log and the events of everything linked to it).
 
-Every control is shown only when the policy allows it, and every POST is authorized again
-with the same action as the API (``incident.declare``, ``incident.command``,
-``incident.write``).
+Every control is shown only when the policy allows it; every POST is authorized by the
+use case it calls (``incident.declare``, ``incident.command``, ``incident.write``), the same
+rule as the API's.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
-from muster.errors import DomainError
+from muster.errors import DomainError, Forbidden
 from muster.events.service import last_seq
 from muster.incidents import service
 from muster.incidents.enums import CommandRole, IncidentStatus, Severity, TaskStatus
@@ -88,7 +88,6 @@ def declare(
     commander_id: Annotated[str, Form(max_length=36)] = "",
 ) -> Response:
     """Declare an incident; its commander takes command at once."""
-    require(viewer, "incident.declare")
     try:
         data = IncidentCreate(
             title=title,
@@ -98,6 +97,8 @@ def declare(
             commander_id=commander_id,
         )
         incident = service.declare_incident(session, data=data, actor=viewer.actor)
+    except Forbidden:
+        raise
     except (DomainError, ValueError) as exc:
         return refused(request, session, "/incidents", exc)
     note = f"Incident {incident.number} declared: {incident.title}."
@@ -146,12 +147,13 @@ def add_log_entry(
     pinned: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     """Write a line in the incident's activity log."""
-    require(viewer, "incident.write")
     back = f"/incidents/{incident_id}"
     try:
         service.add_log_entry(
             session, incident_id=incident_id, text=text, pinned=bool(pinned), actor=viewer.actor
         )
+    except Forbidden:
+        raise
     except (DomainError, ValueError) as exc:
         return refused(request, session, back, exc)
     return redirect(request, back, "Log entry recorded.")
@@ -168,11 +170,12 @@ def add_task(
     due_at: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """Add a task with an owner and a due time."""
-    require(viewer, "incident.write")
     back = f"/incidents/{incident_id}"
     try:
         data = TaskCreate(title=title, owner_id=owner_id or None, due_at=when_of(due_at, "due"))
         service.add_task(session, incident_id=incident_id, data=data, actor=viewer.actor)
+    except Forbidden:
+        raise
     except (DomainError, ValueError) as exc:
         return refused(request, session, back, exc)
     return redirect(request, back, f"Task added: {title}.")
@@ -188,13 +191,14 @@ def change_task(
     status: Annotated[str, Form(max_length=20)],
 ) -> Response:
     """Mark a task done, cancelled or open again."""
-    require(viewer, "incident.write")
     back = f"/incidents/{incident_id}"
     try:
         data = TaskUpdate(status=TaskStatus(status))
         task = service.update_task(
             session, incident_id=incident_id, task_id=task_id, data=data, actor=viewer.actor
         )
+    except Forbidden:
+        raise
     except (DomainError, ValueError) as exc:
         return refused(request, session, back, exc)
     return redirect(request, back, f"Task '{task.title}' is now {task.status.value}.")
@@ -211,7 +215,6 @@ def assign_role(
     site: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Give a command role to a person; the previous holder hands over."""
-    require(viewer, "incident.command")
     back = f"/incidents/{incident_id}"
     try:
         row = service.assign_role(
@@ -222,6 +225,8 @@ def assign_role(
             site=site,
             actor=viewer.actor,
         )
+    except Forbidden:
+        raise
     except (DomainError, ValueError) as exc:
         return refused(request, session, back, exc)
     return redirect(request, back, f"Command role assigned: {row.role.value.replace('_', ' ')}.")
@@ -236,13 +241,14 @@ def change_status(
     status: Annotated[str, Form(max_length=20)],
 ) -> Response:
     """Set the incident active, stable or closed."""
-    require(viewer, "incident.command")
     back = f"/incidents/{incident_id}"
     try:
         data = IncidentUpdate(status=IncidentStatus(status))
         row = service.update_incident(
             session, incident_id=incident_id, data=data, actor=viewer.actor
         )
+    except Forbidden:
+        raise
     except (DomainError, ValueError) as exc:
         return refused(request, session, back, exc)
     return redirect(request, back, f"Incident {row.number} is now {row.status.value}.")

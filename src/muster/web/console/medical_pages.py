@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
-from muster.errors import DomainError
+from muster.errors import DomainError, Forbidden
 from muster.events.service import last_seq
 from muster.medical import casualties
 from muster.medical.enums import Side, Triage
@@ -93,7 +93,6 @@ def record(
     taken_to: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Record a casualty, a known person or a description to match later."""
-    require(viewer, "casualty.record")
     try:
         data = CasualtyCreate(
             person_id=person_id or None,
@@ -105,6 +104,8 @@ def record(
             taken_to=taken_to,
         )
         row = casualties.record_casualty(session, data=data, actor=viewer.actor)
+    except Forbidden:
+        raise
     except (DomainError, ValueError) as exc:
         return refused(request, session, "/medical", exc)
     note = f"Casualty C-{row.number} recorded: {row.side.value} side, triage {row.triage.value}."
@@ -121,16 +122,16 @@ def retriage(
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     """Triage a casualty again by tag number; the history keeps every category."""
-    require(viewer, "casualty.record")
     try:
-        found = casualties.find_casualty(session, casualty.strip())
         row = casualties.retriage(
             session,
-            casualty_id=found.id,
+            casualty_id=casualty.strip(),
             category=Triage(category),
             note=note,
             actor=viewer.actor,
         )
+    except Forbidden:
+        raise
     except (DomainError, ValueError) as exc:
         return refused(request, session, "/medical", exc)
     return redirect(request, "/medical", f"Casualty C-{row.number} re-triaged {row.triage.value}.")

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
-from muster.errors import DomainError
+from muster.errors import DomainError, Forbidden
 from muster.events.service import last_seq
 from muster.incidents import service, sitrep
 from muster.incidents.export import figure_lines
@@ -82,11 +82,12 @@ def edit(
     plans: Annotated[str, Form(max_length=8000)] = "",
 ) -> Response:
     """The scribe saves the draft's narrative."""
-    require(viewer, "sitrep.edit")
     back = f"/incidents/{incident_id}/sitrep"
     try:
         data = SitrepEdit(situation=situation, actions=actions, plans=plans)
         sitrep.edit_draft(session, incident_id=incident_id, data=data, actor=viewer.actor)
+    except Forbidden:
+        raise
     except (DomainError, ValueError) as exc:
         return refused(request, session, back, exc)
     return redirect(request, back, "Draft saved.")
@@ -97,10 +98,11 @@ def publish(
     incident_id: str, request: Request, session: SessionDep, viewer: FormViewerDep
 ) -> Response:
     """The commander publishes the draft as the next numbered version."""
-    require(viewer, "sitrep.publish")
     back = f"/incidents/{incident_id}/sitrep"
     try:
         version = sitrep.publish_sitrep(session, incident_id=incident_id, actor=viewer.actor)
+    except Forbidden:
+        raise
     except DomainError as exc:
         return refused(request, session, back, exc)
     return redirect(request, back, f"Situation report {version.number} published.")
