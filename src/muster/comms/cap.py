@@ -6,6 +6,7 @@ module. Precedence maps to CAP urgency and severity and back.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -46,21 +47,39 @@ def _parser() -> Any:
 
 
 def validate_cap(xml: bytes) -> Any:
-    """Parse and validate a CAP 1.2 alert; Invalid listing the problems if it is not one."""
+    """Parse and validate a CAP 1.2 alert; Invalid listing the problems if it is not one.
+
+    A document type declaration is refused outright, as defusedxml refuses one: CAP has
+    none, and its entities are how a body reads local files or expands a billion times.
+    The parser neither resolves entities nor fetches anything, so refusing is safe.
+    """
     try:
         root = etree.fromstring(xml, parser=_parser())
     except etree.XMLSyntaxError as exc:
         raise Invalid(f"the alert is not well-formed XML: {exc}") from exc
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise Invalid(
+            "the alert has a document type declaration (<!DOCTYPE ...>); CAP 1.2 alerts "
+            "carry none: remove it and any entities it declares"
+        )
     schema = cap_schema()
-    if not schema.validate(root):
+    try:
+        valid = schema.validate(root)
+    except etree.XMLSchemaValidateError as exc:
+        raise Invalid(f"the alert could not be checked against CAP 1.2: {exc}") from exc
+    if not valid:
         problems = [f"line {e.line}: {e.message}" for e in schema.error_log][:10]
         raise Invalid("the alert is not valid CAP 1.2: " + "; ".join(problems), problems=problems)
     return root
 
 
-def cap_time(moment: Any) -> str:
-    """A time as CAP writes it: seconds, explicit offset, never 'Z'."""
-    return str(moment.strftime("%Y-%m-%dT%H:%M:%S+00:00"))
+def cap_time(moment: datetime) -> str:
+    """A time as CAP writes it (CAP 1.2, 3.3.2): to the second, with an explicit offset,
+    never 'Z'; UTC, the station's time, is written ``-00:00``."""
+    if moment.tzinfo is None:
+        raise ValueError("CAP times carry their offset; pass an aware datetime")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S-00:00")
 
 
 def _sub(parent: Any, name: str, text: str) -> Any:
