@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, Depends, FastAPI, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -32,6 +32,7 @@ from muster.policy.actor import Actor, Role
 from muster.vessels import api as vessels_api
 from muster.web.console import routes as console_routes
 from muster.web.deps import SESSION_COOKIE, CurrentActor
+from muster.web.limits import check_input_limits
 from muster.web.problems import BodyLimit, install_problem_handlers
 from muster.welfare import api as welfare_api
 
@@ -120,6 +121,8 @@ def create_app(
         version="0.1.0",
         description="Crisis command for crewed stations.",
         openapi_url="/openapi.json",
+        # Every route, console pages too: integers in range, text without NUL.
+        dependencies=[Depends(check_input_limits)],
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)

@@ -26,7 +26,7 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
 
 
 def _describe(error: dict[str, Any]) -> dict[str, Any]:
-    location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+    location = ".".join(str(part) for part in error.get("loc", ()))
     kind = error.get("type", "")
     if kind == "json_invalid":
         message = "the request body is not valid JSON: " + str(error.get("ctx", {}).get("error"))
