@@ -96,14 +96,20 @@ def command_entry_points(app: typer.Typer) -> list[EntryPoint]:
     """Every Typer command of the ``muster`` command, by its full name."""
     found: list[EntryPoint] = []
 
-    def walk(command: Any, name: str) -> None:
-        if hasattr(command, "commands"):  # a group (Typer ships its own copy of click)
-            for sub_name, sub in command.commands.items():
-                walk(sub, f"{name} {sub_name}".strip())
+    def walk(command: Any, name: str, ctx: Any) -> None:
+        if hasattr(command, "list_commands"):  # a group; its commands load when asked for
+            for sub_name in command.list_commands(ctx):
+                sub = command.get_command(ctx, sub_name)
+                walk(
+                    sub,
+                    f"{name} {sub_name}".strip(),
+                    sub.make_context(sub_name, [], parent=ctx, resilient_parsing=True),
+                )
         elif command.callback is not None:
             found.append(EntryPoint(f"command {name}", _unwrap(command.callback)))
 
-    walk(typer.main.get_command(app), "")
+    root = typer.main.get_command(app)
+    walk(root, "", root.make_context("muster", [], resilient_parsing=True))
     return found
 
 

@@ -12,16 +12,12 @@ from datetime import UTC, datetime, timedelta
 import typer
 from rich.table import Table
 
-from muster import clock
-from muster.access import holds, passes, presence, rollcall
-from muster.access.decisions import decide_request
 from muster.access.enums import Direction, HoldKind
-from muster.access.hold_views import holds_seen_by
-from muster.access.modes import set_portal_mode
-from muster.access.passages import record_passage
 from muster.cli.common import cli_actor, cli_session, console, fail
-from muster.people.service import find_person
 from muster.places.enums import PortalMode
+
+# The domain modules load inside each command: ``muster hold list`` does not pay for the
+# decision engine, and ``muster --help`` for none of it (see muster.cli.lazy).
 
 access_app = typer.Typer(help="Airlocks and doors under policy.", no_args_is_help=True)
 hold_app = typer.Typer(help="Holds: no airlock lets a held person out.", no_args_is_help=True)
@@ -39,6 +35,8 @@ def request_cmd(
 
     Example: muster access request "South airlock" Zane B-1042 --direction exit
     """
+    from muster.access.decisions import decide_request
+
     with cli_session() as session:
         group = decide_request(
             session,
@@ -66,6 +64,8 @@ def passage_cmd(
 
     A permit whose facts changed since it was decided is refused and the post alerted.
     """
+    from muster.access.passages import record_passage
+
     with cli_session() as session:
         outcome = record_passage(
             session,
@@ -90,6 +90,8 @@ def mode_cmd(
     reason: str = typer.Option(..., help="Why: shown at the posts and kept in the record"),
 ) -> None:
     """Change a portal's mode: normal, lockdown, evacuation or maintenance."""
+    from muster.access.modes import set_portal_mode
+
     with cli_session() as session:
         row = set_portal_mode(
             session, portal_id=portal, mode=mode, reason=reason, actor=cli_actor(session)
@@ -104,6 +106,10 @@ def duty_pass_cmd(
     hours: float = typer.Option(4.0, help="Length of the window from now"),
 ) -> None:
     """Issue a duty pass from now for some hours."""
+    from muster import clock
+    from muster.access import passes
+    from muster.people.service import find_person
+
     with cli_session() as session:
         start = clock.now()
         row = passes.issue_duty_pass(
@@ -126,6 +132,10 @@ def visit_cmd(
     until: datetime = typer.Option(..., help="End of the visit (UTC)"),
 ) -> None:
     """Issue a visit authorization from now until a time."""
+    from muster import clock
+    from muster.access import passes
+    from muster.people.service import find_person
+
     with cli_session() as session:
         row = passes.issue_visit(
             session,
@@ -147,6 +157,9 @@ def hold_place(
     kind: HoldKind = typer.Option(HoldKind.PROVISIONAL),
 ) -> None:
     """Hold a person."""
+    from muster.access import holds
+    from muster.people.service import find_person
+
     with cli_session() as session:
         row = holds.place_hold(
             session,
@@ -161,6 +174,8 @@ def hold_place(
 @hold_app.command("lift")
 def hold_lift(hold_id: str, reason: str = typer.Option(...)) -> None:
     """Lift a hold."""
+    from muster.access import holds
+
     with cli_session() as session:
         holds.lift_hold(session, hold_id=hold_id, reason=reason, actor=cli_actor(session))
         console.print(f"Hold {hold_id} lifted.")
@@ -169,6 +184,10 @@ def hold_lift(hold_id: str, reason: str = typer.Option(...)) -> None:
 @hold_app.command("list")
 def hold_list(person: str | None = None, all_: bool = typer.Option(False, "--all")) -> None:
     """List open holds (or all with --all)."""
+    from muster.access import holds
+    from muster.access.hold_views import holds_seen_by
+    from muster.people.service import find_person
+
     with cli_session(write=False) as session:
         person_id = find_person(session, person).id if person else None
         rows, total = holds.list_holds(session, person_id=person_id, include_lifted=all_, limit=500)
@@ -189,6 +208,8 @@ def hold_list(person: str | None = None, all_: bool = typer.Option(False, "--all
 @presence_app.callback(invoke_without_command=True)
 def presence_show(ctx: typer.Context) -> None:
     """Head counts by zone, affiliation and party."""
+    from muster.access import presence
+
     if ctx.invoked_subcommand is not None:
         return
     with cli_session(write=False) as session:
@@ -209,6 +230,9 @@ def presence_show(ctx: typer.Context) -> None:
 @presence_app.command("set")
 def presence_set(person: str, zone_id: str, reason: str = typer.Option("")) -> None:
     """Record where a person has been seen."""
+    from muster.access import presence
+    from muster.people.service import find_person
+
     with cli_session() as session:
         presence.set_presence(
             session,
@@ -223,6 +247,8 @@ def presence_set(person: str, zone_id: str, reason: str = typer.Option("")) -> N
 @rollcall_app.callback(invoke_without_command=True)
 def rollcall_show(ctx: typer.Context, limit: int = typer.Option(100)) -> None:
     """Who is unaccounted for in the open roll call, with their last known place."""
+    from muster.access import rollcall
+
     if ctx.invoked_subcommand is not None:
         return
     with cli_session(write=False) as session:
@@ -240,6 +266,8 @@ def rollcall_show(ctx: typer.Context, limit: int = typer.Option(100)) -> None:
 @rollcall_app.command("start")
 def rollcall_start(reason: str = typer.Option(...)) -> None:
     """Open a roll call."""
+    from muster.access import rollcall
+
     with cli_session() as session:
         rollcall.start_rollcall(session, reason=reason, actor=cli_actor(session))
         console.print("Roll call open.")
@@ -248,6 +276,8 @@ def rollcall_start(reason: str = typer.Option(...)) -> None:
 @rollcall_app.command("mark")
 def rollcall_mark(person: str, post: str) -> None:
     """Mark a person accounted for by a post."""
+    from muster.access import rollcall
+
     with cli_session() as session:
         rollcall.mark_accounted(session, person_ref=person, post_id=post, actor=cli_actor(session))
         console.print("Accounted for.")

@@ -1,15 +1,111 @@
-"""The ``muster`` command."""
+"""The ``muster`` command.
+
+Every group is named in ``ENTRIES`` with the module that holds it and loads only when run
+(``muster.cli.lazy``), so ``muster --help`` and a simple command start at once. A module or
+name missing from the table is an error the moment its command runs, and
+``tests/test_cli_table.py`` imports every entry, so none is silently absent.
+"""
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import typer
 
-from muster.cli.common import console, fail, open_database
-from muster.config import ConfigError, get_settings
+from muster.cli.lazy import Entry, LazyGroup
+
+# name -> where it lives and its line of help (the group's own, checked by a test).
+ENTRIES: dict[str, Entry] = {
+    "demo": Entry(
+        "muster.scenario.cli",
+        "demo",
+        "Load the reference crisis into a fresh database and open the console on it.",
+        group=False,
+    ),
+    "user": Entry("muster.auth.cli", "user_app", "Operator accounts."),
+    "token": Entry("muster.auth.cli", "token_app", "API tokens for devices and scripts."),
+    "audit": Entry(
+        "muster.events.cli",
+        "audit_app",
+        "Check the tamper-evident record, sign checkpoints and prove events.",
+    ),
+    "person": Entry("muster.people.cli", "person_app", "Persons aboard or expected aboard."),
+    "party": Entry("muster.people.cli", "party_app", "Visiting vessels and groups."),
+    "zone": Entry("muster.places.cli", "zone_app", "Zones of the station and docking collars."),
+    # Changing a portal's mode is an access action; operators look for it under "portal".
+    "portal": Entry(
+        "muster.places.cli",
+        "portal_app",
+        "Airlocks and doors.",
+        extra=(("mode", "muster.access.cli", "mode_cmd"),),
+    ),
+    "post": Entry("muster.places.cli", "post_app", "Guard posts and who is assigned to them."),
+    "scenario": Entry(
+        "muster.scenario.cli",
+        "scenario_app",
+        "Exercises: build a station and replay a crisis from a scenario file, then check the "
+        "outcome.",
+    ),
+    "access": Entry("muster.access.cli", "access_app", "Airlocks and doors under policy."),
+    "hold": Entry("muster.access.cli", "hold_app", "Holds: no airlock lets a held person out."),
+    "presence": Entry("muster.access.cli", "presence_app", "Who is where: head counts and places."),
+    "rollcall": Entry("muster.access.cli", "rollcall_app", "Roll call: who is unaccounted for."),
+    "policy": Entry(
+        "muster.access.policy_cli", "policy_app", "The airlock and operator policy (Cedar)."
+    ),
+    "incident": Entry(
+        "muster.incidents.cli", "incident_app", "Incidents: command, tasks, the log."
+    ),
+    "sitrep": Entry(
+        "muster.incidents.cli", "sitrep_app", "Situation reports: draft, publish, export."
+    ),
+    "casualty": Entry("muster.medical.cli", "casualty_app", "Casualties and triage."),
+    "screening": Entry(
+        "muster.medical.cli", "screening_app", "Screenings and the holds they place."
+    ),
+    "stock": Entry(
+        "muster.logistics.cli",
+        "stock_app",
+        "Stock by location, custody of tracked units, CSV.",
+    ),
+    "workorder": Entry("muster.logistics.cli", "workorder_app", "Engineering work orders."),
+    "welfare": Entry(
+        "muster.welfare.cli", "welfare_app", "Consent cases, revocation and check-ups."
+    ),
+    "agreement": Entry(
+        "muster.agreements.cli", "agreement_app", "Agreements, their terms and evidence."
+    ),
+    "comms": Entry("muster.comms.cli", "comms_app", "Orders, acknowledgements and escalation."),
+    "vessel": Entry(
+        "muster.vessels.cli", "vessel_app", "Visiting vessels' orbits and departure alarms."
+    ),
+    "asset": Entry(
+        "muster.vessels.cli", "asset_app", "Defence and station assets (command roles)."
+    ),
+    "map": Entry(
+        "muster.vessels.cli",
+        "map_app",
+        "The station map: routes, walking times, who is nearest.",
+    ),
+    "backup": Entry(
+        "muster.ops.cli",
+        "backup_cmd",
+        "Take a consistent backup of the database MUSTER_DATABASE_URL names, while it serves.",
+        group=False,
+    ),
+    "restore": Entry(
+        "muster.ops.cli",
+        "restore_cmd",
+        "Replace the database's contents with a backup, then verify the record's hash chain.",
+        group=False,
+    ),
+}
+
+
+class MusterGroup(LazyGroup):
+    entries = ENTRIES
+
 
 app = typer.Typer(
+    cls=MusterGroup,
     help="Muster: crisis command for crewed stations. Commands that change the record act "
     "as the account MUSTER_USER names (password from MUSTER_PASSWORD or a prompt), else as "
     "the local administrator's account, admin.",
@@ -19,51 +115,6 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-# (module, Typer attribute, command name) of every domain's commands.
-SUB_APPS = (
-    ("muster.auth.cli", "user_app", "user"),
-    ("muster.auth.cli", "token_app", "token"),
-    ("muster.events.cli", "audit_app", "audit"),
-    ("muster.people.cli", "person_app", "person"),
-    ("muster.people.cli", "party_app", "party"),
-    ("muster.places.cli", "zone_app", "zone"),
-    ("muster.places.cli", "portal_app", "portal"),
-    ("muster.places.cli", "post_app", "post"),
-    ("muster.scenario.cli", "scenario_app", "scenario"),
-    ("muster.access.cli", "access_app", "access"),
-    ("muster.access.cli", "hold_app", "hold"),
-    ("muster.access.cli", "presence_app", "presence"),
-    ("muster.access.cli", "rollcall_app", "rollcall"),
-    ("muster.access.policy_cli", "policy_app", "policy"),
-    ("muster.incidents.cli", "incident_app", "incident"),
-    ("muster.incidents.cli", "sitrep_app", "sitrep"),
-    ("muster.medical.cli", "casualty_app", "casualty"),
-    ("muster.medical.cli", "screening_app", "screening"),
-    ("muster.logistics.cli", "stock_app", "stock"),
-    ("muster.logistics.cli", "workorder_app", "workorder"),
-    ("muster.welfare.cli", "welfare_app", "welfare"),
-    ("muster.agreements.cli", "agreement_app", "agreement"),
-    ("muster.comms.cli", "comms_app", "comms"),
-    ("muster.vessels.cli", "vessel_app", "vessel"),
-    ("muster.vessels.cli", "asset_app", "asset"),
-    ("muster.vessels.cli", "map_app", "map"),
-)
-# Imported plainly: a module or name missing here is an error at start, not a lost command.
-for _module, _attr, _name in SUB_APPS:
-    app.add_typer(getattr(import_module(_module), _attr), name=_name)
-# Single commands (module, function, command name), and commands added to another group.
-COMMANDS = (
-    ("muster.scenario.cli", "demo", "demo"),
-    ("muster.ops.cli", "backup_cmd", "backup"),
-    ("muster.ops.cli", "restore_cmd", "restore"),
-)
-for _module, _attr, _name in COMMANDS:
-    app.command(_name)(getattr(import_module(_module), _attr))
-# Changing a portal's mode is an access action; operators look for it under "portal".
-import_module("muster.places.cli").portal_app.command("mode")(
-    import_module("muster.access.cli").mode_cmd
-)
-
 
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
@@ -71,6 +122,7 @@ def db_upgrade(revision: str = "head") -> None:
 
     Example: MUSTER_DATABASE_URL=postgresql://postgres@127.0.0.1/muster muster db upgrade
     """
+    from muster.cli.common import console, open_database
     from muster.migrate import upgrade
 
     db = open_database()
@@ -93,6 +145,8 @@ def serve(
 
     Example: MUSTER_SECRET_KEY=... muster serve --host 0.0.0.0 --port 8000 --workers 2
     """
+    from muster.cli.common import console, fail, open_database
+    from muster.config import ConfigError, get_settings
     from muster.web.server import prepare_database, run_server
 
     settings = get_settings()
