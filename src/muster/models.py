@@ -10,6 +10,7 @@ from muster.logistics import models as logistics_models
 from muster.medical import models as medical_models
 from muster.people import models as people_models
 from muster.places import models as places_models
+from muster.posts import models as posts_models
 from muster.vessels import models as vessels_models
 from muster.welfare import models as welfare_models
 
@@ -27,4 +28,5 @@ MODEL_MODULES = (
     agreements_models,
     logistics_models,
     vessels_models,
+    posts_models,
 )

@@ -24,6 +24,7 @@ from muster.comms.escalation import run_due_escalations
 from muster.db import Database
 from muster.events.checkpoints import run_due_checkpoint
 from muster.logistics.deliveries import run_overdue_deliveries
+from muster.posts.quiet import run_quiet_posts
 from muster.welfare.checkups import run_due_checkups
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ JOBS: dict[str, Job] = {
     "muster.logistics.deliveries:run_overdue_deliveries": run_overdue_deliveries,
     "muster.welfare.checkups:run_due_checkups": run_due_checkups,
     "muster.events.checkpoints:run_due_checkpoint": run_due_checkpoint,
+    "muster.posts.quiet:run_quiet_posts": run_quiet_posts,
 }
 
 

@@ -29,6 +29,7 @@ from muster.ops.http import RequestPlumbing
 from muster.people import api as people_api
 from muster.places import api as places_api
 from muster.policy.actor import Actor, Role
+from muster.posts import api as posts_api
 from muster.vessels import api as vessels_api
 from muster.web.console import routes as console_routes
 from muster.web.deps import SESSION_COOKIE, CurrentActor
@@ -54,6 +55,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     agreements_api.router,
     logistics_api.router,
     vessels_api.router,
+    posts_api.router,
     console_routes.router,
 )
 

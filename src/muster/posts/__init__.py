@@ -1,0 +1,1 @@
+"""Reports from the posts: each post's situation, force used, help called, quiet posts."""
