@@ -61,6 +61,9 @@ ENTRIES: dict[str, Entry] = {
     "screening": Entry(
         "muster.medical.cli", "screening_app", "Screenings and the holds they place."
     ),
+    "hospital": Entry(
+        "muster.medical.cli", "hospital_app", "Hospital beds: admit, transfer, discharge."
+    ),
     "stock": Entry(
         "muster.logistics.cli",
         "stock_app",

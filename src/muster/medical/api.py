@@ -14,7 +14,7 @@ from muster.access import holds
 from muster.access.hold_views import sees_clinical
 from muster.access.holds import confirm_medical_hold
 from muster.medical import casualties, flows, hospital
-from muster.medical.enums import Side, Triage
+from muster.medical.enums import BedState, Side, Triage
 from muster.medical.fhir import export_bundle
 from muster.medical.schemas import (
     AdmissionCreate,
@@ -38,7 +38,7 @@ from muster.medical.schemas import (
     WardCreate,
 )
 from muster.medical.screening import list_screenings
-from muster.medical.views import hospital_board
+from muster.medical.views import bed_list, hospital_board
 from muster.policy.authorize import authorize
 from muster.schemas import Page
 from muster.web.deps import CurrentActor, PageDep, SessionDep
@@ -132,6 +132,17 @@ def change_casualty(
 def board(session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
     """The hospital board: counts for everyone, patients for medical roles."""
     return hospital_board(session, actor=actor)
+
+
+@router.get("/beds")
+def read_beds(
+    session: SessionDep,
+    actor: CurrentActor,
+    ward: str | None = None,
+    state: BedState | None = None,
+) -> list[dict[str, Any]]:
+    """Every bed and its state, by ward (id or name); patients only for medical roles."""
+    return bed_list(session, ward=ward, state=state, actor=actor)
 
 
 @router.post("/wards", status_code=status.HTTP_201_CREATED)

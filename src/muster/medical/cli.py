@@ -1,4 +1,4 @@
-"""``muster casualty ...`` and ``muster screening ...`` at the command line."""
+"""``muster casualty``, ``muster hospital`` and ``muster screening`` at the command line."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import typer
 
 from muster.access.holds import confirm_medical_hold, lift_hold
 from muster.cli.common import cli_actor, cli_session, console
-from muster.medical import casualties, flows
-from muster.medical.enums import ScreeningKind, ScreeningResult, Side, Triage
-from muster.medical.schemas import CasualtyCreate, ScreeningCreate
+from muster.medical import casualties, flows, hospital
+from muster.medical.enums import BedState, Condition, ScreeningKind, ScreeningResult, Side, Triage
+from muster.medical.schemas import AdmissionCreate, CasualtyCreate, ScreeningCreate
 from muster.medical.screening import list_screenings
+from muster.medical.views import bed_list
 from muster.people.service import find_person
 
 casualty_app = typer.Typer(help="Casualties and triage.", no_args_is_help=True)
+hospital_app = typer.Typer(help="Hospital beds: admit, transfer, discharge.", no_args_is_help=True)
 screening_app = typer.Typer(help="Screenings and the holds they place.", no_args_is_help=True)
 
 
@@ -118,3 +120,85 @@ def confirm(hold_id: str, reason: str) -> None:
     with cli_session() as session:
         confirm_medical_hold(session, hold_id=hold_id, reason=reason, actor=cli_actor(session))
         console.print("Hold confirmed as medical.")
+
+
+BedRef = Annotated[str, typer.Option(help="Bed: 'Ward/label' or its id")]
+
+
+@hospital_app.command("beds")
+def beds(
+    ward: Annotated[str | None, typer.Option(help="Only this ward (name or id)")] = None,
+    state: Annotated[BedState | None, typer.Option(help="Only beds in this state")] = None,
+) -> None:
+    """List beds and their state (patients only for medical staff).
+
+    Example: muster hospital beds --ward Trauma --state available
+    """
+    with cli_session(write=False) as session:
+        rows = bed_list(session, ward=ward, state=state, actor=cli_actor(session))
+        for row in rows:
+            patient = f"  {row['patient']} ({row['condition']})" if row.get("patient") else ""
+            console.print(f"{row['ward']}/{row['label']:<6} {row['state']:<10}{patient}")
+        console.print(f"{len(rows)} bed(s).")
+
+
+@hospital_app.command("admit")
+def admit(
+    person: Annotated[str, typer.Argument(help="Person name, badge or id")],
+    bed: BedRef,
+    condition: Annotated[Condition, typer.Option(help="Condition on admission")] = Condition.FAIR,
+    reason: Annotated[str, typer.Option(help="Why admitted")] = "",
+) -> None:
+    """Admit a person to a bed (their casualty record, if any, goes with them).
+
+    Example: muster hospital admit Aisha --bed Trauma/T01 --condition critical
+    """
+    with cli_session() as session:
+        actor = cli_actor(session)
+        who = find_person(session, person)
+        data = AdmissionCreate(
+            person_id=who.id,
+            bed_id=hospital.find_bed(session, bed).id,
+            condition=condition,
+            reason=reason,
+        )
+        hospital.admit(session, data=data, actor=actor)
+        console.print(f"{who.name} admitted to {bed}.")
+
+
+@hospital_app.command("transfer")
+def transfer(
+    person: Annotated[str, typer.Argument(help="Person name, badge or id")],
+    bed: BedRef,
+    condition: Annotated[Condition | None, typer.Option(help="New condition")] = None,
+) -> None:
+    """Move a patient to another bed; the bed left goes to cleaning.
+
+    Example: muster hospital transfer Aisha --bed General/G02
+    """
+    with cli_session() as session:
+        actor = cli_actor(session)
+        who = find_person(session, person)
+        admission = hospital.current_admission(session, person_id=who.id)
+        target = hospital.find_bed(session, bed)
+        hospital.transfer(
+            session, admission_id=admission.id, bed_id=target.id, condition=condition, actor=actor
+        )
+        console.print(f"{who.name} transferred to {bed}.")
+
+
+@hospital_app.command("discharge")
+def discharge(
+    person: Annotated[str, typer.Argument(help="Person name, badge or id")],
+    disposition: Annotated[str, typer.Option(help="Where to: quarters, home, deceased ...")],
+) -> None:
+    """Discharge a patient; their bed goes to cleaning.
+
+    Example: muster hospital discharge Aisha --disposition "to quarters"
+    """
+    with cli_session() as session:
+        actor = cli_actor(session)
+        who = find_person(session, person)
+        admission = hospital.current_admission(session, person_id=who.id)
+        hospital.discharge(session, admission_id=admission.id, disposition=disposition, actor=actor)
+        console.print(f"{who.name} discharged: {disposition}.")

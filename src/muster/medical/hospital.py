@@ -150,6 +150,12 @@ def admit(session: Session, *, data: AdmissionCreate, actor: Actor) -> Admission
         person_id = person_id or casualty.person_id
     if person_id is not None:
         get_person(session, person_id)
+        if casualty is None:  # the person's casualty record goes into hospital with them
+            casualty = session.scalar(
+                select(Casualty)
+                .where(Casualty.person_id == person_id)
+                .order_by(Casualty.recorded_at.desc())
+            )
     current = session.scalar(
         select(Admission.id).where(
             Admission.discharged_at.is_(None),
@@ -270,6 +276,38 @@ def discharge(session: Session, *, admission_id: str, disposition: str, actor: A
         payload={"summary": "Patient discharged."},
     )
     return admission
+
+
+def current_admission(session: Session, *, person_id: str) -> Admission:
+    """The person's admission still open (they are in hospital now)."""
+    admission = session.scalar(
+        select(Admission).where(Admission.person_id == person_id, Admission.discharged_at.is_(None))
+    )
+    if admission is None:
+        raise NotFound("this person is not in hospital now; admit them first")
+    return admission
+
+
+def list_beds(
+    session: Session, *, ward_id: str | None = None, state: BedState | None = None
+) -> list[tuple[Bed, Ward, Admission | None]]:
+    """Beds by ward name and label, each with its ward and its current admission, if any."""
+    query = select(Bed, Ward).join(Ward, Ward.id == Bed.ward_id)
+    if ward_id is not None:
+        query = query.where(Bed.ward_id == find_ward(session, ward_id).id)
+    if state is not None:
+        query = query.where(Bed.state == state)
+    rows = [(bed, ward) for bed, ward in session.execute(query.order_by(Ward.name, Bed.label))]
+    current = {
+        a.bed_id: a
+        for a in session.scalars(
+            select(Admission).where(
+                Admission.discharged_at.is_(None),
+                Admission.bed_id.in_([bed.id for bed, _ward in rows]),
+            )
+        )
+    }
+    return [(bed, ward, current.get(bed.id)) for bed, ward in rows]
 
 
 def list_admissions(

@@ -12,7 +12,7 @@ from muster.access.models import Hold
 from muster.incidents.models import Incident
 from muster.medical import casualties, flows, hospital
 from muster.medical.enums import BedState, Condition, ScreeningKind, ScreeningResult, Side, Triage
-from muster.medical.models import Bed, Casualty
+from muster.medical.models import Bed
 from muster.medical.schemas import AdmissionCreate, CasualtyCreate, ScreeningCreate
 from muster.people.service import find_person
 from muster.places.service import find_zone
@@ -92,10 +92,8 @@ def admit_persons(ctx: ActionContext, args: AdmitArgs) -> str:
             .where(Bed.ward_id == ward.id, Bed.state == BedState.AVAILABLE)
             .order_by(Bed.label)
         )
-        casualty = ctx.session.scalar(select(Casualty.id).where(Casualty.person_id == person.id))
         data = AdmissionCreate(
             person_id=person.id,
-            casualty_id=casualty,
             bed_id=bed.id if bed else None,
             condition=args.condition,
             reason=args.reason,

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from muster.access.hold_views import sees_clinical
 from muster.medical.casualties import casualty_counts
-from muster.medical.hospital import list_admissions, ward_counts
+from muster.medical.enums import BedState
+from muster.medical.hospital import list_admissions, list_beds, ward_counts
 from muster.medical.models import Bed, Ward
 from muster.medical.screening import screening_counts
 from muster.people.models import Person
@@ -52,3 +53,35 @@ def hospital_board(session: Session, *, actor: Actor) -> dict[str, Any]:
     board["clinical"] = True
     board["patients"] = patients
     return board
+
+
+def bed_list(
+    session: Session,
+    *,
+    ward: str | None = None,
+    state: BedState | None = None,
+    actor: Actor,
+) -> list[dict[str, Any]]:
+    """Every bed with its state for all operators; who lies in it only for medical roles."""
+    authorize(actor, "medical.counts")
+    clinical = sees_clinical(actor)
+    rows = []
+    for bed, ward_row, admission in list_beds(session, ward_id=ward, state=state):
+        row: dict[str, Any] = {
+            "id": bed.id,
+            "ward_id": ward_row.id,
+            "ward": ward_row.name,
+            "label": bed.label,
+            "state": bed.state.value,
+        }
+        if clinical:
+            person = (
+                session.get(Person, admission.person_id)
+                if admission and admission.person_id
+                else None
+            )
+            row["admission_id"] = admission.id if admission else None
+            row["patient"] = (person.name if person else "unidentified") if admission else None
+            row["condition"] = admission.condition.value if admission else None
+        rows.append(row)
+    return rows
