@@ -77,6 +77,11 @@ ENTRIES: dict[str, Entry] = {
         "muster.agreements.cli", "agreement_app", "Agreements, their terms and evidence."
     ),
     "comms": Entry("muster.comms.cli", "comms_app", "Orders, acknowledgements and escalation."),
+    "report": Entry(
+        "muster.posts.cli",
+        "report_app",
+        "Reports from the posts: situation, force used, help, the board.",
+    ),
     "vessel": Entry(
         "muster.vessels.cli", "vessel_app", "Visiting vessels' orbits and departure alarms."
     ),
