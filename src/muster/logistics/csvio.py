@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 
 from muster.errors import DomainError, Invalid
 from muster.logistics.enums import ItemKind, LocationKind, MovementReason, UnitStatus
-from muster.logistics.items import create_item
+from muster.logistics.items import MANAGE, create_item
 from muster.logistics.locations import Location, find_location, location_name
 from muster.logistics.models import Item, StockLevel, Unit
 from muster.logistics.quantities import check_quantity, parse_quantity, quantity_text
 from muster.logistics.schemas import ItemCreate
-from muster.logistics.stock import adjust_stock, receive_stock
+from muster.logistics.stock import MOVE, adjust_stock, receive_stock
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 COLUMNS = (
     "item",
@@ -208,6 +209,8 @@ def _read_rows(session: Session, text: str) -> list[_Row]:
 
 def import_stock_csv(session: Session, *, text: str, actor: Actor) -> ImportReport:
     """Apply a stock CSV as a stocktake; any bad row refuses the whole file, with each error."""
+    authorize(actor, MOVE)
+    authorize(actor, MANAGE)
     rows = _read_rows(session, text)
     report = ImportReport()
     with session.begin_nested():

@@ -20,10 +20,13 @@ from muster.logistics.items import get_item, get_unit, unit_location
 from muster.logistics.ledger import move
 from muster.logistics.locations import Location, check_location, location_name
 from muster.logistics.models import Custody, Item, Unit
-from muster.logistics.policy import authorize_sign_out
+from muster.logistics.policy import authorize_any_sign_out, authorize_sign_out
 from muster.people.models import Person
 from muster.places.models import Post, PostAssignment
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
+
+SIGN_BACK = "logistics.custody.sign_back"
 
 # Roles that may sign for a post they are not assigned to.
 COMMAND_ROLES = frozenset({"commander", "officer"})
@@ -147,6 +150,7 @@ def sign_out_unit(
     actor: Actor,
 ) -> Custody:
     """Sign a unit in stock out to a person or a post, if the policy allows the holder."""
+    authorize_any_sign_out(actor)
     unit = get_unit(session, unit_id)
     item = get_item(session, unit.item_id)
     if unit.status is not UnitStatus.AVAILABLE:
@@ -196,6 +200,7 @@ def sign_back_unit(
     actor: Actor,
 ) -> Custody:
     """Sign a unit back in: to ``to``, or where it was signed out from."""
+    authorize(actor, SIGN_BACK)
     unit = get_unit(session, unit_id)
     item = get_item(session, unit.item_id)
     row = open_custody(session, unit.id)

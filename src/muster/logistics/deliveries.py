@@ -31,8 +31,11 @@ from muster.logistics.models import Unit
 from muster.logistics.request_models import Delivery, DeliveryUnit, RequestLine
 from muster.logistics.requests import get_request, request_deliveries
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 OVERDUE = "logistics.delivery.overdue"
+PICK = "logistics.request.pick"
+CONFIRM = "logistics.delivery.confirm"
 
 
 def get_delivery(session: Session, delivery_id: str) -> Delivery:
@@ -93,6 +96,7 @@ def pick_delivery(
     actor: Actor,
 ) -> Delivery:
     """Take a delivery's stock from the source; tracked units by serial (given, or first free)."""
+    authorize(actor, PICK)
     delivery = get_delivery(session, delivery_id)
     request = get_request(session, delivery.request_id)
     if delivery.status is not DeliveryStatus.PENDING:
@@ -174,6 +178,7 @@ def confirm_delivery(
     actor: Actor,
 ) -> Delivery:
     """The receiving post (or person) signs for a delivery; tracked units enter its custody."""
+    authorize(actor, CONFIRM)
     delivery = get_delivery(session, delivery_id)
     request = get_request(session, delivery.request_id)
     if delivery.status is not DeliveryStatus.PICKED:

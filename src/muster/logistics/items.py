@@ -15,6 +15,9 @@ from muster.logistics.locations import Location
 from muster.logistics.models import Item, Unit
 from muster.logistics.schemas import ItemCreate, ItemUpdate
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
+
+MANAGE = "logistics.item.manage"
 
 
 def get_item(session: Session, item_id: str) -> Item:
@@ -35,6 +38,7 @@ def find_item(session: Session, ref: str) -> Item:
 
 def create_item(session: Session, *, data: ItemCreate, actor: Actor) -> Item:
     """Add an item to the catalogue."""
+    authorize(actor, MANAGE)
     if session.scalar(select(Item.id).where(Item.name == data.name)):
         raise Conflict(f"an item named {data.name!r} exists already; use another name")
     if data.tracked and data.reorder_level != data.reorder_level.to_integral_value():
@@ -55,6 +59,7 @@ def create_item(session: Session, *, data: ItemCreate, actor: Actor) -> Item:
 
 def update_item(session: Session, *, item_id: str, data: ItemUpdate, actor: Actor) -> Item:
     """Change the given fields of an item."""
+    authorize(actor, MANAGE)
     item = get_item(session, item_id)
     values = data.model_dump(exclude_unset=True)
     new_name = values.get("name", item.name)

@@ -11,7 +11,9 @@ from muster import clock
 from muster.errors import Invalid, NotFound
 from muster.events.service import append_event
 from muster.logistics.workorder_models import WorkOrderPhoto, WorkOrderTest
+from muster.logistics.workorders import WORK
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 # Under the API's default body limit (1 MB), with room for the form around the file.
 MAX_PHOTO_BYTES = 900_000
@@ -29,6 +31,7 @@ def attach_photo(
     actor: Actor,
 ) -> WorkOrderPhoto:
     """Attach a photo to a test; only JPEG, PNG or WebP images whose bytes match their type."""
+    authorize(actor, WORK)
     test = session.get(WorkOrderTest, test_id)
     if test is None:
         raise NotFound(f"no work order test with id {test_id!r}")

@@ -22,6 +22,10 @@ from muster.logistics.quantities import check_quantity
 from muster.logistics.request_models import Delivery, RequestLine, SupplyRequest
 from muster.logistics.request_schemas import RequestCreate
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
+
+CREATE = "logistics.request.create"
+APPROVE = "logistics.request.approve"
 
 SEVERITY_PRIORITY = {
     "minor": Priority.ROUTINE,
@@ -69,6 +73,7 @@ def request_deliveries(session: Session, request_id: str) -> list[Delivery]:
 
 def create_request(session: Session, *, data: RequestCreate, actor: Actor) -> SupplyRequest:
     """Ask for stock to be brought from a source to one or more destinations."""
+    authorize(actor, CREATE)
     source = check_location(session, Location(data.source.kind, data.source.id))
     if data.incident_id is not None and session.get(Incident, data.incident_id) is None:
         raise NotFound(f"no incident with id {data.incident_id!r}")
@@ -137,6 +142,7 @@ def approve_request(
     session: Session, *, request_id: str, note: str = "", actor: Actor
 ) -> SupplyRequest:
     """Approve a request: one delivery is opened for each destination, due when needed."""
+    authorize(actor, APPROVE)
     row = _decide(session, request_id, note, actor)
     row.status = RequestStatus.APPROVED
     deliveries: dict[tuple[LocationKind, str], Delivery] = {}
@@ -165,6 +171,7 @@ def approve_request(
 
 def reject_request(session: Session, *, request_id: str, note: str, actor: Actor) -> SupplyRequest:
     """Refuse a request, saying why."""
+    authorize(actor, APPROVE)
     if not note.strip():
         raise Invalid("say why the request is rejected (a note), so the requester knows")
     row = _decide(session, request_id, note, actor)
@@ -183,6 +190,7 @@ def cancel_request(
     session: Session, *, request_id: str, note: str = "", actor: Actor
 ) -> SupplyRequest:
     """Withdraw a request before anything of it has been picked."""
+    authorize(actor, CREATE)
     row = get_request(session, request_id)
     if row.status not in (RequestStatus.REQUESTED, RequestStatus.APPROVED):
         raise Conflict(f"request {row.title!r} is {row.status.value} and cannot be cancelled")

@@ -76,7 +76,7 @@ class StockArgs(ActionArgs):
     note: str = ""
 
 
-@register_action("logistics.stock", permission="logistics.stock.move")
+@register_action("logistics.stock")
 def receive(ctx: ActionContext, args: StockArgs) -> str:
     """Record stock held at a zone, making the item if the catalogue lacks it."""
     try:
@@ -118,7 +118,7 @@ class RequestArgs(ActionArgs):
     due_in_minutes: int | None = Field(default=None, ge=1)
 
 
-@register_action("logistics.request", permission="logistics.request.create")
+@register_action("logistics.request")
 def make_request(ctx: ActionContext, args: RequestArgs) -> str:
     """Ask for stock to be brought to posts."""
     due = ctx.at + timedelta(minutes=args.due_in_minutes) if args.due_in_minutes else None
@@ -149,7 +149,7 @@ class RequestRef(ActionArgs):
     note: str = ""
 
 
-@register_action("logistics.request.approve", permission="logistics.request.approve")
+@register_action("logistics.request.approve")
 def approve(ctx: ActionContext, args: RequestRef) -> str:
     """Approve a request; a delivery opens for each post."""
     row = requests.approve_request(
@@ -171,7 +171,7 @@ class DeliveryArgs(ActionArgs):
     note: str = ""
 
 
-@register_action("logistics.delivery.pick", permission="logistics.request.pick")
+@register_action("logistics.delivery.pick")
 def pick(ctx: ActionContext, args: DeliveryArgs) -> str:
     """Pick the delivery to a post at the source."""
     delivery = _delivery_to(ctx.session, _request(ctx.session, args.request), args.post)
@@ -179,7 +179,7 @@ def pick(ctx: ActionContext, args: DeliveryArgs) -> str:
     return f"picked for {args.post}"
 
 
-@register_action("logistics.delivery.confirm", permission="logistics.delivery.confirm")
+@register_action("logistics.delivery.confirm")
 def confirm(ctx: ActionContext, args: DeliveryArgs) -> str:
     """The post signs for its delivery (the actor's person, or ``signed_by``)."""
     delivery = _delivery_to(ctx.session, _request(ctx.session, args.request), args.post)
@@ -217,7 +217,7 @@ class WorkOrderArgs(ActionArgs):
     description: str = ""
 
 
-@register_action("logistics.workorder", permission="logistics.workorder.manage")
+@register_action("logistics.workorder")
 def open_work_order(ctx: ActionContext, args: WorkOrderArgs) -> str:
     """Open a work order; its materials are reserved."""
     try:
@@ -258,7 +258,7 @@ class WorkArgs(ActionArgs):
     steps_done: bool = True
 
 
-@register_action("logistics.workorder.work", permission="logistics.workorder.work")
+@register_action("logistics.workorder.work")
 def do_work(ctx: ActionContext, args: WorkArgs) -> str:
     """Use materials (by item name) and mark the steps done."""
     row = _work_order(ctx.session, args.work_order)
@@ -288,7 +288,7 @@ class ProductTestArgs(ActionArgs):
     notes: str = ""
 
 
-@register_action("logistics.workorder.test", permission="logistics.workorder.work")
+@register_action("logistics.workorder.test")
 def record_product_test(ctx: ActionContext, args: ProductTestArgs) -> str:
     """Record a test and its outcome."""
     row = _work_order(ctx.session, args.work_order)
@@ -310,7 +310,7 @@ class FinishArgs(ActionArgs):
     note: str = ""
 
 
-@register_action("logistics.workorder.complete", permission="logistics.workorder.work")
+@register_action("logistics.workorder.complete")
 def finish(ctx: ActionContext, args: FinishArgs) -> str:
     """Finish a work order; what it made enters stock."""
     row = _work_order(ctx.session, args.work_order)

@@ -22,6 +22,9 @@ from muster.logistics.locations import Location, check_location, location_name
 from muster.logistics.models import Item, Movement, StockLevel, Unit
 from muster.logistics.quantities import ZERO, check_quantity
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
+
+MOVE = "logistics.stock.move"
 
 
 def _units_at(session: Session, item: Item, location: Location, serials: list[str]) -> list[Unit]:
@@ -86,6 +89,34 @@ def receive_stock(
     actor: Actor,
 ) -> list[Movement]:
     """Stock arriving: a quantity, or new tracked units by serial."""
+    authorize(actor, MOVE)
+    return put_in_stock(
+        session,
+        item_id=item_id,
+        location=location,
+        quantity=quantity,
+        serials=serials,
+        note=note,
+        reason=reason,
+        reference_id=reference_id,
+        actor=actor,
+    )
+
+
+def put_in_stock(
+    session: Session,
+    *,
+    item_id: str,
+    location: Location,
+    quantity: Decimal | None = None,
+    serials: list[str] | None = None,
+    note: str = "",
+    reason: MovementReason = MovementReason.RECEIVED,
+    reference_id: str | None = None,
+    actor: Actor,
+) -> list[Movement]:
+    """``receive_stock`` for a use case that authorized its own action (a work order's
+    product entering stock is the work order's completion, not a receipt)."""
     item = get_item(session, item_id)
     check_location(session, location)
     _quantity_or_serials(item, quantity, serials)
@@ -139,6 +170,7 @@ def transfer_stock(
     actor: Actor,
 ) -> list[Movement]:
     """Move stock from one location to another."""
+    authorize(actor, MOVE)
     item = get_item(session, item_id)
     check_location(session, source)
     check_location(session, dest)
@@ -173,6 +205,7 @@ def consume_stock(
     actor: Actor,
 ) -> list[Movement]:
     """Stock used up, lost or written off at a location."""
+    authorize(actor, MOVE)
     item = get_item(session, item_id)
     check_location(session, location)
     _quantity_or_serials(item, quantity, serials)
@@ -207,6 +240,7 @@ def adjust_stock(
     actor: Actor,
 ) -> Movement | None:
     """Set the count of an untracked item at a location; None when it was already right."""
+    authorize(actor, MOVE)
     item = get_item(session, item_id)
     check_location(session, location)
     if item.tracked:

@@ -21,7 +21,7 @@ from muster.logistics.enums import MovementReason, Outcome, WorkOrderKind, WorkO
 from muster.logistics.items import get_item, get_unit
 from muster.logistics.locations import Location, check_location
 from muster.logistics.quantities import ZERO, check_quantity, quantity_text
-from muster.logistics.stock import receive_stock
+from muster.logistics.stock import put_in_stock
 from muster.logistics.workorder_models import (
     WorkOrder,
     WorkOrderMaterial,
@@ -31,8 +31,11 @@ from muster.logistics.workorder_models import (
 from muster.logistics.workorder_schemas import WorkOrderCreate
 from muster.people.models import Person
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 CLOSED = (WorkOrderStatus.DONE, WorkOrderStatus.CANCELLED)
+MANAGE = "logistics.workorder.manage"
+WORK = "logistics.workorder.work"
 
 
 def get_work_order(session: Session, work_order_id: str) -> WorkOrder:
@@ -90,6 +93,7 @@ def _check_create(session: Session, data: WorkOrderCreate) -> None:
 
 def create_work_order(session: Session, *, data: WorkOrderCreate, actor: Actor) -> WorkOrder:
     """Open a work order and reserve its materials."""
+    authorize(actor, MANAGE)
     _check_create(session, data)
     at = clock.now()
     row = WorkOrder(
@@ -160,6 +164,7 @@ def _touch(session: Session, row: WorkOrder, kind: str, actor: Actor, **payload:
 
 def complete_step(session: Session, *, step_id: str, actor: Actor) -> WorkOrderStep:
     """Mark a step done."""
+    authorize(actor, WORK)
     step = session.get(WorkOrderStep, step_id)
     if step is None:
         raise NotFound(f"no work order step with id {step_id!r}")
@@ -176,6 +181,7 @@ def consume_material(
     session: Session, *, material_id: str, quantity: Decimal, note: str = "", actor: Actor
 ) -> WorkOrderMaterial:
     """Use some of a reserved material: it leaves stock, out of the reservation."""
+    authorize(actor, WORK)
     material = session.get(WorkOrderMaterial, material_id)
     if material is None:
         raise NotFound(f"no work order material with id {material_id!r}")
@@ -225,6 +231,7 @@ def record_test(
     actor: Actor,
 ) -> WorkOrderTest:
     """Record a test of the product: a shield against a blade, passed or failed."""
+    authorize(actor, WORK)
     row = _open(session, work_order_id)
     test = WorkOrderTest(
         work_order_id=row.id,
@@ -284,6 +291,7 @@ def complete_work_order(
     actor: Actor,
 ) -> WorkOrder:
     """Finish the work: what was made enters stock; reservations left over are released."""
+    authorize(actor, WORK)
     row = _open(session, work_order_id)
     _check_finishable(session, row)
     produced: list[str] = []
@@ -296,7 +304,7 @@ def complete_work_order(
             if len(serials) != count:
                 given = len(serials)
                 raise Invalid(f"give {count} serials for the {product.name} made, not {given}")
-            receive_stock(
+            put_in_stock(
                 session,
                 item_id=product.id,
                 location=output,
@@ -307,7 +315,7 @@ def complete_work_order(
             )
             produced = serials
         else:
-            receive_stock(
+            put_in_stock(
                 session,
                 item_id=product.id,
                 location=output,
@@ -340,6 +348,7 @@ def cancel_work_order(
     session: Session, *, work_order_id: str, note: str, actor: Actor
 ) -> WorkOrder:
     """Stop a work order; its remaining reservations go back to free stock."""
+    authorize(actor, MANAGE)
     if not note.strip():
         raise Invalid("say why the work order is cancelled (a note)")
     row = _open(session, work_order_id)

@@ -2,7 +2,7 @@
 board of a post (what is signed out there), where the post signs for a delivery.
 
 The post's board is also shown on the airlock post view (``post_custody``). Every POST is
-authorized with the API's action (``logistics.delivery.confirm``).
+authorized by its use case, as the API's is (``confirm_delivery``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
-from muster.errors import DomainError
+from muster.errors import DomainError, Forbidden
 from muster.events.service import last_seq
 from muster.logistics import custody, deliveries, requests, stock, workorders
 from muster.logistics.enums import DeliveryStatus, LocationKind
@@ -138,11 +138,12 @@ def confirm(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """The receiving post signs for a delivery (the signed-in operator signs)."""
-    require(viewer, "logistics.delivery.confirm")
     try:
         row = deliveries.confirm_delivery(
             session, delivery_id=delivery_id, note=note, actor=viewer.actor
         )
+    except Forbidden:
+        raise  # a refused operator gets the 403 page, as before any other check
     except DomainError as exc:
         return refused(request, session, back, exc)
     where = location_name(session, Location(row.dest_kind, row.dest_id))
