@@ -51,6 +51,7 @@ ENTRIES: dict[str, Entry] = {
     "policy": Entry(
         "muster.access.policy_cli", "policy_app", "The airlock and operator policy (Cedar)."
     ),
+    "door": Entry("muster.door.cli", "door_app", "Door controllers that decide at the door."),
     "incident": Entry(
         "muster.incidents.cli", "incident_app", "Incidents: command, tasks, the log."
     ),

@@ -17,6 +17,7 @@ from muster.auth import api as auth_api
 from muster.comms import api as comms_api
 from muster.config import Settings, get_settings
 from muster.db import Database
+from muster.door import api as door_api
 from muster.errors import Forbidden
 from muster.events import api as events_api
 from muster.events import audit_api
@@ -47,6 +48,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     people_api.router,
     places_api.router,
     access_api.router,
+    door_api.router,
     policy_api.router,
     comms_api.router,
     incidents_api.router,

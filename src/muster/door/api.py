@@ -1,0 +1,43 @@
+"""The server's side of door controllers: the replica's feed and the journal's uploads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from muster.door.feed import read_feed
+from muster.door.schemas import DoorRequestIn
+from muster.door.uploads import record_door_request
+from muster.web.deps import CurrentActor, SessionDep
+
+router = APIRouter(prefix="/api/v1/doors", tags=["doors"])
+Cursor = Annotated[int, Query(ge=0, le=2**62)]
+
+
+@router.get("/feed")
+def read_door_feed(
+    session: SessionDep, actor: CurrentActor, after_seq: Cursor = 0, after_n: Cursor = 0
+) -> dict[str, Any]:
+    """Events after ``after_seq`` and row versions after ``after_n``, for a door's replica
+    (docs/doors.md); ``complete`` is false when more follow at once."""
+    return read_feed(session, after_seq=after_seq, after_n=after_n, actor=actor).as_dict()
+
+
+@router.post("/portals/{portal_id}/requests", status_code=status.HTTP_201_CREATED)
+def upload_door_request(
+    portal_id: str,
+    body: DoorRequestIn,
+    session: SessionDep,
+    actor: CurrentActor,
+    response: Response,
+    idempotency_key: Annotated[str, Header(min_length=1, max_length=200)],
+) -> dict[str, Any]:
+    """Record a request a door decided while it answered its reader; a retry with the same
+    Idempotency-Key (the request_id) records nothing more and answers 200."""
+    upload = record_door_request(
+        session, portal_id=portal_id, upload=body, idempotency_key=idempotency_key, actor=actor
+    )
+    if not upload.created:
+        response.status_code = status.HTTP_200_OK
+    return {"request_id": upload.request_id, "recorded": upload.recorded}

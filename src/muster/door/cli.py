@@ -1,0 +1,55 @@
+"""``muster door``: run a door controller for one airlock or door (docs/doors.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from muster.cli.common import fail
+
+door_app = typer.Typer(help="Door controllers that decide at the door.", no_args_is_help=True)
+TOKEN_ENV = "MUSTER_DOOR_TOKEN"
+READER_SECRET_ENV = "MUSTER_DOOR_READER_SECRET"
+
+
+@door_app.command("run")
+def run_cmd(
+    portal: Annotated[list[str], typer.Option(help="Portal id or name served (repeatable)")],
+    server: Annotated[str, typer.Option(help="The Muster server's base URL")],
+    data: Annotated[Path, typer.Option(help="Folder for the replica and the journal")],
+    port: Annotated[int, typer.Option(help="Port the readers call")] = 8300,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    public_key: Annotated[
+        Path | None, typer.Option(help="The station's checkpoint public key (PEM)")
+    ] = None,
+) -> None:
+    """Follow the server's record into a local replica, decide the readers' requests here,
+    journal every decision and passage, upload them. The door's API token comes from
+    MUSTER_DOOR_TOKEN; readers sign in with MUSTER_DOOR_READER_SECRET when it is set.
+
+    Example: MUSTER_DOOR_TOKEN=... muster door run --portal "South airlock"
+    --server http://10.0.0.2:8000 --data /var/lib/muster-door
+    """
+    import uvicorn
+
+    from muster.door.controller import DoorConfig, DoorController
+    from muster.door.link import Link
+    from muster.door.server import create_door_app
+    from muster.events.signing import load_public_key
+
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        fail(f"set {TOKEN_ENV} to the door's API token (muster token create ...)")
+    key = load_public_key(public_key) if public_key else None
+    door = DoorController(DoorConfig(portals=tuple(portal), data_dir=data))
+    link = Link(door, server_url=server.rstrip("/"), token=token, public_key=key).start()
+    secret = os.environ.get(READER_SECRET_ENV) or None
+    try:
+        uvicorn.run(
+            create_door_app(door, reader_secret=secret), host=host, port=port, log_level="info"
+        )
+    finally:
+        link.stop()

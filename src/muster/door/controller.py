@@ -1,0 +1,201 @@
+"""A door controller: decides at its portals over its replica, journals before answering.
+
+The decision is the server's: the facts come from ``load_request`` over the replica's
+copy of the server's tables and the verdicts from ``rule_on``, the one decision function.
+What the door adds is the freshness contract (an airlock exit is decided only while the
+replica is current; otherwise it is denied, failing secure, with the reason) and the
+journal: every answer is on disk before the reader hears it, and uploaded later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from muster import clock
+from muster.access.decisions import (
+    Ruling,
+    check_refs,
+    engine_for,
+    rule_on,
+)
+from muster.access.enums import Direction
+from muster.access.explain import instruction
+from muster.access.facts import PortalFacts, RequestFacts, load_request
+from muster.access.passages import PERMIT_VALID_FOR
+from muster.db import new_id
+from muster.door.freshness import Freshness
+from muster.door.journal import PASSAGE, REQUEST, Journal
+from muster.door.replica import Replica
+from muster.errors import Conflict, Invalid, NotFound
+from muster.events.chain import format_time
+from muster.policy.engine import Verdict
+
+STALE_RULE = "door.failed_secure"
+
+
+@dataclass(frozen=True)
+class DoorConfig:
+    """Which portals this controller serves and where it keeps its files."""
+
+    portals: tuple[str, ...]  # ids or names
+    data_dir: Path
+
+
+def fails_secure(portal: PortalFacts, direction: Direction) -> bool:
+    """True for what a stale door may not decide: an exit through an airlock. Entries and
+    internal doors keep deciding on the replica they have."""
+    return portal.kind == "airlock" and direction == Direction.EXIT
+
+
+class DoorController:
+    """One controller: its replica, its journal and what it knows of the server's head."""
+
+    def __init__(self, config: DoorConfig, freshness: Freshness | None = None) -> None:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.config = config
+        self.replica = Replica(config.data_dir / "replica.db")
+        self.journal = Journal(config.data_dir / "journal.db")
+        self.freshness = freshness or Freshness()
+        self.freshness.applied(self.replica.cursors().applied_seq)
+        self.on_journal: list[Any] = []  # callables woken after each entry (the uploader)
+
+    def _served(self, portal: PortalFacts) -> None:
+        if portal.id not in self.config.portals and portal.name not in self.config.portals:
+            raise NotFound(f"this door controller does not serve portal {portal.name!r}")
+
+    def decide(
+        self, *, portal_id: str, person_refs: list[str], direction: Direction
+    ) -> dict[str, Any]:
+        """Decide a request at one of this door's portals, journal it, and answer."""
+        check_refs(person_refs)
+        stale = self.freshness.stale_reason()
+        with self.replica.read_session() as session:
+            known = load_request(session, portal_id, person_refs, clock.now())
+            self._served(known.portal)
+            if stale and fails_secure(known.portal, direction):
+                rulings = _failed_secure(known, person_refs, direction, stale)
+                version = known.policy_version
+            else:
+                stale = ""
+                engine = engine_for(session, known.policy_version)
+                rulings = rule_on(engine, known, person_refs, direction)
+                version = engine.version
+        request_id, decided_at = new_id(), clock.now()
+        decisions = [_decision_body(r) for r in rulings]
+        body: dict[str, Any] = {
+            "request_id": request_id,
+            "direction": direction.value,
+            "policy_version": version,
+            "decided_at": format_time(decided_at),
+            "stale": stale,
+            "decisions": decisions,
+        }
+        self._journal(key=request_id, kind=REQUEST, portal_id=known.portal.id, body=body)
+        allowed = sum(1 for r in rulings if r.verdict.allowed)
+        return {
+            "request_id": request_id,
+            "portal_id": known.portal.id,
+            "portal": known.portal.name,
+            "direction": direction.value,
+            "policy_version": version,
+            "instruction": instruction(allowed, len(rulings) - allowed),
+            "allowed": allowed,
+            "denied": len(rulings) - allowed,
+            "decisions": [
+                {
+                    **d,
+                    "name": r.person.name if r.person else r.person_ref,
+                }
+                for d, r in zip(decisions, rulings, strict=True)
+            ],
+            "decided_at_door": True,
+            "alert": f"Exit denied at the door, failing secure: {stale}" if stale else "",
+        }
+
+    def record_passage(
+        self, *, portal_id: str, person_ref: str, direction: Direction, idempotency_key: str
+    ) -> tuple[dict[str, Any], bool]:
+        """Journal that a permitted person went through; (the passage, whether new)."""
+        key = idempotency_key.strip()
+        if not key:
+            raise Invalid("send an Idempotency-Key header so a retry never records twice")
+        with self.replica.read_session() as session:
+            known = load_request(session, portal_id, [person_ref], clock.now())
+        self._served(known.portal)
+        person_id = known.refs.get(person_ref)
+        if person_id is None:
+            raise NotFound(f"no person {person_ref!r} on this door's register")
+        for entry in self.journal.entries_of(PASSAGE, key):
+            return entry.body, False
+        permit = self._permit(known.portal.id, person_id, direction)
+        if permit is None:
+            raise Conflict(
+                f"no recent unused permit at this door for {person_ref} to {direction.value}; "
+                "ask the door for a decision first"
+            )
+        body = {
+            "key": key,
+            "person": person_id,
+            "direction": direction.value,
+            "decision_id": permit,
+            "portal_id": known.portal.id,
+        }
+        self._journal(key=key, kind=PASSAGE, portal_id=known.portal.id, body=body)
+        return body, True
+
+    def _permit(self, portal_id: str, person_id: str, direction: Direction) -> str | None:
+        since: datetime = clock.now() - PERMIT_VALID_FOR + timedelta(seconds=1)
+        spent = self.journal.permits_spent()
+        for entry in reversed(self.journal.requests_since(portal_id, since)):
+            if entry.body["direction"] != direction.value:
+                continue
+            for d in entry.body["decisions"]:
+                if d["person_id"] == person_id and d["allowed"] and d["decision_id"] not in spent:
+                    return str(d["decision_id"])
+        return None
+
+    def _journal(self, *, key: str, kind: str, portal_id: str, body: dict[str, Any]) -> None:
+        self.journal.write(key=key, kind=kind, portal_id=portal_id, body=body)
+        for wake in self.on_journal:
+            wake()
+
+    def health(self) -> dict[str, Any]:
+        """Freshness, lag and the journal's backlog."""
+        stale = self.freshness.stale_reason()
+        return {
+            "fresh": not stale,
+            "stale": stale,
+            **self.freshness.lag(),
+            "journal_pending": self.journal.pending_count(),
+            "portals": list(self.config.portals),
+        }
+
+
+def _failed_secure(
+    known: RequestFacts, person_refs: list[str], direction: Direction, stale: str
+) -> list[Ruling]:
+    verdict = Verdict(False, (STALE_RULE,), (), f"exit not decided at the door: {stale}")
+    words = (
+        f"Denied (failed secure): {stale}. Do not let them {direction.value}; call the "
+        "command post."
+    )
+    return [
+        Ruling(ref, known.persons.get(known.refs.get(ref, "")), verdict, None, words)
+        for ref in person_refs
+    ]
+
+
+def _decision_body(ruling: Ruling) -> dict[str, Any]:
+    verdict = ruling.verdict
+    return {
+        "decision_id": new_id(),
+        "person_ref": ruling.person_ref,
+        "person_id": ruling.person.id if ruling.person else None,
+        "allowed": verdict.allowed,
+        "rule_ids": list(verdict.rule_ids),
+        "explanation": ruling.explanation,
+        "cedar_input": ruling.cedar_input.as_dict() if ruling.cedar_input else {},
+    }

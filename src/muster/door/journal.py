@@ -1,0 +1,163 @@
+"""A door's journal: every decision and passage, committed to disk before the reader hears it.
+
+One SQLite file of its own (``synchronous=FULL``), apart from the replica, so applying a
+large feed never holds up a decision's write. Entries are uploaded in the order they were
+written, each with its key as the Idempotency-Key, and marked uploaded only after the
+server answered; an entry uploaded twice (a crash between the answer and the mark) lands
+once, because the server keys it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, func, insert, select, update
+
+from muster import clock
+from muster.door.replica import sqlite_engine
+from muster.events.chain import format_time
+
+JOURNAL_METADATA = MetaData()
+ENTRIES = Table(
+    "door_journal",
+    JOURNAL_METADATA,
+    Column("n", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(200), unique=True, nullable=False),
+    Column("kind", String(20), nullable=False),  # "request" or "passage"
+    Column("portal_id", String(36), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("uploaded_at", String(40), nullable=True),
+    Column("outcome", Text, nullable=False, default=""),
+)
+REQUEST = "request"
+PASSAGE = "passage"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One journalled decision request or passage."""
+
+    n: int
+    key: str
+    kind: str
+    portal_id: str
+    body: dict[str, Any]
+    at: datetime
+    uploaded_at: datetime | None
+    outcome: str
+
+
+class Journal:
+    """The journal in ``path``."""
+
+    def __init__(self, path: Path) -> None:
+        self.engine = sqlite_engine(path)
+        with self.engine.begin() as conn:
+            JOURNAL_METADATA.create_all(conn)
+        self._marked = threading.Condition()
+
+    def wait_uploaded(self, timeout: float) -> bool:
+        """Block until nothing waits for upload, or ``timeout`` seconds pass."""
+        deadline = time.monotonic() + timeout
+        with self._marked:
+            while self.pending_count():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._marked.wait(left)
+            return True
+
+    def write(self, *, key: str, kind: str, portal_id: str, body: dict[str, Any]) -> None:
+        """Commit one entry (durable when this returns)."""
+        with self.engine.connect() as conn:
+            conn.info["write"] = True
+            with conn.begin():
+                conn.execute(
+                    insert(ENTRIES),
+                    [
+                        {
+                            "key": key,
+                            "kind": kind,
+                            "portal_id": portal_id,
+                            "body": json.dumps(body),
+                            "at": format_time(clock.now()),
+                            "outcome": "",
+                        }
+                    ],
+                )
+
+    def pending(self, limit: int = 100) -> list[Entry]:
+        """Entries not uploaded yet, oldest first."""
+        query = select(ENTRIES).where(ENTRIES.c.uploaded_at.is_(None)).order_by(ENTRIES.c.n)
+        return self._entries(query.limit(limit))
+
+    def entries(self) -> list[Entry]:
+        """Every entry, oldest first."""
+        return self._entries(select(ENTRIES).order_by(ENTRIES.c.n))
+
+    def _entries(self, query: Any) -> list[Entry]:
+        with self.engine.connect() as conn:
+            return [
+                Entry(
+                    r.n,
+                    r.key,
+                    r.kind,
+                    r.portal_id,
+                    json.loads(r.body),
+                    datetime.fromisoformat(r.at),
+                    datetime.fromisoformat(r.uploaded_at) if r.uploaded_at else None,
+                    r.outcome,
+                )
+                for r in conn.execute(query)
+            ]
+
+    def pending_count(self) -> int:
+        """How many entries wait for upload."""
+        with self.engine.connect() as conn:
+            return int(
+                conn.scalar(
+                    select(func.count()).select_from(ENTRIES).where(ENTRIES.c.uploaded_at.is_(None))
+                )
+                or 0
+            )
+
+    def mark_uploaded(self, key: str, outcome: str) -> None:
+        """Note that the server has ``key``, and what it answered."""
+        with self.engine.connect() as conn:
+            conn.info["write"] = True
+            with conn.begin():
+                conn.execute(
+                    update(ENTRIES)
+                    .where(ENTRIES.c.key == key)
+                    .values(uploaded_at=format_time(clock.now()), outcome=outcome)
+                )
+        with self._marked:
+            self._marked.notify_all()
+
+    def entries_of(self, kind: str, key: str) -> list[Entry]:
+        """The entry of ``kind`` with ``key`` (none or one)."""
+        return self._entries(select(ENTRIES).where(ENTRIES.c.key == key, ENTRIES.c.kind == kind))
+
+    def requests_since(self, portal_id: str, since: datetime) -> list[Entry]:
+        """Requests decided at ``portal_id`` since ``since``, oldest first."""
+        return self._entries(
+            select(ENTRIES)
+            .where(
+                ENTRIES.c.kind == REQUEST,
+                ENTRIES.c.portal_id == portal_id,
+                ENTRIES.c.at >= format_time(since),
+            )
+            .order_by(ENTRIES.c.n)
+        )
+
+    def permits_spent(self) -> set[str]:
+        """Decision ids whose passage is journalled."""
+        rows = self._entries(select(ENTRIES).where(ENTRIES.c.kind == PASSAGE))
+        return {str(e.body.get("decision_id", "")) for e in rows}

@@ -1,0 +1,223 @@
+"""A door's link to the server: the live stream, the feed that fills the replica, uploads.
+
+Three threads. The stream (``/api/v1/events/stream?heads=true``) says when there is news
+and what the head is; the feed thread then reads ``/api/v1/doors/feed`` from the replica's
+cursors until it has applied everything to that head; the uploader sends the journal in
+order, each entry with its Idempotency-Key, and marks it only once the server answered.
+A lost link only makes the door stale (``Freshness``); it resumes where its files say.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from muster.door.controller import DoorController
+from muster.door.journal import REQUEST, Entry
+from muster.door.replica import ChainBroken
+from muster.errors import Invalid
+from muster.events.signing import SignedCheckpoint, check_signature
+
+log = logging.getLogger(__name__)
+RETRY_SECONDS = 0.5
+# Answers that retrying cannot change: the entry is kept with the server's reason.
+FINAL_REFUSALS = frozenset({409, 422})
+
+
+@dataclass
+class Link:
+    """The link of ``door`` to the server at ``server_url``, as the account of ``token``."""
+
+    door: DoorController
+    server_url: str
+    token: str
+    public_key: Ed25519PublicKey | None = None
+    transport: httpx.BaseTransport | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _feed_wake: threading.Event = field(default_factory=threading.Event)
+    _upload_wake: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+    _stream: httpx.Response | None = None
+
+    def client(self, read_timeout: float = 10.0) -> httpx.Client:
+        """An HTTP client for the server, signed in as the door's account."""
+        return httpx.Client(
+            base_url=self.server_url,
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=httpx.Timeout(5.0, read=read_timeout),
+            transport=self.transport,
+        )
+
+    # -- the replica ----------------------------------------------------------------------
+
+    def sync_once(self, http: httpx.Client) -> int:
+        """Read the feed until the replica has applied everything to the head; the applied seq."""
+        fresh = self.door.freshness
+        while True:
+            asked_at = fresh.now()
+            cursors = self.door.replica.cursors()
+            response = http.get(
+                "/api/v1/doors/feed",
+                params={"after_seq": cursors.event_seq, "after_n": cursors.row_n},
+            )
+            response.raise_for_status()
+            feed = response.json()
+            try:
+                after = self.door.replica.apply(feed)
+            except ChainBroken as exc:
+                fresh.fail(str(exc))
+                raise
+            self._check_checkpoint(feed.get("checkpoint"))
+            fresh.applied(after.applied_seq)
+            fresh.heard_head(int(feed["head"]), at=asked_at)
+            if feed["complete"]:
+                return after.applied_seq
+
+    def _check_checkpoint(self, data: dict[str, Any] | None) -> None:
+        if data is None or self.public_key is None:
+            return
+        try:
+            checkpoint = SignedCheckpoint.from_dict(data)
+            check_signature(self.public_key, checkpoint)
+        except Invalid as exc:
+            self.door.freshness.fail(f"the server's checkpoint does not verify: {exc}")
+            return
+        problem = self.door.replica.check_checkpoint(checkpoint)
+        if problem:
+            self.door.freshness.fail(problem)
+
+    # -- the journal ----------------------------------------------------------------------
+
+    def upload_once(self, http: httpx.Client) -> int:
+        """Upload the journal's pending entries in order; how many the server now has."""
+        done = 0
+        while True:
+            batch = self.door.journal.pending()
+            if not batch:
+                return done
+            for entry in batch:
+                response = self._upload(http, entry)
+                if response.status_code < 300:
+                    self.door.journal.mark_uploaded(entry.key, f"{response.status_code}")
+                elif response.status_code in FINAL_REFUSALS:
+                    detail = response.json().get("detail", response.text)
+                    log.warning("the server refused journal entry %s: %s", entry.key, detail)
+                    self.door.journal.mark_uploaded(entry.key, f"refused: {detail}")
+                else:
+                    response.raise_for_status()
+                    return done
+                done += 1
+
+    def _upload(self, http: httpx.Client, entry: Entry) -> httpx.Response:
+        headers = {"Idempotency-Key": entry.key}
+        if entry.kind == REQUEST:
+            return http.post(
+                f"/api/v1/doors/portals/{entry.portal_id}/requests",
+                json=entry.body,
+                headers=headers,
+            )
+        return http.post(
+            f"/api/v1/portals/{entry.portal_id}/passages",
+            json={"person": entry.body["person"], "direction": entry.body["direction"]},
+            headers=headers,
+        )
+
+    # -- the threads ----------------------------------------------------------------------
+
+    def start(self) -> Link:
+        """Start following the server and uploading; returns at once."""
+        self.door.on_journal.append(self._upload_wake.set)
+        for name, target in (
+            ("door-stream", self._run_stream),
+            ("door-feed", self._run_feed),
+            ("door-upload", self._run_upload),
+        ):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        """Stop every thread (the files stay as they are, to resume from)."""
+        self._stop.set()
+        self._feed_wake.set()
+        self._upload_wake.set()
+        stream = self._stream
+        if stream is not None:
+            stream.close()
+        for thread in self._threads:
+            thread.join(10)
+
+    def _run_stream(self) -> None:
+        fresh = self.door.freshness
+        while not self._stop.is_set():
+            try:
+                with (
+                    self.client(read_timeout=2.0) as http,
+                    http.stream("GET", "/api/v1/events/stream", params={"heads": "true"}) as r,
+                ):
+                    r.raise_for_status()
+                    self._stream = r
+                    fresh.set_link(True)
+                    self._feed_wake.set()
+                    for kind, data in _sse(r.iter_lines()):
+                        if self._stop.is_set():
+                            break
+                        if kind == "head":
+                            fresh.heard_head(int(data["head"]))
+                        else:
+                            fresh.heard_event(int(data["seq"]))
+                        if fresh.applied_seq < fresh.head_seq:
+                            self._feed_wake.set()
+            except (httpx.HTTPError, ValueError, KeyError) as exc:
+                log.info("stream from the server lost: %s", exc)
+            finally:
+                self._stream = None
+                fresh.set_link(False)
+            self._stop.wait(RETRY_SECONDS)
+
+    def _run_feed(self) -> None:
+        with self.client() as http:
+            while not self._stop.is_set():
+                self._feed_wake.wait(1.0)
+                self._feed_wake.clear()
+                if self._stop.is_set():
+                    return
+                try:
+                    self.sync_once(http)
+                except (httpx.HTTPError, ChainBroken, ValueError, KeyError) as exc:
+                    log.info("feed from the server failed: %s", exc)
+                    self._stop.wait(RETRY_SECONDS)
+
+    def _run_upload(self) -> None:
+        with self.client() as http:
+            while not self._stop.is_set():
+                self._upload_wake.wait(RETRY_SECONDS)
+                self._upload_wake.clear()
+                if self._stop.is_set():
+                    return
+                try:
+                    self.upload_once(http)
+                except (httpx.HTTPError, ValueError) as exc:
+                    log.info("journal upload failed, will retry: %s", exc)
+
+
+def _sse(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(event name, data) of each Server-Sent Event in ``lines``; comments are skipped."""
+    kind, data = "message", ""
+    for line in lines:
+        if line.startswith("event:"):
+            kind = line[6:].strip()
+        elif line.startswith("data:"):
+            data += line[5:].strip()
+        elif line == "":
+            if data:
+                yield kind, json.loads(data)
+            kind, data = "message", ""

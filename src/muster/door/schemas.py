@@ -1,0 +1,37 @@
+"""The shapes a door controller sends the server: the decisions it made, as it journalled them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from muster.access.enums import Direction
+from muster.schemas import StrictModel
+
+Id = Annotated[str, Field(min_length=1, max_length=36)]
+Text = Annotated[str, Field(max_length=4000)]
+
+
+class DoorDecisionIn(StrictModel):
+    """One person's decision at the door."""
+
+    decision_id: Id
+    person_ref: Annotated[str, Field(min_length=1, max_length=200)]
+    person_id: Id | None = None
+    allowed: bool
+    rule_ids: list[Annotated[str, Field(max_length=200)]] = Field(max_length=100)
+    explanation: Text
+    cedar_input: dict[str, Any] = Field(default_factory=dict)
+
+
+class DoorRequestIn(StrictModel):
+    """A request decided at a door: its Idempotency-Key is its ``request_id``."""
+
+    request_id: Id
+    direction: Direction
+    policy_version: Annotated[str, Field(min_length=1, max_length=36)]
+    decided_at: datetime
+    stale: Text = ""  # why the door failed secure (its replica was not fresh), if it did
+    decisions: list[DoorDecisionIn] = Field(min_length=1, max_length=500)

@@ -1,0 +1,128 @@
+"""Decisions made at a door controller, landing in the central record exactly once.
+
+A door decides locally and journals the decision before it answers its reader; the
+journal is uploaded when the link allows. Each request is keyed by its ``request_id``
+(the upload's Idempotency-Key): a retry finds the rows already there and records nothing
+more. The decisions are stored as the door made them, with the door's token as their
+actor, so a passage reported later finds its permit (``record_passage``) and is refused
+there if the central facts changed since.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from muster import clock
+from muster.access.api import portal_resource
+from muster.access.decisions import ALERT, log_decision
+from muster.access.facts import load_persons, load_portal
+from muster.access.models import Decision
+from muster.door.schemas import DoorRequestIn
+from muster.errors import Conflict, Invalid
+from muster.events.service import append_event
+from muster.people.models import Person
+from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
+from muster.policy.engine import Verdict
+
+_INSERT = insert(cast(Table, Decision.__table__))
+# A door's clock may run a little ahead of the server's; more than this is refused.
+CLOCK_SKEW = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """The outcome of one upload: how many decisions it recorded (0 on a retry)."""
+
+    request_id: str
+    recorded: int
+
+    @property
+    def created(self) -> bool:
+        """True when this upload recorded the request (False: it was there already)."""
+        return self.recorded > 0
+
+
+def _check(session: Session, upload: DoorRequestIn, key: str) -> None:
+    if key.strip() != upload.request_id:
+        raise Invalid("send the request's request_id as its Idempotency-Key")
+    if upload.decided_at > clock.now() + CLOCK_SKEW:
+        raise Invalid("decided_at is in the future: set the door controller's clock")
+    ids = [d.decision_id for d in upload.decisions]
+    if len(set(ids)) != len(ids):
+        raise Invalid("each decision of a request needs its own decision_id")
+    named = {d.person_id for d in upload.decisions if d.person_id}
+    if named:
+        known = set(session.scalars(select(Person.id).where(Person.id.in_(named))))
+        if named - known:
+            raise Invalid(f"unknown person ids {sorted(named - known)}: not on the register")
+
+
+def record_door_request(
+    session: Session, *, portal_id: str, upload: DoorRequestIn, idempotency_key: str, actor: Actor
+) -> Upload:
+    """Store a request decided at a door and log its decisions, once per ``request_id``."""
+    portal = load_portal(session, portal_id)
+    authorize(actor, "access.request", portal_resource(portal))
+    _check(session, upload, idempotency_key)
+    found = session.scalar(
+        select(func.count()).select_from(Decision).where(Decision.request_id == upload.request_id)
+    )
+    if found:
+        return Upload(upload.request_id, 0)
+    persons = load_persons(
+        session, [d.person_id for d in upload.decisions if d.person_id], clock.now()
+    )
+    rows: list[dict[str, Any]] = []
+    for d in upload.decisions:
+        rows.append(
+            {
+                "id": d.decision_id,
+                "request_id": upload.request_id,
+                "person_ref": d.person_ref,
+                "person_id": d.person_id,
+                "portal_id": portal.id,
+                "direction": upload.direction.value,
+                "allowed": d.allowed,
+                "rule_ids": list(d.rule_ids),
+                "explanation": d.explanation,
+                "policy_version": upload.policy_version,
+                "cedar_input": d.cedar_input,
+                "decided_at": upload.decided_at,
+                "actor_id": actor.id,
+                "actor": actor.label,
+                "used_at": None,
+            }
+        )
+    try:
+        with session.begin_nested():
+            session.execute(_INSERT, rows)
+    except IntegrityError as exc:
+        raise Conflict(
+            "a decision id of this request was already recorded for another request; "
+            "the door must send new ids"
+        ) from exc
+    for row, d in zip(rows, upload.decisions, strict=True):
+        verdict = Verdict(d.allowed, tuple(d.rule_ids))
+        log_decision(session, row, persons.get(d.person_id or ""), portal, verdict, actor)
+    if upload.stale:
+        append_event(
+            session,
+            kind=ALERT,
+            actor=actor,
+            subjects=[portal.id, *[d.person_id or "" for d in upload.decisions]],
+            payload={
+                "audience": "post",
+                "about": "door.stale",
+                "portal": portal.name,
+                "request_id": upload.request_id,
+                "text": f"Door at {portal.name} failed secure: {upload.stale}",
+            },
+        )
+    return Upload(upload.request_id, len(rows))

@@ -1,0 +1,181 @@
+"""Fixtures of the door tests: a live server that can be cut and restarted, a door on it."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from access.station import build_station
+from muster.config import Settings
+from muster.db import Database
+from muster.door.controller import DoorConfig, DoorController
+from muster.door.freshness import Freshness
+from muster.door.link import Link
+from muster.events.rows import rows_head
+from muster.events.service import last_seq
+from muster.people.enums import Affiliation
+from muster.policy.engine import install_engine
+from muster.web.app import create_app
+
+MakeClient = Callable[..., TestClient]
+
+
+def free_port() -> int:
+    """A port nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    """The app served by uvicorn in a thread; stopping it cuts every door's link."""
+
+    app: FastAPI
+    port: int = field(default_factory=free_port)
+    _server: uvicorn.Server | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> LiveServer:
+        """Serve (again, on the same port)."""
+        config = uvicorn.Config(
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            ws="none",
+            timeout_graceful_shutdown=1,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started and time.monotonic() < deadline:
+            time.sleep(0.01)  # uvicorn offers no event to await its start
+        assert self._server.started
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; open streams are cut."""
+        assert self._server is not None
+        assert self._thread is not None
+        self._server.should_exit = True
+        self._thread.join(10)
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand, so freshness never depends on timing."""
+
+    def __init__(self) -> None:
+        self.value = 1000.0
+
+    def __call__(self) -> float:
+        return self.value
+
+    def advance(self, seconds: float) -> None:
+        """Move time on."""
+        self.value += seconds
+
+
+@dataclass
+class DoorKit:
+    """A station on a live server and a door controller following it."""
+
+    db: Database
+    server: LiveServer
+    door: DoorController
+    link: Link
+    clock: FakeClock
+    token: str
+    ids: dict[str, str]
+    data_dir: Path
+
+    def heads(self) -> tuple[int, int]:
+        """The server's event seq and row version n now."""
+        with self.db.session_scope(write=False) as s:
+            return last_seq(s), rows_head(s)[0]
+
+    def caught_up(self, timeout: float = 15) -> int:
+        """Wait until the door has applied everything the server holds now; that seq."""
+        seq, _n = self.heads()
+        assert self.door.freshness.wait_for(lambda f: f.applied_seq >= seq, timeout), (
+            self.door.health()
+        )
+        return seq
+
+    def restart_door(self) -> None:
+        """Stop the door and start it again on the same files."""
+        self.link.stop()
+        self.door = DoorController(
+            DoorConfig(portals=self.door.config.portals, data_dir=self.data_dir),
+            Freshness(self.clock),
+        )
+        self.link = Link(self.door, server_url=self.server.url, token=self.token).start()
+
+    def decide(self, person: str, direction: str, portal: str = "South airlock") -> Any:
+        """The door's decision for one person."""
+        from muster.access.enums import Direction
+
+        return self.door.decide(
+            portal_id=self.ids[portal], person_refs=[person], direction=Direction(direction)
+        )
+
+
+def _token(client: TestClient) -> str:
+    return str(client.headers["authorization"]).removeprefix("Bearer ")
+
+
+@pytest.fixture(autouse=True)
+def _shipped_policy() -> Iterator[None]:
+    """Every test starts and ends on the shipped policy."""
+    install_engine(None)
+    yield
+    install_engine(None)
+
+
+@pytest.fixture
+def kit(
+    db: Database, settings: Settings, make_client: MakeClient, tmp_path: Path
+) -> Iterator[DoorKit]:
+    """The test station, with Ana (a resident with an approved consent case for the docked
+    vessel) in the South corridor, served live, and a door for the South airlock and the
+    hospital door following it as a guard's account."""
+    with db.session_scope() as s:
+        st = build_station(s)
+        st.add_person("Ana", Affiliation.RESIDENT, zone="south")
+        st.add_person("Bo", Affiliation.CREW, zone="south")
+        st.consent_case("Ana")
+        ids = {name: p.id for name, p in st.persons.items()}
+        ids.update({name: p.id for name, p in st.portals.items()})
+    token = _token(make_client("guard"))
+    server = LiveServer(create_app(settings, db)).start()
+    clock = FakeClock()
+    data_dir = tmp_path / "door"
+    door = DoorController(
+        DoorConfig(portals=("South airlock", "Hospital door"), data_dir=data_dir),
+        Freshness(clock),
+    )
+    link = Link(door, server_url=server.url, token=token).start()
+    built = DoorKit(db, server, door, link, clock, token, ids, data_dir)
+    built.caught_up()
+    try:
+        yield built
+    finally:
+        built.link.stop()
+        server.stop()

@@ -1,0 +1,120 @@
+"""The freshness contract at the door: holds arrive, a lost link fails exits secure, the
+journal lands once."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from door.conftest import DoorKit, MakeClient
+from muster.access.enums import Direction
+from muster.access.models import Decision, Passage
+from muster.door.controller import STALE_RULE
+from muster.door.freshness import FRESH_FOR
+from muster.door.journal import PASSAGE
+from muster.events.models import Event
+
+
+def _place_hold(make_client: MakeClient, person_id: str) -> None:
+    answer = make_client("commander").post(
+        "/api/v1/holds",
+        json={"person": person_id, "kind": "provisional", "reason": "seen with the party"},
+    )
+    assert answer.status_code == 201, answer.text
+
+
+def _cut(kit: DoorKit) -> None:
+    """Stop the server, wait for the door to notice, and let more than a second pass."""
+    kit.server.stop()
+    assert kit.door.freshness.wait_for(lambda f: not f.link_up, 15)
+    kit.clock.advance(FRESH_FOR + 0.5)
+
+
+class TestHoldAtTheDoor:
+    """A hold placed on the server denies the person at the door once the door has it."""
+
+    def test_hold_denies_exit_at_the_door(self, kit: DoorKit, make_client: MakeClient) -> None:
+        """Permitted before; after the hold's event is applied, denied by the hold rule."""
+        assert kit.decide("Ana", "exit")["allowed"] == 1
+        _place_hold(make_client, kit.ids["Ana"])
+        kit.caught_up()
+        answer = kit.decide("Ana", "exit")
+        decision = answer["decisions"][0]
+        assert answer["allowed"] == 0
+        assert not answer["alert"]
+        assert STALE_RULE not in decision["rule_ids"]
+        assert decision["rule_ids"]
+        assert "hold" in decision["explanation"].lower()
+
+    def test_door_behind_a_head_it_heard_denies_exit(self, kit: DoorKit) -> None:
+        """A door that knows of an event it has not applied is stale: the exit is denied."""
+        kit.link.stop()
+        kit.door.freshness.heard_event(kit.door.freshness.applied_seq + 1)
+        answer = kit.decide("Ana", "exit")
+        assert answer["allowed"] == 0
+        assert answer["decisions"][0]["rule_ids"] == [STALE_RULE]
+        assert "1 events behind" in answer["alert"]
+
+
+class TestLinkLoss:
+    """With the server gone for over a second, exits fail secure and the rest goes on."""
+
+    def test_exit_denied_with_the_reason(self, kit: DoorKit) -> None:
+        """The airlock exit is denied, saying the door heard nothing; the post is told."""
+        _cut(kit)
+        answer = kit.decide("Ana", "exit")
+        decision = answer["decisions"][0]
+        assert answer["allowed"] == 0
+        assert decision["rule_ids"] == [STALE_RULE]
+        assert "heard nothing from the server" in decision["explanation"]
+        assert answer["alert"].startswith("Exit denied at the door, failing secure")
+        assert not kit.door.health()["fresh"]
+
+    def test_entries_and_internal_doors_keep_deciding(self, kit: DoorKit) -> None:
+        """An airlock entry and an internal door are decided on the replica, stale or not."""
+        _cut(kit)
+        for portal, direction in (("South airlock", "enter"), ("Hospital door", "exit")):
+            decision = kit.decide("Bo", direction, portal)["decisions"][0]
+            assert decision["rule_ids"] != [STALE_RULE], (portal, direction, decision)
+
+
+class TestJournalUpload:
+    """What the door journalled while cut off lands in the central record exactly once."""
+
+    def test_uploaded_once_after_reconnect(self, kit: DoorKit, make_client: MakeClient) -> None:
+        """Decisions and a passage made offline arrive after the link returns; uploading
+        them again (a retry with the same Idempotency-Keys) records nothing more."""
+        kit.link.stop()  # cut before the permit is decided: nothing is uploaded yet
+        kit.server.stop()
+        permit = kit.decide("Ana", "exit")
+        assert permit["allowed"] == 1  # the door's clock has not moved: still fresh
+        kit.door.record_passage(
+            portal_id=kit.ids["South airlock"],
+            person_ref="Ana",
+            direction=Direction.EXIT,
+            idempotency_key="pass-1",
+        )
+        kit.clock.advance(FRESH_FOR + 0.5)
+        refused = kit.decide("Bo", "exit")
+        assert refused["decisions"][0]["rule_ids"] == [STALE_RULE]
+        assert kit.door.journal.pending_count() == 3
+        kit.server.start()
+        kit.restart_door()
+        assert kit.door.journal.wait_uploaded(15), kit.door.journal.pending()
+        entries = kit.door.journal.entries()
+        assert [e.outcome for e in entries] == ["201", "201", "201"]
+        with kit.link.client() as http:
+            again = [kit.link._upload(http, e).status_code for e in entries]
+        assert again == [200, 200, 200]
+        with kit.db.session_scope(write=False) as s:
+            for request in (permit, refused):
+                count = s.scalar(
+                    select(func.count())
+                    .select_from(Decision)
+                    .where(Decision.request_id == request["request_id"])
+                )
+                assert count == 1
+            passages = s.scalars(select(Passage).where(Passage.idempotency_key == "pass-1"))
+            assert [p.decision_id for p in passages] == [permit["decisions"][0]["decision_id"]]
+            alerts = s.scalars(select(Event).where(Event.kind == "access.alert")).all()
+            assert [a.payload["request_id"] for a in alerts] == [refused["request_id"]]
+        assert [e.kind for e in entries].count(PASSAGE) == 1
