@@ -9,7 +9,14 @@ from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.comms.enums import ChannelKind
-from muster.comms.groups import AllRule, PersonRule, Rule, of_visiting_party, rule_to_dict
+from muster.comms.groups import (
+    AllRule,
+    IncidentRule,
+    PersonRule,
+    Rule,
+    of_visiting_party,
+    rule_to_dict,
+)
 from muster.comms.models import Channel
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
@@ -85,17 +92,28 @@ def _new_channel(
 
 
 def create_incident_channel(
-    session: Session, *, incident_id: str, name: str, rule: Rule | None, actor: Actor
+    session: Session, *, incident_id: str, number: int, title: str, actor: Actor
 ) -> Channel:
-    """The channel of a new incident (the incidents domain calls this as it opens one)."""
-    return create_channel(
+    """The talk group of a newly declared incident: its commander and command roles.
+
+    Part of declaring the incident (``incidents.service.declare_incident``), which has
+    authorized the actor: whoever may declare an incident opens its talk group with it.
+    """
+    return _new_channel(
         session,
-        name=name,
+        name=f"Incident {number}: {title}"[:200],
         kind=ChannelKind.INCIDENT,
-        rule=rule or AllRule(),
+        rule=IncidentRule(incident_id=incident_id),
         actor=actor,
         incident_id=incident_id,
+        description=f"Talk group of incident {number}: its commander and command roles.",
     )
+
+
+def incident_channel_ids(session: Session, incident_id: str) -> list[str]:
+    """The channels of an incident (its talk group and any opened for it)."""
+    query = select(Channel.id).where(Channel.incident_id == incident_id)
+    return list(session.scalars(query).all())
 
 
 def ensure_broadcast_channel(session: Session, *, actor: Actor) -> Channel:

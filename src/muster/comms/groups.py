@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from muster.errors import Invalid
+from muster.incidents.models import Incident, RoleAssignment
 from muster.people.enums import Affiliation, PersonStatus
 from muster.people.models import Person
 from muster.places.models import Portal, Post, PostAssignment
@@ -53,6 +54,13 @@ class PersonRule(StrictModel):
     person_id: str
 
 
+class IncidentRule(StrictModel):
+    """An incident's talk group: its commander and whoever holds a command role in it now."""
+
+    kind: Literal["incident"] = "incident"
+    incident_id: str
+
+
 class AnyOfRule(StrictModel):
     """The union of several rules."""
 
@@ -61,7 +69,8 @@ class AnyOfRule(StrictModel):
 
 
 Rule = Annotated[
-    AllRule | RoleRule | PostsRule | PersonRule | AnyOfRule, Field(discriminator="kind")
+    AllRule | RoleRule | PostsRule | PersonRule | IncidentRule | AnyOfRule,
+    Field(discriminator="kind"),
 ]
 AnyOfRule.model_rebuild()
 _rule_adapter: TypeAdapter[Rule] = TypeAdapter(Rule)
@@ -133,6 +142,15 @@ def _resolve_one(session: Session, rule: Rule) -> list[Member]:
         if person.archived_at is not None or of_visiting_party(person):
             return []
         return [Member(person.id)]
+    if isinstance(rule, IncidentRule):
+        holders = select(RoleAssignment.person_id).where(
+            RoleAssignment.incident_id == rule.incident_id, RoleAssignment.ended_at.is_(None)
+        )
+        commander = select(Incident.commander_id).where(Incident.id == rule.incident_id)
+        query = select(Person.id).where(
+            *_reachable(), Person.id.in_(holders.union(commander).scalar_subquery())
+        )
+        return [Member(pid) for pid in session.scalars(query.order_by(Person.name))]
     if isinstance(rule, PostsRule):
         posts = (
             select(PostAssignment.person_id, Post.id)

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
+from muster.comms.channels import create_incident_channel
 from muster.comms.groups import of_visiting_party
 from muster.db import new_id
 from muster.errors import Conflict, Invalid, NotFound
@@ -88,6 +89,9 @@ def declare_incident(session: Session, *, data: IncidentCreate, actor: Actor) ->
         },
     )
     _assign(session, incident, CommandRole.INCIDENT_COMMANDER, commander.id, "", actor)
+    create_incident_channel(
+        session, incident_id=incident.id, number=number, title=data.title, actor=actor
+    )
     return incident
 
 
