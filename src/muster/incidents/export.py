@@ -7,6 +7,7 @@ from typing import Any
 from fpdf import FPDF
 
 from muster.incidents.models import Incident, Sitrep
+from muster.posts.figures import post_figure_lines
 
 CATEGORIES = ("immediate", "delayed", "minor", "expectant", "deceased")
 SIDES = (("station", "Station"), ("visiting", "Visiting party"), ("unknown", "Unknown"))
@@ -47,6 +48,7 @@ def figure_lines(figures: dict[str, Any]) -> list[str]:
         lines.append(f"Orders not acknowledged: {figures['orders_unacknowledged']}")
     if "agreement_terms_due" in figures:
         lines.append(f"Agreement terms due: {figures['agreement_terms_due']}")
+    lines.extend(post_figure_lines(figures))
     return lines
 
 

@@ -27,6 +27,7 @@ from muster.medical.casualties import casualty_counts
 from muster.medical.hospital import ward_counts
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
+from muster.posts.figures import post_figures
 
 
 def compute_figures(session: Session, *, incident_id: str) -> dict[str, Any]:
@@ -61,6 +62,7 @@ def compute_figures(session: Session, *, incident_id: str) -> dict[str, Any]:
     _rows, unacknowledged = list_messages(session, unacknowledged=True, limit=1)
     figures["orders_unacknowledged"] = int(unacknowledged)
     figures["agreement_terms_due"] = count_terms_due(session, now=at)
+    figures.update(post_figures(session, incident_id=incident_id))
     return figures
 
 

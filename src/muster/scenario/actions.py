@@ -112,6 +112,7 @@ def load_extensions() -> None:
     import muster.incidents.scenario_actions
     import muster.logistics.scenario_actions
     import muster.medical.scenario_actions
+    import muster.posts.scenario_actions
     import muster.scenario.builtins
     import muster.vessels.scenario_actions
     import muster.welfare.scenario_actions  # noqa: F401
