@@ -208,7 +208,9 @@ def adjust(body: StockAdjust, session: SessionDep, actor: CurrentActor) -> list[
     return [MovementRead.model_validate(row)] if row else []
 
 
-@router.get("/stock/export.csv")
+@router.get(
+    "/stock/export.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}}
+)
 def export_csv(session: SessionDep, actor: CurrentActor) -> Response:
     """Every item and its stock by location, as CSV."""
     authorize(actor, READ)

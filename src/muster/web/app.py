@@ -33,6 +33,7 @@ from muster.policy.actor import Actor, Role
 from muster.posts import api as posts_api
 from muster.vessels import api as vessels_api
 from muster.web.console import routes as console_routes
+from muster.web.contract import install_contract
 from muster.web.deps import SESSION_COOKIE, CurrentActor
 from muster.web.limits import check_input_limits
 from muster.web.problems import BodyLimit, install_problem_handlers
@@ -135,13 +136,14 @@ def create_app(
     _install_middleware(app, settings)
     for router in ROUTERS:
         app.include_router(router)
+    install_contract(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
         """The process is up."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"])
+    @app.get("/readyz", tags=["health"], responses={503: {"description": "Not ready, and why"}})
     def readyz() -> JSONResponse:
         """The database answers and its schema is current."""
         database: Database = app.state.db
