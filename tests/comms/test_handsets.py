@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from starlette.testclient import WebSocketTestSession
 
 from comms.station import Station, build_station
+from harness.waiting import until
 from muster.comms.models import Recipient
 from muster.db import Database
 
@@ -74,18 +74,18 @@ class TestLiveAndCatchUp:
             ws.send_text(json.dumps({"type": "delivered", "message_id": sent["id"]}))
             ws.send_text(json.dumps({"type": "ping"}))
             next_of(ws, "pong")
-        deadline = time.monotonic() + 3
-        delivered = None
-        while delivered is None and time.monotonic() < deadline:
+
+        def delivered() -> bool:
             with db.session_scope(write=False) as session:
-                delivered = session.scalar(
+                at = session.scalar(
                     select(Recipient.delivered_at).where(
                         Recipient.message_id == sent["id"],
                         Recipient.person_id == crew.persons["Wes"],
                     )
                 )
-            time.sleep(0.05)
-        assert delivered is not None
+            return at is not None
+
+        assert until(delivered)
         with wes.websocket_connect(f"{WS}?token={token_of(wes)}&after={missed['cursor']}") as ws:
             next_of(ws, "hello")
             ws.send_text(json.dumps({"type": "ping"}))

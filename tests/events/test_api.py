@@ -99,15 +99,6 @@ def _read_until(lines: Iterator[str], last_seq: int) -> list[dict[str, Any]]:
     return got
 
 
-def _wait_for(condition: Callable[[], bool], seconds: float = 5) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
 class TestStream:
     """The stream resumes from Last-Event-ID with nothing lost or repeated, and ends on close."""
 
@@ -143,8 +134,10 @@ class TestStream:
             http.stream("GET", "/api/v1/events/stream") as response,
         ):
             next(response.iter_lines())
-            assert _wait_for(lambda: events_api.open_streams() == before + 1)
-        assert _wait_for(lambda: events_api.open_streams() == before)
+            # Awaited, not polled: the server counts each stream as it opens and closes (the
+            # bound only keeps a broken server from hanging the run).
+            assert events_api.wait_for_open_streams(before + 1, timeout=120)
+        assert events_api.wait_for_open_streams(before, timeout=120)
 
     def test_stream_requires_sign_in(self, live_url: tuple[str, dict[str, str]]) -> None:
         """Without credentials the stream answers 401."""

@@ -15,6 +15,7 @@ import pytest
 from access.station import build_station
 from harness import crash
 from harness.nodes import Node
+from harness.waiting import until
 from muster.comms.channels import create_channel
 from muster.comms.enums import ChannelKind, Precedence
 from muster.comms.groups import AnyOfRule, PersonRule
@@ -160,16 +161,14 @@ class TestPostgresRestart:
         for t in threads:
             t.start()
         try:
-            time.sleep(1.0)
+            assert until(lambda: len(traffic.passages) >= 5)  # traffic is flowing
             before = len(traffic.passages)
             subprocess.run(
                 ["pg_ctlcluster", "--skip-systemctl-redirect", _pg_version(), "main", "restart"],
                 check=True,
                 capture_output=True,
             )
-            end = time.monotonic() + 30
-            while time.monotonic() < end and len(traffic.passages) < before + 20:
-                time.sleep(0.1)
+            until(lambda: len(traffic.passages) >= before + 20)
         finally:
             stop.set()
             for t in threads:

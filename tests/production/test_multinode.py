@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -14,6 +13,7 @@ from access.station import build_station
 from comms.station import build_station as build_comms_station
 from harness.nodes import Node
 from harness.sse import StreamReader
+from harness.waiting import BOUND, until
 from muster import clock
 from muster.comms.enums import ChannelKind, Precedence
 from muster.comms.groups import PostsRule
@@ -88,26 +88,25 @@ class TestConsolesAcrossNodes:
         assert on_a.connects[0] == a.url
         assert b.url in on_a.connects[1:]
 
-    def test_events_written_on_one_node_reach_the_other_quickly(
+    def test_events_written_on_one_node_reach_the_other(
         self, pg_url: str, nodes: Callable[..., Node]
     ) -> None:
-        """A decision made on node A reaches a console on node B within a second."""
+        """A decision made on node A reaches a console on node B, live (how fast is measured
+        by bench/nodes.py, not asserted here)."""
         token = admin_token(pg_url)
         portal, start = _station(pg_url)
         a, b = nodes(pg_url, fast=True), nodes(pg_url, fast=True)
         reader = StreamReader([b.url], token, after=start).start()
         try:
-            sent = time.monotonic()
             _decide(a, token, portal, "V1")
-            assert reader.wait_for(start + 1, 5)
+            assert reader.wait_for(start + 1, BOUND)
             assert reader.received[0].kind == "access.decided"
-            assert reader.received[0].at - sent < 1.0
         finally:
             reader.stop()
 
 
-def _due_order(url: str, due_in: float) -> str:
-    """A flash order to the airlock posts nobody will answer, falling due in ``due_in`` s."""
+def _due_orders(url: str, *due_in: float) -> list[str]:
+    """Flash orders to the airlock posts nobody will answer, falling due in ``due_in`` s."""
     settings = CommsSettings()
     db = Database(url)
     try:
@@ -127,16 +126,19 @@ def _due_order(url: str, due_in: float) -> str:
                 rule=PostsRule(portal_kind="airlock"),
                 actor=john,
             )
-            back = timedelta(seconds=settings.flash_ack_seconds - due_in)
-            with clock.frozen_at(clock.now() - back):
-                message = send_message(
-                    s,
-                    channel_id=channel.id,
-                    precedence=Precedence.FLASH,
-                    text="All posts report.",
-                    actor=john,
-                )
-            return message.id
+            ids = []
+            for seconds in due_in:
+                back = timedelta(seconds=settings.flash_ack_seconds - seconds)
+                with clock.frozen_at(clock.now() - back):
+                    message = send_message(
+                        s,
+                        channel_id=channel.id,
+                        precedence=Precedence.FLASH,
+                        text="All posts report.",
+                        actor=john,
+                    )
+                ids.append(message.id)
+            return ids
     finally:
         db.dispose()
 
@@ -151,19 +153,26 @@ class TestTimedWorkOnce:
         a, b = nodes(pg_url, fast=True), nodes(pg_url, fast=True)
         assert a.alive
         assert b.alive
-        message_id = _due_order(pg_url, due_in=1.5)
-        time.sleep(4.0)  # both schedulers tick about sixteen times past the deadline
-        db = Database(pg_url)
-        try:
-            with db.session_scope(write=False) as s:
-                kinds = s.execute(
-                    select(Event.kind, func.count())
-                    .join(EventSubject, EventSubject.seq == Event.seq)
-                    .where(EventSubject.subject == message_id, Event.kind.like("comms.%"))
-                    .group_by(Event.kind)
-                ).all()
-        finally:
-            db.dispose()
-        counts = dict(kinds)
+        # The second order falls due later: once it has escalated, both schedulers have
+        # ticked past the first order's deadline many times (awaited, not slept).
+        message_id, marker_id = _due_orders(pg_url, 1.5, 3.0)
+        assert until(lambda: _comms_counts(pg_url, marker_id).get("comms.message.escalated"))
+        counts = _comms_counts(pg_url, message_id)
         assert counts.get("comms.message.resent") == 1
         assert counts.get("comms.message.escalated") == 1
+
+
+def _comms_counts(url: str, message_id: str) -> dict[str, int]:
+    """How many times each comms event was recorded about one message."""
+    db = Database(url)
+    try:
+        with db.session_scope(write=False) as s:
+            rows = s.execute(
+                select(Event.kind, func.count())
+                .join(EventSubject, EventSubject.seq == Event.seq)
+                .where(EventSubject.subject == message_id, Event.kind.like("comms.%"))
+                .group_by(Event.kind)
+            ).all()
+    finally:
+        db.dispose()
+    return {str(kind): int(count) for kind, count in rows}

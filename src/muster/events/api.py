@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
@@ -76,9 +77,26 @@ def format_head(seq: int) -> bytes:
     return f'event: head\ndata: {{"head": {seq}}}\n\n'.encode()
 
 
+_streams_changed = threading.Condition()
+
+
 def open_streams() -> int:
     """How many live streams this process is serving now."""
     return _open_streams
+
+
+def _count_stream(change: int) -> None:
+    global _open_streams
+    with _streams_changed:
+        _open_streams += change
+        _streams_changed.notify_all()
+
+
+def wait_for_open_streams(count: int, timeout: float) -> bool:
+    """Wait until this process serves exactly ``count`` live streams; False after
+    ``timeout`` seconds without it (a bound for a caller that must not hang)."""
+    with _streams_changed:
+        return _streams_changed.wait_for(lambda: _open_streams == count, timeout)
 
 
 track_live_streams(open_streams)
@@ -130,12 +148,11 @@ async def event_stream(
     seq known at least every ``HEAD_EVERY`` seconds, busy or idle; when idle it is the
     last one sent, after the tail read found nothing newer.
     """
-    global _open_streams
     bus = bus_for(db)
     cursor, last_hash = start, None
     pause = min(heartbeat, HEAD_EVERY) if heads else heartbeat
     head_sent = time.monotonic()
-    _open_streams += 1
+    _count_stream(+1)
     try:
         yield f"retry: 2000\n: resuming after {cursor}\n\n".encode()
         while True:
@@ -166,7 +183,7 @@ async def event_stream(
                 if tail > cursor:
                     break
     finally:
-        _open_streams -= 1
+        _count_stream(-1)
 
 
 @router.get("/stream")
