@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from .helpers import PASSWORD
 
@@ -49,7 +49,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
+def serve(app: ASGIApp) -> Iterator[str]:
     """Serve ``app`` on a free port in a background thread; yields its base URL."""
     port = free_port()
     config = uvicorn.Config(
@@ -84,14 +84,19 @@ def signed_in_page(
     *,
     keep: list[BrowserContext] | None = None,
 ) -> Page:
-    """A new browser context signed in as ``username``, on the overview."""
+    """A new browser context signed in as ``username``, on the page they land on (the
+    overview; a guard's own post)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     if keep is not None:
         keep.append(context)
-    page = context.new_page()
+    return sign_in_page(context.new_page(), url, username, password)
+
+
+def sign_in_page(page: Page, url: str, username: str, password: str = PASSWORD) -> Page:
+    """Sign ``page`` in through the form; returns it on the page the operator lands on."""
     page.goto(f"{url}/login")
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
+    page.wait_for_url(lambda address: "/login" not in address)
     return page

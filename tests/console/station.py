@@ -90,3 +90,36 @@ def build_small_station(db: Database) -> None:
     """The small station with its stand-off at the South airlock."""
     run_plan(db, parse_scenario(SMALL_STATION, "console-test-station"))
     standoff(db)
+
+
+WARRIORS = [f"Warrior {n:02d}" for n in range(1, 12)]
+RESIDENTS = [f"Resident {n}" for n in range(241, 253)]
+GROUP_AT_THE_DOOR = ["Bahati", "Zane", *WARRIORS, *RESIDENTS]  # 25: 13 visitors, 12 residents
+GROUP_HELD = RESIDENTS[:4]
+
+
+def group_station_yaml() -> str:
+    """The small station with a group of 25 at the South airlock (badges on everyone)."""
+    extra = [
+        f"    - {{name: {w}, affiliation: visitor, party: the visiting vessel, "
+        f"badge_id: W-{w[-2:]}}}"
+        for w in WARRIORS[1:]
+    ]
+    extra += [
+        f"    - {{name: {r}, affiliation: resident, badge_id: B-{r[-3:]}}}" for r in RESIDENTS[2:]
+    ]
+    marker = "  posts:\n"
+    head, tail = SMALL_STATION.split(marker)
+    return (
+        head.replace("expected_aboard: 3", "expected_aboard: 13")
+        + "\n".join(extra)
+        + "\n"
+        + marker
+        + tail
+    )
+
+
+def build_group_station(db: Database) -> None:
+    """The station with 25 at the South airlock: 13 visitors, 12 residents, 4 of them held."""
+    run_plan(db, parse_scenario(group_station_yaml(), "console-group-station"))
+    standoff(db, at_door=GROUP_AT_THE_DOOR, held=GROUP_HELD)

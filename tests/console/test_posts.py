@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,7 +11,8 @@ from fastapi.testclient import TestClient
 from muster.db import Database
 
 from .helpers import ConsoleKit, csrf_of, sign_in
-from .station import HOLD_REASON, build_small_station
+from .station import HOLD_REASON, build_small_station, standoff
+from .station_clock import StationClock
 
 POST = "/posts/South airlock"
 
@@ -143,3 +145,74 @@ class TestRoles:
         )
         assert "Refused" in client.get(response.headers["location"]).text
         assert "NORMAL" in client.get(POST).text
+
+
+def record_all_form(page: str) -> dict[str, list[str]]:
+    """The fields "Record all permitted" sends, from a result page (empty if it has none)."""
+    form = re.search(r'<form[^>]*id="record-all-form".*?</form>', page, re.S)
+    fields: dict[str, list[str]] = {}
+    for name, value in re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(0) if form else ""):
+        fields.setdefault(name, []).append(value)
+    return fields
+
+
+class TestOneTapAndRefusals:
+    """Every permitted passage is recorded in one tap; a refusal reads as a refusal."""
+
+    def test_record_all_permitted_in_one_tap(self, station: ConsoleKit) -> None:
+        client = sign_in(station.browser(), "priya")
+        page = ask(client)
+        data = record_all_form(page)
+        assert len(data["decision_id"]) == 3
+        result = client.get(client.post(f"{POST}/passages", data=data).headers["location"]).text
+        assert "Passages recorded: " in result
+        assert len(re.findall(r'data-state="passed"', result)) == 3
+        assert 'id="record-all-form"' not in result
+
+    def test_a_refused_passage_is_shown_as_a_refusal(
+        self, station: ConsoleKit, db: Database
+    ) -> None:
+        client = sign_in(station.browser(), "priya")
+        page = ask(client, badges="W-01")
+        data = record_all_form(page)
+        standoff(db, at_door=[], held=["Warrior 01"])  # the facts change after the permit
+        result = client.get(client.post(f"{POST}/passages", data=data).headers["location"]).text
+        assert 'class="notice refusal"' in result
+        assert "Passage refused: " in result
+        assert 'data-person="Warrior 01" data-allowed="true" data-state="refused"' in result
+
+    def test_a_lapsed_permit_cannot_be_recorded(self, station: ConsoleKit) -> None:
+        ahead = StationClock(station.app)
+        client = sign_in(TestClient(ahead, follow_redirects=False), "priya")
+        station.clients.append(client)
+        page = ask(client, badges="W-01")
+        data = record_all_form(page)
+        ahead.move_on(timedelta(minutes=5, seconds=1))
+        later = client.get(_open_request(page)).text
+        assert 'data-person="Warrior 01" data-allowed="true" data-state="lapsed"' in later
+        assert "Record passage of Warrior 01" not in later
+        result = client.get(client.post(f"{POST}/passages", data=data).headers["location"]).text
+        assert "Passage refused: no recent unused permit" in result
+
+
+def _open_request(page: str) -> str:
+    """The post view's address with its open request, as the page keeps it."""
+    found = re.search(
+        r'data-fragment="/fragments/post_request\?portal=([^&]+)&amp;request=([^&]+)&', page
+    )
+    assert found is not None
+    return f"/posts/{found.group(1)}?request={found.group(2)}"
+
+
+class TestLanding:
+    """A guard lands on her own post; the commander on the overview."""
+
+    def test_guard_lands_on_her_post_and_commander_on_the_overview(
+        self, station: ConsoleKit
+    ) -> None:
+        guard = sign_in(station.browser(), "priya").get("/")
+        assert guard.status_code == 303
+        assert guard.headers["location"].startswith("/posts/")
+        commander = sign_in(station.browser(), "john").get("/")
+        assert commander.status_code == 200
+        assert ">Overview</a>" in commander.text

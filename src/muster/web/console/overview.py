@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
-from starlette.responses import HTMLResponse
+from starlette.responses import RedirectResponse, Response
 
 from muster.access.hold_views import holds_seen_by
 from muster.access.holds import list_holds
@@ -16,9 +16,10 @@ from muster.access.presence import head_counts
 from muster.events.service import last_seq
 from muster.people.enums import Affiliation
 from muster.people.service import get_person, list_parties
+from muster.places.service import posts_of_person
 from muster.web.console.fragments import fill, fragment
 from muster.web.console.overview_panels import OVERVIEW_DOMAIN_PARTS
-from muster.web.console.rendering import render
+from muster.web.console.rendering import render, works_at_a_post
 from muster.web.console.viewer import ViewerDep, require
 from muster.web.deps import SessionDep
 
@@ -76,10 +77,14 @@ def holds_part(session: Session, viewer: Any, _params: Mapping[str, str]) -> dic
     }
 
 
-@router.get("/", response_class=HTMLResponse)
-def overview(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+@router.get("/", response_model=None)
+def overview(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     """The overview, every part live."""
     require(viewer, "registry.read")
+    if works_at_a_post(viewer) and viewer.actor.person_id:
+        posts = [p for p in posts_of_person(session, viewer.actor.person_id) if p.portal_id]
+        if posts:  # a guard lands on her own post, not the commander's overview
+            return RedirectResponse(f"/posts/{posts[0].portal_id}", status_code=303)
     context = fill(session, viewer, OVERVIEW_PARTS, request.query_params)
     context["live_after"] = last_seq(session)
     return render(request, "overview.html", viewer, context)

@@ -82,3 +82,19 @@ def post_orders_part(session: Session, viewer: Any, params: Mapping[str, str]) -
         key=lambda o: (o.waiting == 0, o.message.precedence.rank, -o.message.sent_at.timestamp())
     )
     return {"post_orders": orders, "ack_key": ack_key(), "back_to": params.get("back", "/posts")}
+
+
+URGENT = {"flash", "immediate"}
+
+
+@fragment("post_alerts", action="comms.read")
+def post_alerts_part(session: Session, viewer: Any, params: Mapping[str, str]) -> dict[str, Any]:
+    """Flash and immediate orders this post has not acknowledged: they take the top of the
+    post's screen until someone at the post answers them."""
+    context = post_orders_part(session, viewer, params)
+    urgent = [
+        o
+        for o in context["post_orders"]
+        if o.message.precedence.value in URGENT and o.message.requires_ack and o.waiting
+    ]
+    return {"alert_orders": urgent, "ack_key": context["ack_key"], "back_to": context["back_to"]}

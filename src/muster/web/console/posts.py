@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import select
@@ -19,42 +20,38 @@ from starlette.responses import HTMLResponse, Response
 
 from muster.access.decisions import decide_request, get_decision, list_decisions
 from muster.access.enums import Direction
-from muster.access.explain import instruction
 from muster.access.facts import PortalFacts, load_portal
 from muster.access.models import Decision, Presence
 from muster.access.modes import set_portal_mode
-from muster.access.passages import record_passage
+from muster.access.passages import PassageOutcome, record_passage
 from muster.errors import DomainError, Invalid
 from muster.events.service import last_seq
 from muster.people.models import Person
-from muster.people.service import get_person
+from muster.people.service import get_person, list_parties
 from muster.places.enums import PortalKind, PortalMode
 from muster.places.service import get_portal, get_zone, list_portals, list_posts
-from muster.policy.authorize import Resource
 from muster.web.console import logistics_pages, post_orders  # noqa: F401  (their live parts)
 from muster.web.console.fragments import fill, fragment
+from muster.web.console.passage_notice import PassageTally
+from muster.web.console.post_request import MAX_PICK, ORDERS, portal_resource
 from muster.web.console.rendering import redirect, render
-from muster.web.console.viewer import FormViewerDep, ViewerDep, require
+from muster.web.console.viewer import FormViewerDep, Viewer, ViewerDep, require
 from muster.web.deps import SessionDep
 
 router = APIRouter()
 RECENT = 12
-MAX_PICK = 500
-
-
-def portal_resource(portal: PortalFacts) -> Resource:
-    """The portal as the resource of an operator action (the same attributes as the API)."""
-    return Resource("Portal", portal.id, portal.entity()["attrs"])
 
 
 @dataclass(frozen=True)
 class PortalOption:
-    """A person who can be picked at the door, with where they stand."""
+    """A person who can be picked at the door, with where they stand and their group."""
 
     id: str
     name: str
     affiliation: str
     side: str
+    badge: str
+    group: str
 
 
 def persons_at(session: Session, portal: PortalFacts) -> list[PortalOption]:
@@ -63,15 +60,41 @@ def persons_at(session: Session, portal: PortalFacts) -> list[PortalOption]:
     Read only; the access domain has no "persons in a zone" service yet.
     """
     zones = {portal.inside_zone_id: "inside", portal.outside_zone_id: "outside"}
+    parties = {p.id: p.name for p in list_parties(session, limit=200)[0]}
     rows = session.execute(
-        select(Person.id, Person.name, Person.affiliation, Presence.zone_id)
+        select(
+            Person.id,
+            Person.name,
+            Person.affiliation,
+            Presence.zone_id,
+            Person.badge_id,
+            Person.party_id,
+        )
         .join(Presence, Presence.person_id == Person.id)
         .where(Presence.zone_id.in_(list(zones)), Person.archived_at.is_(None))
         .order_by(Person.name)
         .limit(MAX_PICK)
     ).all()
-    options = [PortalOption(r[0], r[1], str(r[2].value), zones[r[3]]) for r in rows]
+    options = [
+        PortalOption(
+            r[0],
+            r[1],
+            str(r[2].value),
+            zones[r[3]],
+            r[4] or "",
+            parties.get(r[5] or "", "") or f"{r[2].value}s".capitalize(),
+        )
+        for r in rows
+    ]
     return sorted(options, key=lambda o: (o.side != "inside", o.name))
+
+
+def pick_groups(options: list[PortalOption]) -> list[tuple[str, int]]:
+    """The groups among the persons at the door (a party, residents, crew), with sizes."""
+    sizes: dict[str, int] = {}
+    for option in options:
+        sizes[option.group] = sizes.get(option.group, 0) + 1
+    return sorted(sizes.items())
 
 
 @fragment("airlocks", action="registry.read")
@@ -85,36 +108,10 @@ def airlocks_part(session: Session, _viewer: Any, _params: Mapping[str, str]) ->
     return {"airlocks": airlocks, "airlock_names": names}
 
 
-def request_decisions(session: Session, portal_id: str, request_id: str) -> list[Decision]:
-    """The decisions of one request at a portal, in the order asked."""
-    if not request_id:
-        return []
-    rows = list_decisions(session, portal_id=portal_id, limit=MAX_PICK)
-    return [r for r in rows if r.request_id == request_id]
-
-
 def names_of(session: Session, rows: list[Decision]) -> dict[str, str]:
     """Each decision's person name by decision id (the reference asked, if unknown)."""
     return {
         r.id: get_person(session, r.person_id).name if r.person_id else r.person_ref for r in rows
-    }
-
-
-@fragment("post_request", action="registry.read")
-def post_request_part(session: Session, viewer: Any, params: Mapping[str, str]) -> dict[str, Any]:
-    """The decisions of the request last made at this post, with passage buttons."""
-    portal = load_portal(session, params.get("portal", ""))
-    rows = request_decisions(session, portal.id, params.get("request", ""))
-    allowed = sum(1 for r in rows if r.allowed)
-    names = names_of(session, rows)
-    rows.sort(key=lambda r: (r.allowed, names[r.id]))  # those to hold back first
-    return {
-        "portal": portal,
-        "request_id": params.get("request", ""),
-        "decisions": rows,
-        "names": names,
-        "instruction": instruction(allowed, len(rows) - allowed) if rows else "",
-        "may_record": viewer.can("passage.record", portal_resource(portal)),
     }
 
 
@@ -143,16 +140,20 @@ def post_view(
     require(viewer, "registry.read")
     portal = load_portal(session, portal_ref)
     request_id = request.query_params.get("request", "")
+    direction = request.query_params.get("direction", Direction.EXIT.value)
+    order = request.query_params.get("order", "")
     post_ids = ",".join(p.id for p in list_posts(session, portal_id=portal.id, limit=20)[0])
     params = {
         "portal": portal.id,
         "request": request_id,
+        "order": order if order in ORDERS else "",
         "posts": post_ids,
-        "back": f"/posts/{portal.id}",
+        "back": post_url(portal.id, request_id, direction, order),
     }
-    parts = ["post_request", "post_orders", "post_custody", "post_recent"]
+    parts = ["post_alerts", "post_request", "post_orders", "post_custody", "post_recent"]
     context = fill(session, viewer, parts, params)
     resource = portal_resource(portal)
+    options = persons_at(session, portal)
     context.update(
         {
             "portal": portal,
@@ -162,13 +163,22 @@ def post_view(
             "modes": list(PortalMode),
             "may_request": viewer.can("access.request", resource),
             "may_set_mode": viewer.can("portal.mode", resource),
-            "options": persons_at(session, portal),
-            "direction": request.query_params.get("direction", Direction.EXIT.value),
+            "options": options,
+            "pick_groups": pick_groups(options),
+            "direction": direction,
             "post_ids": post_ids,
+            "back": params["back"],
             "live_after": last_seq(session),
         }
     )
     return render(request, "post.html", viewer, context)
+
+
+def post_url(portal_id: str, request_id: str = "", direction: str = "", order: str = "") -> str:
+    """The post view with its open request (and the guard's choices) kept in the URL."""
+    query = {"request": request_id, "direction": direction, "order": order}
+    kept = urlencode({k: v for k, v in query.items() if v})
+    return f"/posts/{portal_id}" + (f"?{kept}" if kept else "")
 
 
 def _refs(persons: list[str], badges: str) -> list[str]:
@@ -185,6 +195,7 @@ def make_request(
     direction: Annotated[str, Form()] = Direction.EXIT.value,
     person: Annotated[list[str] | None, Form()] = None,
     badges: Annotated[str, Form(max_length=20_000)] = "",
+    order: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Ask the airlock about the picked and scanned persons; show each decision."""
     portal = load_portal(session, portal_ref)
@@ -201,7 +212,7 @@ def make_request(
     except (DomainError, ValueError) as exc:
         session.rollback()
         return redirect(request, back, _message(exc))
-    return redirect(request, f"{back}?request={group.request_id}&direction={chosen.value}")
+    return redirect(request, post_url(portal.id, group.request_id, chosen.value, order))
 
 
 def _message(exc: Exception) -> str:
@@ -215,33 +226,43 @@ def record_at_post(
     request: Request,
     session: SessionDep,
     viewer: FormViewerDep,
-    decision_id: Annotated[str, Form(max_length=36)],
+    decision_id: Annotated[list[str], Form()],
     request_id: Annotated[str, Form(max_length=36)] = "",
+    order: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    """Record that a permitted person went through, once, whatever the number of taps."""
+    """Record that permitted persons went through (one, or every permitted one in one tap),
+    each once, whatever the number of taps."""
     portal = load_portal(session, portal_ref)
     require(viewer, "passage.record", portal_resource(portal))
-    back = f"/posts/{portal.id}" + (f"?request={request_id}" if request_id else "")
-    try:
-        decision = get_decision(session, decision_id)
-        if decision.portal_id != portal.id or decision.person_id is None:
-            raise Invalid("that decision was not made at this portal; ask the airlock again")
-        outcome = record_passage(
-            session,
-            portal_id=portal.id,
-            person_ref=decision.person_id,
-            direction=Direction(decision.direction),
-            idempotency_key=f"console-decision-{decision.id}",
-            actor=viewer.actor,
-        )
-    except DomainError as exc:
-        session.rollback()
-        return redirect(request, back, _message(exc))
-    if outcome.passage is None:  # refused; the refusal and its alert are committed
-        return redirect(request, back, f"Passage refused: {outcome.refusal}.")
-    name = get_person(session, outcome.passage.person_id).name
-    note = "Passage recorded" if outcome.created else "Passage was already recorded"
-    return redirect(request, back, f"{note}: {name}, {decision.direction} at {portal.name}.")
+    back = post_url(portal.id, request_id, "", order)
+    if len(decision_id) > MAX_PICK or any(len(d) > 36 for d in decision_id):
+        return redirect(request, back, "Refused: too many or malformed decisions; ask again")
+    tally = PassageTally()
+    for one in dict.fromkeys(decision_id):
+        try:
+            with session.begin_nested():
+                tally.count(*_record_one(session, portal, one, viewer))
+        except DomainError as exc:
+            tally.refuse("", exc.message)
+    return redirect(request, back, tally.notice(portal.name))
+
+
+def _record_one(
+    session: Session, portal: PortalFacts, decision_id: str, viewer: Viewer
+) -> tuple[str, PassageOutcome]:
+    """Record the passage a decision permitted; the person's name and the outcome."""
+    decision = get_decision(session, decision_id)
+    if decision.portal_id != portal.id or decision.person_id is None:
+        raise Invalid("that decision was not made at this portal; ask the airlock again")
+    outcome = record_passage(
+        session,
+        portal_id=portal.id,
+        person_ref=decision.person_id,
+        direction=Direction(decision.direction),
+        idempotency_key=f"console-decision-{decision.id}",
+        actor=viewer.actor,
+    )
+    return get_person(session, decision.person_id).name, outcome
 
 
 @router.post("/posts/{portal_ref}/mode", response_model=None)

@@ -47,6 +47,35 @@ NAV = (
 )
 
 
+# A guard at a post uses her post, the airlocks, roll calls and orders; nothing else.
+POST_ONLY_ROLES = frozenset({"guard"})
+POST_PAGES = ("/", "/posts", "/rollcall", "/comms")
+
+
+def works_at_a_post(viewer: Viewer) -> bool:
+    """True for an operator whose only role is a post's (a guard): her post is her console."""
+    return bool(viewer.actor.roles) and viewer.actor.roles <= POST_ONLY_ROLES
+
+
+def nav_for(viewer: Viewer | None) -> list[NavItem]:
+    """The pages this operator may open and uses; a guard's "Overview" is her own post."""
+    if viewer is None:
+        return []
+    items = [item for item in NAV if viewer.can(item.action)]
+    if not works_at_a_post(viewer):
+        return items
+    own = [NavItem("My post", "/", "registry.read")] if items and items[0].href == "/" else []
+    return own + [item for item in items if item.href in POST_PAGES and item.href != "/"]
+
+
+def nav_current(items: list[NavItem], path: str) -> str:
+    """The navigation entry of the page at ``path`` (a guard's post pages: "My post")."""
+    if items and items[0].label == "My post" and path.startswith("/posts/"):
+        return "/"
+    found = [i.href for i in items if path == i.href or (i.href != "/" and path.startswith(i.href))]
+    return max(found, key=len, default="")
+
+
 def clock_time(moment: datetime | str | None) -> str:
     """A time as the posts read it: HH:MM:SS UTC."""
     if moment is None:
@@ -78,7 +107,13 @@ def page_query(params: Any, page: int) -> str:
     return urlencode(values)
 
 
+def is_refusal(notice: str) -> bool:
+    """True when a notice says something was refused (shown as a refusal, not a success)."""
+    return notice.startswith(("Refused", "Passage refused"))
+
+
 templates.env.filters["clock"] = clock_time
+templates.env.tests["refusal"] = is_refusal
 templates.env.filters["urlencode_page"] = page_query
 templates.env.filters["fulltime"] = full_time
 templates.env.filters["words"] = enum_text
@@ -94,9 +129,11 @@ def render(
 ) -> HTMLResponse:
     """A full page or a fragment, with the operator, their navigation and any notice."""
     notice = request.cookies.get(NOTICE_COOKIE)
+    nav = nav_for(viewer)
     values: dict[str, Any] = {
         "viewer": viewer,
-        "nav": [item for item in NAV if viewer is not None and viewer.can(item.action)],
+        "nav": nav,
+        "nav_current": nav_current(nav, request.url.path),
         "csrf_field": CSRF_FIELD,
         "notice": unquote(notice) if notice else "",
         "path": request.url.path,

@@ -5,6 +5,11 @@
  * whose kind starts with one of those prefixes arrives; "*" matches every kind.
  * EventSource reconnects by itself and resumes with Last-Event-ID; when the server refuses
  * the connection outright, this script opens a new one after the last sequence it saw.
+ *
+ * A form marked data-async, and a link marked data-soft, stay on the page: the answer (the
+ * page the server redirects to) replaces only the page's live parts and its notice, and the
+ * address bar takes the new address, so an open request on screen is never thrown away.
+ * Each replaced part fires a "muster:swapped" event for page scripts (post.js).
  */
 (function () {
   "use strict";
@@ -40,6 +45,80 @@
     });
   }
 
+  function swapped(el) {
+    el.dispatchEvent(new CustomEvent("muster:swapped", { bubbles: true }));
+  }
+
+  function showNotice(text, refusal) {
+    var area = document.getElementById("notice-area");
+    if (!area) { return; }
+    area.innerHTML = "";
+    if (!text) { return; }
+    var p = document.createElement("p");
+    p.className = refusal ? "notice refusal" : "notice";
+    p.setAttribute("role", refusal ? "alert" : "status");
+    p.textContent = text;
+    area.appendChild(p);
+  }
+
+  function applyPage(html, url) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    liveParts().forEach(function (el) {
+      var fresh = el.id ? doc.getElementById(el.id) : null;
+      if (!fresh) { return; }
+      el.innerHTML = fresh.innerHTML;
+      el.setAttribute("data-fragment", fresh.getAttribute("data-fragment") || "");
+      swapped(el);
+    });
+    var notice = doc.querySelector("#notice-area .notice");
+    showNotice(notice ? notice.textContent : "", notice && notice.classList.contains("refusal"));
+    if (url && window.history.replaceState) { window.history.replaceState(null, "", url); }
+  }
+
+  function load(url, options) {
+    return fetch(url, options).then(function (response) {
+      if (response.redirected && response.url.indexOf("/login") !== -1) {
+        window.location.reload();
+        return;
+      }
+      var target = new URL(response.url);
+      if (target.pathname !== window.location.pathname) {
+        window.location.assign(response.url);
+        return;
+      }
+      return response.text().then(function (html) {
+        if (response.ok) {
+          applyPage(html, response.url);
+          return;
+        }
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var why = doc.querySelector("main p, main h1, p");
+        showNotice("Refused: " + (why ? why.textContent : "the station server said no (" + response.status + ")"), true);
+      });
+    }).catch(function () {
+      showNotice("Not sent: the station server did not answer. Nothing changed; try again.", true);
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-async")) { return; }
+    event.preventDefault();
+    if (form.getAttribute("data-busy") === "1") { return; }
+    form.setAttribute("data-busy", "1");
+    var body = new FormData(form);
+    load(form.action, {
+      method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "text/html" }
+    }).then(function () { form.removeAttribute("data-busy"); });
+  });
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[data-soft]") : null;
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+    event.preventDefault();
+    load(link.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
+  });
+
   function refresh(el) {
     var url = el.getAttribute("data-fragment");
     fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
@@ -56,6 +135,7 @@
         var keepFocus = active && el.contains(active) && active.id ? active.id : "";
         el.innerHTML = html;
         el.setAttribute("data-refreshed-seq", String(lastSeq));
+        swapped(el);
         if (keepFocus) {
           var again = document.getElementById(keepFocus);
           if (again) { again.focus(); }
