@@ -112,7 +112,9 @@ class DoorKit:
             return last_seq(s), rows_head(s)[0]
 
     def caught_up(self, timeout: float = 15) -> int:
-        """Wait until the door has applied everything the server holds now; that seq."""
+        """Wait until the door's journal is uploaded and it has applied everything the server
+        holds then (its own uploads are events too); that seq."""
+        assert self.door.journal.wait_uploaded(timeout), self.door.journal.pending()
         seq, _n = self.heads()
         assert self.door.freshness.wait_for(lambda f: f.applied_seq >= seq, timeout), (
             self.door.health()

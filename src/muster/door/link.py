@@ -45,6 +45,7 @@ class Link:
     _upload_wake: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     _stream: httpx.Response | None = None
+    _syncing: threading.Lock = field(default_factory=threading.Lock)
 
     def client(self, read_timeout: float = 10.0) -> httpx.Client:
         """An HTTP client for the server, signed in as the door's account."""
@@ -58,7 +59,14 @@ class Link:
     # -- the replica ----------------------------------------------------------------------
 
     def sync_once(self, http: httpx.Client) -> int:
-        """Read the feed until the replica has applied everything to the head; the applied seq."""
+        """Read the feed until the replica has applied everything to the head; the applied seq.
+
+        One at a time: a feed read from the replica's cursors is applied before the next read.
+        """
+        with self._syncing:
+            return self._sync(http)
+
+    def _sync(self, http: httpx.Client) -> int:
         fresh = self.door.freshness
         while True:
             asked_at = fresh.now()

@@ -1,0 +1,157 @@
+"""Decisions at a door controller, beside the central service call in the same run; JSON.
+
+A station of ``--persons`` persons (bench/access.py's ``populate``: placed aboard, one in
+fifty held) is built in a central SQLite database; the tables a door's decisions read are
+copied into a door controller's replica (what the feed would have put there), and the
+door is marked fresh. Each sample is one person's exit request at the South airlock.
+
+- ``rule_on``: the decision function alone over facts already read (Cedar included).
+- ``decision``: facts read from the replica (``load_request``) and ``rule_on``: what the
+  issue's "decision at the door" target (p99 under 1 ms) measures.
+- ``decide_journalled``: ``DoorController.decide`` as a reader's request gets it: the
+  decision and its journal entry committed to disk (``synchronous=FULL``: an fsync)
+  before the answer.
+- ``raw_commit``: one row committed to a SQLite file beside the journal with the same
+  settings: the fsync that ``decide_journalled`` pays, measured in the same run.
+- ``central_service``: ``decide_request`` on the server's database in one transaction
+  (flushed, commit excluded), as bench/access.py's ``service`` measures it.
+
+Usage:
+    uv run python bench/door.py [--persons 100000] [--samples 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import muster.models  # noqa: F401  (every table on the metadata)
+from access import ACTOR, _summary, populate
+from muster import clock
+from muster.access.decisions import decide_request, engine_for, rule_on
+from muster.access.enums import Direction
+from muster.access.facts import load_request
+from muster.db import Base, Database
+from muster.door.controller import DoorConfig, DoorController
+from muster.door.feed import REPLICATED_TABLES
+from muster.door.freshness import Freshness
+from muster.door.replica import sqlite_engine
+
+
+def copy_replicated(db: Database, door: DoorController) -> None:
+    """The replicated tables' rows, as the feed would have applied them."""
+    with db.engine.connect() as src, door.replica.engine.begin() as dst:
+        for name in REPLICATED_TABLES:
+            table = Base.metadata.tables[name]
+            rows = [dict(r._mapping) for r in src.execute(select(table))]
+            if rows:
+                dst.execute(insert(table), rows)
+
+
+def _timed(samples: int, step: Callable[[], Any]) -> list[float]:
+    out: list[float] = []
+    for i in range(samples + 100):
+        t = time.perf_counter()
+        step()
+        if i >= 100:  # the first hundred warm caches and prepared statements
+            out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def _raw_commit(folder: Path) -> Callable[[], None]:
+    engine = sqlite_engine(folder / "raw.db")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE raw (n INTEGER PRIMARY KEY, body TEXT)")
+
+    def commit() -> None:
+        with engine.connect() as conn:
+            conn.info["write"] = True
+            with conn.begin():
+                conn.exec_driver_sql("INSERT INTO raw (body) VALUES ('x')")
+
+    return commit
+
+
+def run(persons: int, samples: int) -> dict[str, Any]:
+    """Every measure on one station."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite:///{Path(tmp) / 'central.db'}")
+        Base.metadata.create_all(db.engine)
+        portal_id, ids = populate(db, persons)
+        # A stopped clock: the door stays fresh, as its link would keep it (no link here).
+        door = DoorController(
+            DoorConfig(portals=(portal_id,), data_dir=Path(tmp) / "door"), Freshness(lambda: 0.0)
+        )
+        copy_replicated(db, door)
+        door.freshness.heard_head(0)  # nothing newer than what the replica holds
+        exit_ = Direction.EXIT
+
+        with door.replica.read_session() as s:
+            known = load_request(s, portal_id, [ids[0]], clock.now())
+            engine = engine_for(s, known.policy_version)
+            facts = {
+                pid: load_request(s, portal_id, [pid], clock.now())
+                for pid in random.sample(ids, 200)
+            }
+
+        def pure() -> None:
+            pid = random.choice(list(facts))
+            rule_on(engine, facts[pid], [pid], exit_)
+
+        def decision() -> None:
+            pid = random.choice(ids)
+            with door.replica.read_session() as s:
+                known = load_request(s, portal_id, [pid], clock.now())
+                rule_on(engine_for(s, known.policy_version), known, [pid], exit_)
+
+        def journalled() -> None:
+            door.decide(portal_id=portal_id, person_refs=[random.choice(ids)], direction=exit_)
+
+        out: dict[str, Any] = {
+            "persons": persons,
+            "samples": samples,
+            "rule_on": _summary(_timed(samples, pure)),
+            "decision": _summary(_timed(samples, decision)),
+            "decide_journalled": _summary(_timed(min(samples, 1000), journalled)),
+            "raw_commit": _summary(_timed(min(samples, 1000), _raw_commit(Path(tmp)))),
+        }
+        with db.session_scope() as s:
+
+            def central() -> None:
+                decide_request(
+                    s,
+                    portal_id=portal_id,
+                    person_refs=[random.choice(ids)],
+                    direction=exit_,
+                    actor=ACTOR,
+                )
+                s.flush()
+
+            out["central_service"] = _summary(_timed(samples, central))
+        assert door.freshness.stale_reason() == "", "the door must be fresh for the bench"
+        db.dispose()
+        return out
+
+
+def main() -> None:
+    """Parse the arguments, run, print JSON."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--samples", type=int, default=2000)
+    args = parser.parse_args()
+    print(json.dumps(run(args.persons, args.samples), indent=2))
+
+
+if __name__ == "__main__":
+    main()
