@@ -6,7 +6,16 @@ guarantees (the live stream, idempotent retries, the hash chain across transacti
 about what happens after a commit.
 """
 
+# ruff: noqa: E402  (bytecode is switched on before anything else is imported)
 from __future__ import annotations
+
+import sys
+
+# This machine, like some CI images, sets PYTHONDONTWRITEBYTECODE=1: then every test worker,
+# and every server or command a test starts, compiles the project and the tests from source
+# again (seconds each). The suite keeps compiled bytecode of what it imports from here on
+# (in __pycache__, ignored by git); the processes it starts read it.
+sys.dont_write_bytecode = False
 
 import os
 import shutil
@@ -15,6 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -25,6 +35,13 @@ from muster.auth import service as auth_service
 from muster.config import Mode, Settings
 from muster.db import Base, Database
 from muster.policy.actor import Actor
+
+# Passwords in the suite are hashed with argon2id at its lowest cost. The service's own
+# parameters (64 MiB, 3 passes: RFC 9106's second recommendation) cost over a second a hash
+# on a loaded 2-core machine, and every client a test builds creates an account; what the
+# tests check about passwords does not depend on the cost. tests/auth/test_password_cost.py
+# checks that a process outside the suite hashes at full cost.
+auth_service._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
 
 
 def create_schema(db: Database) -> None:
