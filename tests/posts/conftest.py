@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from comms.station import Station, build_station
+from console.conftest import chromium, console  # noqa: F401  (the console fixtures)
 from muster.db import Database
 
 

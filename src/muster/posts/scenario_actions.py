@@ -103,7 +103,7 @@ class NoArgs(ActionArgs):
     """An action without arguments."""
 
 
-@register_action("post.quiet", permission="post.read")
+@register_action("post.quiet")
 def ask_quiet_posts(ctx: ActionContext, args: NoArgs) -> str:
     """Run the quiet-posts job at the inject's time (the server runs it by itself)."""
     return f"{run_quiet_posts(ctx.session, now=ctx.at)} quiet posts asked for a status check"

@@ -30,7 +30,7 @@ from muster.ops.http import RequestPlumbing
 from muster.people import api as people_api
 from muster.places import api as places_api
 from muster.policy.actor import Actor, Role
-from muster.posts import api as posts_api
+from muster.posts import web as posts_web
 from muster.vessels import api as vessels_api
 from muster.web.console import routes as console_routes
 from muster.web.contract import install_contract
@@ -58,7 +58,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     agreements_api.router,
     logistics_api.router,
     vessels_api.router,
-    posts_api.router,
+    posts_web.router,
     console_routes.router,
 )
 
