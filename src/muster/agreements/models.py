@@ -53,6 +53,8 @@ class AgreementTerm(Base):
     status_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status_by: Mapped[str] = mapped_column(String(200))
     status_reason: Mapped[str] = mapped_column(Text, default="")
+    # When the job alerted that the term is past due with nothing to show; once per term.
+    overdue_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class TermStatusChange(Base):

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from muster.errors import Invalid
-from muster.logistics import custody, items, stock
+from muster.logistics import custody, items, losses, stock
 from muster.logistics.api_work import router as work_router
 from muster.logistics.csvio import export_stock_csv, import_stock_csv
 from muster.logistics.enums import ItemKind
@@ -19,6 +19,7 @@ from muster.logistics.schemas import (
     ItemUpdate,
     LevelRead,
     LocationRef,
+    LostIn,
     MovementRead,
     ReorderRead,
     SignBack,
@@ -261,6 +262,19 @@ def sign_back(body: SignBack, session: SessionDep, actor: CurrentActor) -> Custo
         unit_id=body.unit_id,
         to=_at(body.to) if body.to else None,
         note=body.note,
+        actor=actor,
+    )
+    return CustodyRead.model_validate(row)
+
+
+@router.post("/custody/lost")
+def write_off_lost(body: LostIn, session: SessionDep, actor: CurrentActor) -> CustodyRead:
+    """Write off a unit lost while signed out, with how and a witness (no return is made)."""
+    row = losses.write_off_lost(
+        session,
+        unit_id=body.unit_id,
+        reason=body.reason,
+        witness_person_id=body.witness_person_id,
         actor=actor,
     )
     return CustodyRead.model_validate(row)

@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from muster.cli.common import cli_actor, cli_session, console, fail
 from muster.errors import Invalid
-from muster.logistics import custody, items, stock, workorders
+from muster.logistics import custody, items, losses, stock, workorders
 from muster.logistics.csvio import export_stock_csv, import_stock_csv
 from muster.logistics.enums import ItemKind, LocationKind, Outcome, WorkOrderStatus
 from muster.logistics.locations import Location, find_location
 from muster.logistics.quantities import parse_quantity, quantity_text
 from muster.logistics.schemas import ItemCreate
+from muster.people.service import find_person
 
 stock_app = typer.Typer(
     help="Stock by location, custody of tracked units, CSV.", no_args_is_help=True
@@ -167,6 +168,8 @@ def chain_cmd(item: str, serial: str) -> None:
         table = Table("#", "holder", "out", "back")
         for link in custody.chain_of_custody(session, unit.id):
             back = link.back_at.isoformat(timespec="seconds") if link.back_at else "still out"
+            if link.lost_at is not None:
+                back = f"lost {link.lost_at.isoformat(timespec='seconds')}: {link.lost_reason}"
             table.add_row(
                 str(link.position),
                 f"{link.holder_kind.value} {link.holder_id[:8]}",
@@ -174,6 +177,28 @@ def chain_cmd(item: str, serial: str) -> None:
                 back,
             )
         console.print(table)
+
+
+@stock_app.command("lost")
+def lost_cmd(
+    item: str,
+    serial: str,
+    reason: str = typer.Option(..., help="How the unit was lost"),
+    witness: str = typer.Option(..., help="Who witnessed it (name, badge or id)"),
+) -> None:
+    """Write off a unit lost while signed out. Example:
+    muster stock lost Rifle RF-01 --reason 'Dropped in the collar' --witness Dominic"""
+    with cli_session() as session:
+        actor = cli_actor(session)
+        unit = items.find_unit(session, items.find_item(session, item), serial)
+        losses.write_off_lost(
+            session,
+            unit_id=unit.id,
+            reason=reason,
+            witness_person_id=find_person(session, witness).id,
+            actor=actor,
+        )
+    console.print(f"{item} {serial} written off as lost, witnessed by {witness}.")
 
 
 @stock_app.command("export")

@@ -186,8 +186,10 @@ def sign_out_unit(
 
 
 def open_custody(session: Session, unit_id: str) -> Custody | None:
-    """The unit's current custody row, if it is signed out."""
-    query = select(Custody).where(Custody.unit_id == unit_id, Custody.back_at.is_(None))
+    """The unit's current custody row, if it is signed out (not back, not lost)."""
+    query = select(Custody).where(
+        Custody.unit_id == unit_id, Custody.back_at.is_(None), Custody.lost_at.is_(None)
+    )
     return session.scalar(query)
 
 
@@ -205,7 +207,7 @@ def sign_back_unit(
     item = get_item(session, unit.item_id)
     row = open_custody(session, unit.id)
     if row is None or unit.status is not UnitStatus.SIGNED_OUT:
-        raise Conflict(f"{item.name} {unit.serial} is not signed out")
+        raise Conflict(f"{item.name} {unit.serial} is not signed out (it is {unit.status.value})")
     dest = to or Location(row.from_kind, row.from_id)
     check_location(session, dest)
     move(
@@ -272,7 +274,7 @@ def custody_board(session: Session, post_id: str) -> list[HeldUnit]:
         select(Custody, Unit, Item)
         .join(Unit, Unit.id == Custody.unit_id)
         .join(Item, Item.id == Unit.item_id)
-        .where(Custody.back_at.is_(None))
+        .where(Custody.back_at.is_(None), Custody.lost_at.is_(None))
         .where(
             ((Custody.holder_kind == HolderKind.POST) & (Custody.holder_id == post.id))
             | ((Custody.holder_kind == HolderKind.PERSON) & Custody.holder_id.in_(people))

@@ -37,6 +37,7 @@ class MovementReason(StrEnum):
     PICKED = "picked"
     DELIVERED = "delivered"
     STOCKTAKE = "stocktake"
+    LOST = "lost"  # a unit lost while signed out, written off from its custody chain
 
 
 class UnitStatus(StrEnum):
@@ -46,6 +47,7 @@ class UnitStatus(StrEnum):
     SIGNED_OUT = "signed_out"
     IN_TRANSIT = "in_transit"
     WRITTEN_OFF = "written_off"
+    LOST = "lost"  # lost while signed out; its custody chain ends in a loss, not a return
 
 
 class HolderKind(StrEnum):

@@ -169,6 +169,13 @@ class Custody(Base):
     )
     back_to_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    # A unit lost while out ends its chain here, with a reason and a witness, never back.
+    lost_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    lost_actor: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lost_reason: Mapped[str] = mapped_column(Text, default="")
+    witness_person_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("persons.id"), nullable=True
+    )
 
 
 # Imported for their side effect: the tables join the metadata with this module's.

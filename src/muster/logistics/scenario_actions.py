@@ -213,6 +213,7 @@ class WorkOrderArgs(ActionArgs):
     output_zone: str
     materials: list[MaterialArgs] = Field(default_factory=list)
     steps: list[str] = Field(default_factory=list)
+    tests: list[str] = Field(default_factory=list)  # the product must pass these to finish
     due_in_minutes: int | None = Field(default=None, ge=1)
     description: str = ""
 
@@ -236,6 +237,7 @@ def open_work_order(ctx: ActionContext, args: WorkOrderArgs) -> str:
             "product_quantity": args.quantity,
             "output": _place(ctx.session, LocationKind.ZONE, args.output_zone),
             "steps": args.steps,
+            "required_tests": args.tests,
             "materials": [
                 {
                     "item_id": find_item(ctx.session, m.item).id,

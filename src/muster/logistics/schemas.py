@@ -193,6 +193,14 @@ class SignBack(StrictModel):
     note: Notes = ""
 
 
+class LostIn(StrictModel):
+    """A unit lost while signed out: how it was lost, and who witnessed it."""
+
+    unit_id: RefId
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    witness_person_id: RefId
+
+
 class CustodyRead(ReadModel):
     """One link of a chain of custody."""
 
@@ -211,3 +219,7 @@ class CustodyRead(ReadModel):
     back_to_kind: LocationKind | None
     back_to_id: str | None
     note: str
+    lost_at: datetime | None = None
+    lost_actor: str | None = None
+    lost_reason: str = ""
+    witness_person_id: str | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from muster.db import Base, UTCDateTime, new_id
@@ -44,6 +44,8 @@ class WorkOrder(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Tests the product must pass (their latest result) before the order can be finished.
+    required_tests: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class WorkOrderMaterial(Base):

@@ -15,6 +15,7 @@ Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 StepText = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 MAX_STEPS = 100
 MAX_MATERIALS = 50
+MAX_REQUIRED_TESTS = 20
 
 
 class MaterialIn(StrictModel):
@@ -39,6 +40,12 @@ class WorkOrderCreate(StrictModel):
     output: LocationRef | None = None
     materials: list[MaterialIn] = Field(default_factory=list, max_length=MAX_MATERIALS)
     steps: list[StepText] = Field(default_factory=list, max_length=MAX_STEPS)
+    required_tests: list[Title] = Field(
+        default_factory=list,
+        max_length=MAX_REQUIRED_TESTS,
+        description="Tests the product must pass before the order is finished, by name "
+        "(e.g. 'Blade strike' for a shield); the latest result of each must be a pass.",
+    )
     notes: Notes = ""
 
 
@@ -130,6 +137,7 @@ class WorkOrderRead(ReadModel):
     started_at: datetime | None
     finished_at: datetime | None
     notes: str
+    required_tests: list[str]
     materials: list[MaterialRead]
     steps: list[StepRead]
     tests: list[WorkTestRead]

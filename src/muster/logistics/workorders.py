@@ -1,8 +1,10 @@
 """Engineering work orders: materials reserved then consumed, steps, tests, finished stock.
 
 A work order reserves its materials when it is made, so no one else can take them; using
-them consumes from the reservation. It can be finished only when every step is done and
-the latest result of every test is a pass; what it made then enters stock.
+them consumes from the reservation. It names, when written, the tests its product must
+pass (a shield: "Blade strike"). It can be finished only when every step is done, every
+required test has a result and the latest result of every test is a pass; what it made
+then enters stock.
 """
 
 from __future__ import annotations
@@ -89,6 +91,9 @@ def _check_create(session: Session, data: WorkOrderCreate) -> None:
         check_quantity(product, data.product_quantity or ZERO)
     if data.output is not None:
         check_location(session, Location(data.output.kind, data.output.id))
+    names = [name.strip() for name in data.required_tests]
+    if any(not name for name in names) or len({n.casefold() for n in names}) != len(names):
+        raise Invalid("name each required test once (e.g. 'Blade strike'), none of them blank")
 
 
 def create_work_order(session: Session, *, data: WorkOrderCreate, actor: Actor) -> WorkOrder:
@@ -112,6 +117,7 @@ def create_work_order(session: Session, *, data: WorkOrderCreate, actor: Actor) 
         created_at=at,
         updated_at=at,
         notes=data.notes,
+        required_tests=[name.strip() for name in data.required_tests],
     )
     session.add(row)
     session.flush()
@@ -274,8 +280,14 @@ def _check_finishable(session: Session, row: WorkOrder) -> None:
         raise Conflict(f"steps {', '.join(map(str, undone))} are not done yet")
     latest: dict[str, WorkOrderTest] = {}
     for test in tests_of(session, row.id):
-        latest[test.name] = test
-    failed = sorted(n for n, t in latest.items() if t.outcome is Outcome.FAILED)
+        latest[test.name.casefold()] = test
+    untested = [n for n in row.required_tests if n.casefold() not in latest]
+    if untested:
+        raise Conflict(
+            f"the product must pass {', '.join(untested)} before the work order is finished; "
+            "no result is recorded yet: test it and record the result"
+        )
+    failed = sorted(t.name for t in latest.values() if t.outcome is Outcome.FAILED)
     if failed:
         raise Conflict(
             f"the latest result of {', '.join(failed)} is a failure; fix and test again first"
