@@ -115,7 +115,8 @@ class TestVesselsPage:
 
     def test_map_embedded(self, records: Records, console: ConsoleKit) -> None:
         page = sign_in(console.browser(), "olga").get("/vessels").text
-        assert 'src="/api/v1/map/svg"' in page
+        assert 'data-fragment="/api/v1/map/svg"' in page
+        assert 'class="station-map"' in page
 
 
 class TestNoInlineCode:

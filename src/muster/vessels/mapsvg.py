@@ -1,8 +1,11 @@
 """The station map as SVG: zones with head counts, portals with their mode, posts, casualties.
 
-Server-rendered, self-contained (no scripts, no external fonts), so a console page can embed
-it with ``<img>`` or fetch and inline it and refresh it when the live stream says something
-moved. Every element carries a class and ``data-`` ids for styling and tests.
+Server-rendered and self-contained (no scripts, no external fonts). The console inlines it
+and fetches it again when the live stream reports a mode change, a walk or a move. Zones
+sit in a grid (``maplayout``) so no two overlap and every label stays inside its box; each
+portal is a line between its zones with a numbered marker, explained in the list beside
+the grid, where locked-down and closed portals are marked. Every element carries a class
+and ``data-`` ids for styling and tests.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from html import escape
 
-import networkx as nx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,10 +21,22 @@ from muster import clock
 from muster.access.presence import head_counts
 from muster.medical.models import Casualty
 from muster.places.models import Post, PostAssignment
+from muster.vessels.maplayout import (
+    MARKER,
+    ZONE_H,
+    ZONE_W,
+    Box,
+    fit_lines,
+    grid_cells,
+    portal_route,
+    text_width,
+    zone_boxes,
+)
 from muster.vessels.stationmap import Link, StationGraph, station_graph
 
-WIDTH, HEIGHT, MARGIN = 1000.0, 720.0, 80.0
-ZONE_W, ZONE_H = 150.0, 54.0
+MARGIN, TOP = 30.0, 70.0
+PANEL_GAP, PANEL_W, ROW, SUB_ROW = 50.0, 360.0, 20.0, 16.0
+LEGEND_H = 40.0
 MODE_COLOURS = {
     "normal": "#3a7d44",
     "evacuation": "#d98c00",
@@ -30,46 +44,26 @@ MODE_COLOURS = {
     "maintenance": "#7f8c8d",
 }
 CLOSED_COLOUR = "#2c3e50"
+STATE_WORDS = {"lockdown": "LOCKED DOWN", "closed": "CLOSED", "maintenance": "MAINTENANCE"}
+BARRED = frozenset({"lockdown", "closed"})
 
 
 def _attr(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def layout(station: StationGraph) -> dict[str, tuple[float, float]]:
-    """Canvas positions of the zones: their map positions, scaled to fit; others placed around."""
-    known = {
-        zid: (float(z.map_x), float(z.map_y))
-        for zid, z in station.zones.items()
-        if z.map_x is not None and z.map_y is not None
-    }
-    missing = [zid for zid in station.zones if zid not in known]
-    positions: dict[str, tuple[float, float]] = dict(known)
-    if missing:
-        full: nx.Graph = nx.Graph()
-        full.add_nodes_from(station.zones)
-        full.add_edges_from((k.inside_zone_id, k.outside_zone_id) for k in station.links)
-        placed = nx.spring_layout(
-            full,
-            pos=dict(known) or None,
-            fixed=list(known) or None,
-            seed=7,
-            scale=50.0,
-            center=(50.0, 50.0),
-        )
-        positions = {zid: (float(p[0]), float(p[1])) for zid, p in placed.items()}
-        positions.update(known)
-    if not positions:
-        return {}
-    xs = [p[0] for p in positions.values()]
-    ys = [p[1] for p in positions.values()]
-    span_x = max(max(xs) - min(xs), 1e-9)
-    span_y = max(max(ys) - min(ys), 1e-9)
-    scale = min((WIDTH - 2 * MARGIN) / span_x, (HEIGHT - 2 * MARGIN) / span_y)
-    return {
-        zid: (MARGIN + (x - min(xs)) * scale, MARGIN + (y - min(ys)) * scale)
-        for zid, (x, y) in positions.items()
-    }
+def _text(
+    x: float, y: float, text: str, *, size: float, width: float, extra: str = "", bold: bool = False
+) -> str:
+    """A text element squeezed to ``width`` if it might be wider (the label stays in place)."""
+    squeeze = ""
+    if text_width(text, size, bold=bold) > width:
+        squeeze = f' textLength="{width:.1f}" lengthAdjust="spacingAndGlyphs"'
+    weight = ' font-weight="bold"' if bold else ""
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size:g}"{weight}{squeeze}{extra}>'
+        f"{escape(text)}</text>"
+    )
 
 
 @dataclass(frozen=True)
@@ -101,94 +95,192 @@ def map_facts(session: Session) -> MapFacts:
     return MapFacts(head_counts(session).by_zone, at_portal, in_zone, casualties)
 
 
-def _portal_svg(link: Link, a: tuple[float, float], b: tuple[float, float], facts: MapFacts) -> str:
-    colour = CLOSED_COLOUR if link.closed else MODE_COLOURS.get(link.mode, "#555")
+def _state(link: Link) -> str:
+    return "closed" if link.closed else link.mode
+
+
+def _colour(link: Link) -> str:
+    return CLOSED_COLOUR if link.closed else MODE_COLOURS.get(link.mode, "#555")
+
+
+Point = tuple[float, float]
+
+
+def _portal_svg(number: int, link: Link, route: tuple[Point, Point, Point], spot: Point) -> str:
+    colour, state = _colour(link), _state(link)
     dash = ' stroke-dasharray="8 5"' if not link.passable else ""
-    width = 6 if link.kind == "airlock" else 3
-    mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
-    state = "closed" if link.closed else link.mode
-    label = f"{link.name} · {state} · {link.seconds:g} s"
+    (ax, ay), (qx, qy), (bx, by) = route
+    x, y = spot
+    half = MARKER / 2
+    title = f"{link.name}: {STATE_WORDS.get(state, state)}, {link.seconds:g} s to walk"
+    barred = " marker-barred" if state in BARRED else ""
     parts = [
         f'<g class="portal portal-{_attr(link.kind)} mode-{_attr(state)}" '
         f'data-portal-id="{_attr(link.portal_id)}" data-mode="{_attr(state)}">',
-        f"<title>{escape(label)}</title>",
-        f'<line x1="{a[0]:.1f}" y1="{a[1]:.1f}" x2="{b[0]:.1f}" y2="{b[1]:.1f}" '
-        f'stroke="{colour}" stroke-width="{width}"{dash}/>',
+        f"<title>{escape(title)}</title>",
+        f'<path class="portal-way" d="M{ax:.1f} {ay:.1f} Q{qx:.1f} {qy:.1f} {bx:.1f} {by:.1f}" '
+        f'fill="none" stroke="{colour}" stroke-width="{5 if link.kind == "airlock" else 3}"'
+        f"{dash}/>",
     ]
+    if state in BARRED:  # a ring around the marker: this way is shut
+        parts.append(
+            f'<circle class="barred-ring" cx="{x:.1f}" cy="{y:.1f}" r="{half + 2:g}" '
+            f'fill="none" stroke="{colour}" stroke-width="3"/>'
+        )
     if link.kind == "airlock":
         parts.append(
-            f'<rect class="airlock-marker" x="{mx - 9:.1f}" y="{my - 9:.1f}" width="18" '
-            f'height="18" fill="{colour}" stroke="#fff" stroke-width="2"/>'
+            f'<rect class="airlock-marker portal-marker{barred}" x="{x - half + 2:.1f}" '
+            f'y="{y - half + 2:.1f}" width="{MARKER - 4:g}" height="{MARKER - 4:g}" '
+            f'fill="{colour}" stroke="#fff" stroke-width="2"/>'
+        )
+    else:
+        parts.append(
+            f'<circle class="door-marker portal-marker{barred}" cx="{x:.1f}" cy="{y:.1f}" '
+            f'r="{half - 2:g}" fill="{colour}" stroke="#fff" stroke-width="2"/>'
         )
     parts.append(
-        f'<text class="portal-label" x="{mx + 12:.1f}" y="{my - 6:.1f}" font-size="12" '
-        f'fill="{colour}">{escape(label)}</text>'
+        f'<text class="marker-number" x="{x:.1f}" y="{y + 4:.1f}" font-size="11" '
+        f'font-weight="bold" text-anchor="middle" fill="#fff">{number}</text></g>'
     )
-    for n, (post_id, name, guards) in enumerate(facts.posts_at_portal.get(link.portal_id, [])):
-        parts.append(_post_svg(post_id, name, guards, mx + 12, my + 12 + 16 * n))
-    parts.append("</g>")
     return "".join(parts)
 
 
-def _post_svg(post_id: str, name: str, guards: int, x: float, y: float) -> str:
-    text = f"{name} ({guards} assigned)"
-    return (
-        f'<g class="post" data-post-id="{_attr(post_id)}"><title>{escape(text)}</title>'
-        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="#2e64b5"/>'
-        f'<text x="{x + 9:.1f}" y="{y + 4:.1f}" font-size="11" fill="#2e64b5">'
-        f"{escape(text)}</text></g>"
-    )
-
-
-def _zone_svg(zid: str, station: StationGraph, at: tuple[float, float], facts: MapFacts) -> str:
+def _zone_svg(zid: str, station: StationGraph, box: Box, facts: MapFacts) -> str:
     zone = station.zones[zid]
     kind = str(zone.kind)
-    x, y = at[0] - ZONE_W / 2, at[1] - ZONE_H / 2
     heads = facts.heads.get(zid, 0)
     dash = ' stroke-dasharray="6 4"' if kind == "collar" else ""
+    found = facts.casualties.get(zid, [])
     parts = [
         f'<g class="zone zone-{_attr(kind)}" id="zone-{_attr(zid)}" data-zone-id="{_attr(zid)}" '
         f'data-head-count="{heads}"><title>{escape(zone.name)}: {heads} present</title>',
-        f'<rect x="{x:.1f}" y="{y:.1f}" width="{ZONE_W:g}" height="{ZONE_H:g}" rx="8" '
-        f'fill="{"#f4f6f8" if kind == "collar" else "#ffffff"}" stroke="#34495e" '
-        f'stroke-width="2"{dash}/>',
-        f'<text class="zone-name" x="{at[0]:.1f}" y="{at[1] - 6:.1f}" font-size="13" '
-        f'font-weight="bold" text-anchor="middle" fill="#1b2631">{escape(zone.name)}</text>',
-        f'<text class="head-count" x="{at[0]:.1f}" y="{at[1] + 14:.1f}" font-size="12" '
-        f'text-anchor="middle" fill="#34495e">{heads} present</text>',
+        f'<rect class="zone-box" x="{box.x:.1f}" y="{box.y:.1f}" width="{ZONE_W:g}" '
+        f'height="{ZONE_H:g}" rx="8" fill="{"#f4f6f8" if kind == "collar" else "#ffffff"}" '
+        f'stroke="#34495e" stroke-width="2"{dash}/>',
     ]
-    for n, (post_id, name, guards) in enumerate(facts.posts_in_zone.get(zid, [])):
-        parts.append(_post_svg(post_id, name, guards, x, y + ZONE_H + 14 + 16 * n))
-    found = facts.casualties.get(zid, [])
+    cx = box.x + ZONE_W / 2
+    lines = fit_lines(zone.name, 13, ZONE_W - 20, bold=True)
+    first = box.y + (20 if len(lines) > 1 else 27)
+    for n, line in enumerate(lines):
+        parts.append(
+            _text(
+                cx,
+                first + 16 * n,
+                line,
+                size=13,
+                width=ZONE_W - 20,
+                bold=True,
+                extra=' class="zone-name" text-anchor="middle" fill="#1b2631"',
+            )
+        )
+    parts.append(
+        _text(
+            box.x + 10,
+            box.y + ZONE_H - 10,
+            f"{heads} present",
+            size=12,
+            width=ZONE_W - 50,
+            extra=' class="head-count" fill="#34495e"',
+        )
+    )
     if found:
-        cx, cy = x + ZONE_W - 4, y + 4
+        bx, by = box.x + ZONE_W - 18, box.y + ZONE_H - 15
         parts.append(
             f'<g class="casualties" data-zone-id="{_attr(zid)}" data-count="{len(found)}">'
             f"<title>{escape('; '.join(found))}</title>"
-            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="13" fill="#c0392b"/>'
-            f'<text x="{cx:.1f}" y="{cy + 4:.1f}" font-size="12" font-weight="bold" '
+            f'<circle cx="{bx:.1f}" cy="{by:.1f}" r="10" fill="#c0392b"/>'
+            f'<text x="{bx:.1f}" y="{by + 4:.1f}" font-size="11" font-weight="bold" '
             f'text-anchor="middle" fill="#fff">{len(found)}</text></g>'
         )
     parts.append("</g>")
     return "".join(parts)
 
 
-def _legend() -> str:
-    items = [*MODE_COLOURS.items(), ("closed", CLOSED_COLOUR)]
-    parts = ['<g class="legend" font-size="11">']
-    for n, (name, colour) in enumerate(items):
-        x = 20 + 110 * n
+def _post_svg(post_id: str, text: str, x: float, y: float) -> str:
+    return (
+        f'<g class="post" data-post-id="{_attr(post_id)}"><title>{escape(text)}</title>'
+        f'<circle cx="{x + 5:.1f}" cy="{y - 4:.1f}" r="4" fill="#2e64b5"/>'
+        + _text(x + 14, y, text, size=11, width=PANEL_W - 40, extra=' fill="#2e64b5"')
+        + "</g>"
+    )
+
+
+def _panel(x: float, y: float, station: StationGraph, facts: MapFacts) -> tuple[str, float]:
+    """The numbered list of portals with their state and posts, then posts in zones."""
+    parts = ['<g class="map-panel">', _text(x, y, "Portals", size=13, width=PANEL_W, bold=True)]
+    y += ROW
+    for number, link in enumerate(station.links, start=1):
+        state = _state(link)
+        words = STATE_WORDS.get(state, state)
         parts.append(
-            f'<line x1="{x}" y1="{HEIGHT - 18:g}" x2="{x + 24}" y2="{HEIGHT - 18:g}" '
-            f'stroke="{colour}" stroke-width="5"/>'
-            f'<text x="{x + 30}" y="{HEIGHT - 14:g}">{name}</text>'
+            f'<g class="portal-entry mode-{_attr(state)}" data-portal-id="{_attr(link.portal_id)}"'
+            f' data-mode="{_attr(state)}">'
+            + _text(
+                x, y, f"{number}", size=11, width=22, bold=True, extra=f' fill="{_colour(link)}"'
+            )
+            + _text(
+                x + 24,
+                y,
+                f"{link.name} · {words} · {link.seconds:g} s",
+                size=12,
+                width=PANEL_W - 24,
+                bold=state in BARRED,
+                extra=f' fill="{_colour(link)}"',
+            )
+            + "</g>"
         )
-    x = 20 + 110 * len(items)
+        y += ROW
+        for post_id, name, guards in facts.posts_at_portal.get(link.portal_id, []):
+            parts.append(_post_svg(post_id, f"{name} ({guards} assigned)", x + 24, y))
+            y += SUB_ROW
+    zone_posts = [
+        (station.zones[zid].name, post)
+        for zid in station.zones
+        for post in facts.posts_in_zone.get(zid, [])
+    ]
+    if zone_posts:
+        y += SUB_ROW / 2
+        parts.append(_text(x, y, "Posts in zones", size=13, width=PANEL_W, bold=True))
+        y += ROW
+        for zone_name, (post_id, name, guards) in zone_posts:
+            parts.append(_post_svg(post_id, f"{name} in {zone_name} ({guards} assigned)", x, y))
+            y += SUB_ROW
+    unplaced = facts.casualties.get(None, [])
+    if unplaced:
+        y += SUB_ROW / 2
+        parts.append(
+            f'<g class="casualties casualties-unplaced" data-count="{len(unplaced)}">'
+            f"<title>{escape('; '.join(unplaced))}</title>"
+            + _text(
+                x,
+                y,
+                f"{len(unplaced)} casualties, zone not recorded",
+                size=12,
+                width=PANEL_W,
+                extra=' fill="#c0392b"',
+            )
+            + "</g>"
+        )
+        y += ROW
+    parts.append("</g>")
+    return "".join(parts), y
+
+
+def _legend(y: float) -> str:
+    items = [*MODE_COLOURS.items(), ("closed", CLOSED_COLOUR)]
+    parts = [f'<g class="legend" font-size="11" transform="translate(0 {y:.1f})">']
+    for n, (name, colour) in enumerate(items):
+        x = MARGIN + 110 * n
+        parts.append(
+            f'<line x1="{x:g}" y1="0" x2="{x + 24:g}" y2="0" stroke="{colour}" stroke-width="5"/>'
+            f'<text x="{x + 30:g}" y="4">{STATE_WORDS.get(name, name).lower()}</text>'
+        )
+    x = MARGIN + 110 * len(items)
     parts.append(
-        f'<circle cx="{x + 8}" cy="{HEIGHT - 18:g}" r="7" fill="#c0392b"/>'
-        f'<text x="{x + 20}" y="{HEIGHT - 14:g}">casualties found</text>'
-        f'<circle cx="{x + 150}" cy="{HEIGHT - 18:g}" r="5" fill="#2e64b5"/>'
-        f'<text x="{x + 160}" y="{HEIGHT - 14:g}">post</text></g>'
+        f'<circle cx="{x + 8:g}" cy="0" r="7" fill="#c0392b"/>'
+        f'<text x="{x + 20:g}" y="4">casualties found</text>'
+        f'<circle cx="{x + 150:g}" cy="0" r="5" fill="#2e64b5"/>'
+        f'<text x="{x + 160:g}" y="4">post</text></g>'
     )
     return "".join(parts)
 
@@ -197,35 +289,45 @@ def render_map_svg(session: Session) -> str:
     """The whole station map, as it is now, as one SVG document."""
     station = station_graph(session)
     facts = map_facts(session)
-    positions = layout(station)
+    positions = {
+        zid: (float(z.map_x), float(z.map_y))
+        if z.map_x is not None and z.map_y is not None
+        else None
+        for zid, z in station.zones.items()
+    }
+    cells = grid_cells(positions, [(k.inside_zone_id, k.outside_zone_id) for k in station.links])
+    boxes = zone_boxes(cells, (MARGIN, TOP))
+    right = max((b.x + b.w for b in boxes.values()), default=MARGIN)
+    bottom = max((b.y + b.h for b in boxes.values()), default=TOP)
+    markers: list[Box] = []
+    portals = []
+    for number, link in enumerate(station.links, start=1):
+        a, b = boxes[link.inside_zone_id], boxes[link.outside_zone_id]
+        control, spot = portal_route(a, b, list(boxes.values()), markers)
+        markers.append(Box(spot[0] - MARKER / 2, spot[1] - MARKER / 2, MARKER, MARKER))
+        portals.append(_portal_svg(number, link, (a.centre, control, b.centre), spot))
+    panel_x = right + PANEL_GAP
+    panel, panel_bottom = _panel(panel_x, TOP + 12, station, facts)
+    width = panel_x + PANEL_W + MARGIN
+    height = max(bottom, panel_bottom) + LEGEND_H + 10
     moment = clock.now()
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="station-map" role="img" '
-        f'aria-label="Station map" viewBox="0 0 {WIDTH:g} {HEIGHT:g}" width="{WIDTH:g}" '
-        f'height="{HEIGHT:g}" font-family="sans-serif" '
+        # As wide as its frame, the height from the view box (a console page inlines it).
+        f'aria-label="Station map" viewBox="0 0 {width:g} {height:g}" width="100%" '
+        f'font-family="sans-serif" '
         f'data-generated-at="{_attr(moment.isoformat(timespec="seconds"))}">',
         "<title>Station map</title>",
-        f'<rect width="{WIDTH:g}" height="{HEIGHT:g}" fill="#fbfcfd"/>',
-        f'<text x="20" y="28" font-size="16" font-weight="bold">Station map</text>'
-        f'<text x="20" y="46" font-size="11" fill="#555">as of '
+        f'<rect width="{width:g}" height="{height:g}" fill="#fbfcfd"/>',
+        f'<text x="{MARGIN:g}" y="28" font-size="16" font-weight="bold">Station map</text>'
+        f'<text x="{MARGIN:g}" y="46" font-size="11" fill="#555">as of '
         f"{moment.strftime('%Y-%m-%d %H:%M:%S')} UTC</text>",
     ]
-    for link in station.links:
-        out.append(
-            _portal_svg(
-                link, positions[link.inside_zone_id], positions[link.outside_zone_id], facts
-            )
-        )
-    for zid in station.zones:
-        out.append(_zone_svg(zid, station, positions[zid], facts))
-    unplaced = facts.casualties.get(None, [])
-    if unplaced:
-        out.append(
-            f'<g class="casualties casualties-unplaced" data-count="{len(unplaced)}">'
-            f"<title>{escape('; '.join(unplaced))}</title>"
-            f'<text x="{WIDTH - 20:g}" y="28" font-size="12" text-anchor="end" fill="#c0392b">'
-            f"{len(unplaced)} casualties, zone not recorded</text></g>"
-        )
-    out.append(_legend())
+    # Portals under the zones: a line runs beneath the boxes it crosses, while its marker
+    # lies clear of every box and stays in view.
+    out += portals
+    out += [_zone_svg(zid, station, boxes[zid], facts) for zid in station.zones]
+    out.append(panel)
+    out.append(_legend(height - LEGEND_H / 2))
     out.append("</svg>")
     return "\n".join(out)

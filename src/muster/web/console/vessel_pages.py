@@ -2,7 +2,8 @@
 observed track, and the station map, both as the SVG the vessels API draws.
 
 The images are the API's (``/api/v1/vessels/{id}/tracks.svg``, ``/api/v1/map/svg``),
-fetched by the browser with the console's session cookie and authorized there.
+fetched by the browser with the console's session cookie and authorized there; the map is
+inlined and fetched again by the live stream when a portal's mode changes.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 
 from muster.events.service import last_seq
+from muster.vessels.mapsvg import render_map_svg
 from muster.vessels.service import list_vessels
 from muster.web.console.rendering import render
 from muster.web.console.viewer import ViewerDep, require
@@ -25,10 +27,13 @@ def vessels_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HT
     """The vessels watched with their tracks, and the station map."""
     require(viewer, "vessel.read")
     rows, total = list_vessels(session, limit=LISTED)
+    may_see_map = viewer.can("map.read")
     context = {
         "vessels": rows,
         "total": total,
-        "may_see_map": viewer.can("map.read"),
+        "may_see_map": may_see_map,
+        # Inline, so the live stream can redraw it in place (the fragment is the same SVG).
+        "map_svg": render_map_svg(session) if may_see_map else "",
         "live_after": last_seq(session),
     }
     return render(request, "vessels.html", viewer, context)
