@@ -45,6 +45,7 @@ class Station:
             name=name,
             badge_id=f"B-{name}",
             affiliation=affiliation,
+            consent_required=affiliation is Affiliation.RESIDENT,
             party_id=party.id if party else None,
             roles=[],
             status=status,

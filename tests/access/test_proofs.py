@@ -19,6 +19,7 @@ SHIPPED_IDS = {
     "medical-hold-lift-medic-only",
     "interviewer-never-approves",
     "resident-to-vessel-needs-consent",
+    "consent-follows-the-person",
 }
 
 
@@ -57,11 +58,13 @@ VISITOR = 'principal.affiliation == "visitor"'
 MEDICAL_LIFT = 'resource.kind == "medical" && principal.roles.contains("medic") };\n\n@id("op.read'
 RESIDENT_TO_VESSEL = (
     "// P2: a resident reaches a visiting party's vessel only by a consent case for it,\n"
-    "// whatever else (a duty pass, a rule added later) would permit the exit.\n"
+    "// whatever else (a duty pass, a rule added later) would permit the exit. The requirement\n"
+    "// follows the person: consent_required stays set when a registry edit makes a resident\n"
+    "// crew or a visitor of that party.\n"
     '@id("exit.forbid.resident-to-vessel")\n'
     'forbid (principal, action == Action::"exit", resource)\n'
     "when {\n"
-    '  principal.affiliation == "resident" &&\n'
+    '  (principal.affiliation == "resident" || principal.consent_required) &&\n'
     '  resource.vessel_party_id != "" &&\n'
     "  !principal.transfer_vessel_ids.contains(resource.vessel_party_id)\n"
     "};\n\n"
@@ -258,9 +261,22 @@ class TestResidentToVessel:
 
     def test_duty_pass_side_door_refuted(self) -> None:
         policy = replaced(
-            '  principal.affiliation == "resident" &&\n  resource.vessel_party_id != "" &&',
-            '  principal.affiliation == "resident" &&\n  resource.vessel_party_id == "-" &&',
+            '  (principal.affiliation == "resident" || principal.consent_required) &&\n'
+            '  resource.vessel_party_id != "" &&',
+            '  (principal.affiliation == "resident" || principal.consent_required) &&\n'
+            '  resource.vessel_party_id == "-" &&',
         )
         result = prove_one(policy, "resident-to-vessel-needs-consent")
         assert result.status == FAILED
         assert "exit.station.duty-pass" in words(result)
+
+    def test_requirement_shed_by_a_registry_edit_refuted(self) -> None:
+        policy = replaced(
+            '(principal.affiliation == "resident" || principal.consent_required) &&',
+            'principal.affiliation == "resident" &&',
+        )
+        result = prove_one(policy, "consent-follows-the-person")
+        assert result.status == FAILED
+        # The first counterexample: a former resident made crew, out with a duty pass.
+        assert "exit.station.duty-pass" in words(result)
+        assert prove_one(shipped_policy_text(), "consent-follows-the-person").status == PROVED

@@ -36,6 +36,7 @@ class TestSchemaReading:
     def test_person_and_portal(self) -> None:
         assert SHAPE.attributes("Person") == {
             "affiliation": "String",
+            "consent_required": "Bool",
             "status": "String",
             "party_id": "String",
             "held": "Bool",

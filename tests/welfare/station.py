@@ -41,6 +41,7 @@ class Station:
         row = Person(
             name=name,
             affiliation=affiliation,
+            consent_required=affiliation is Affiliation.RESIDENT,
             party_id=party_id,
             roles=[],
             status=PersonStatus.ACTIVE,

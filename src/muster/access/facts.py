@@ -45,6 +45,7 @@ class PersonFacts:
     status: str
     party_id: str
     archived: bool
+    consent_required: bool = False
     holds: list[HoldFact] = field(default_factory=list)
     duty_pass_current: bool = False
     transfer_vessel_ids: set[str] = field(default_factory=set)
@@ -59,6 +60,7 @@ class PersonFacts:
             "uid": {"type": "Person", "id": self.id},
             "attrs": {
                 "affiliation": self.affiliation,
+                "consent_required": self.consent_required,
                 "status": self.status,
                 "party_id": self.party_id,
                 "held": bool(self.holds),
@@ -144,6 +146,7 @@ _PERSON_COLUMNS = (
     Person.badge_id,
     Person.name,
     Person.affiliation,
+    Person.consent_required,
     Person.status,
     Person.party_id,
     Person.archived_at,
@@ -255,6 +258,7 @@ def _person_facts(row: Any) -> PersonFacts:
         status=str(row.status),
         party_id=row.party_id or "",
         archived=row.archived_at is not None,
+        consent_required=bool(row.consent_required),
         duty_pass_current=bool(row.duty_pass),
         zone_id=row.zone_id,
         zone_kind=str(row.zone_kind) if row.zone_kind is not None else None,

@@ -52,6 +52,10 @@ _FACT_WORDS = {
     "held": {True: "a hold was placed on them", False: "their hold was lifted"},
     "duty_pass_current": {True: "a duty pass was issued", False: "their duty pass ended"},
     "visit_current": {True: "a visit was issued", False: "their visit ended"},
+    "consent_required": {
+        True: "they were registered as a resident",
+        False: "their resident registration was cleared",
+    },
 }
 _FACT_NAMES = {
     "transfer_vessel_ids": "the consent cases that allow a transfer",

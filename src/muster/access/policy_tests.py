@@ -20,6 +20,7 @@ from muster.policy.engine import PolicyEngine
 
 PERSON_DEFAULTS: dict[str, Any] = {
     "affiliation": "resident",
+    "consent_required": False,
     "status": "active",
     "party_id": "",
     "held": False,

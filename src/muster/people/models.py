@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from muster.db import Base, UTCDateTime, new_id
@@ -52,6 +52,9 @@ class Person(Base):
         Enum(PersonStatus, native_enum=False, length=20, values_callable=_values), index=True
     )
     notes: Mapped[str] = mapped_column(Text, default="")
+    # A resident's consent requirement (P2): set when registered as or made a resident,
+    # kept through any change of affiliation or party (people.service.update_person).
+    consent_required: Mapped[bool] = mapped_column(Boolean, default=False)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

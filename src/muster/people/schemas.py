@@ -69,6 +69,7 @@ class PersonRead(ReadModel):
     roles: list[str]
     status: PersonStatus
     notes: str
+    consent_required: bool  # registered as a resident at some time (P2 follows them)
     archived_at: datetime | None
     created_at: datetime
     updated_at: datetime

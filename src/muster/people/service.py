@@ -16,9 +16,11 @@ from muster.errors import Conflict, Invalid, NotFound
 from muster.events.models import Event, EventSubject
 from muster.events.service import append_event
 from muster.people.enums import Affiliation, PersonStatus
+from muster.people.identity import IDENTITY_FIELDS, guarded_change
 from muster.people.models import Party, Person
 from muster.people.schemas import PartyCreate, PartyUpdate, PersonCreate, PersonUpdate
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 PERSON_CREATED = "people.person.created"
 
@@ -81,23 +83,43 @@ def find_person(session: Session, ref: str) -> Person:
     return person
 
 
+def _archived_note(archived_at: Any) -> str:
+    if archived_at is None:
+        return ""
+    return " (archived: their record, with its holds and cases, stays theirs)"
+
+
 def _check_person_name(session: Session, name: str, *, except_id: str | None = None) -> None:
-    query = select(Person.id).where(Person.name == name, Person.id != (except_id or ""))
-    if session.scalar(query):
-        raise Conflict(f"a person named {name!r} is already registered; use another name")
+    query = select(Person.archived_at).where(Person.name == name, Person.id != (except_id or ""))
+    taken = session.execute(query).first()
+    if taken:
+        raise Conflict(
+            f"a person named {name!r} is already registered{_archived_note(taken[0])}; "
+            "use another name"
+        )
 
 
 def _check_badge(session: Session, badge_id: str | None, *, except_id: str | None = None) -> None:
     if badge_id is None:
         return
-    query = select(Person.name).where(Person.badge_id == badge_id, Person.id != (except_id or ""))
-    holder = session.scalar(query)
+    query = select(Person.name, Person.archived_at).where(
+        Person.badge_id == badge_id, Person.id != (except_id or "")
+    )
+    holder = session.execute(query).first()
     if holder:
-        raise Conflict(f"badge {badge_id!r} already belongs to {holder}; use another badge id")
+        raise Conflict(
+            f"badge {badge_id!r} already belongs to {holder[0]}{_archived_note(holder[1])}; "
+            "use another badge id"
+        )
 
 
 def create_person(session: Session, *, data: PersonCreate, actor: Actor) -> Person:
-    """Register a person."""
+    """Register a person. A resident is registered with the consent requirement (P2).
+
+    A person archived with their holds and cases is not registered again under their
+    name or badge: the record that carries them stays the person's record.
+    """
+    authorize(actor, "registry.write")
     _check_person_name(session, data.name)
     _check_badge(session, data.badge_id)
     if data.party_id is not None:
@@ -105,6 +127,7 @@ def create_person(session: Session, *, data: PersonCreate, actor: Actor) -> Pers
     at = clock.now()
     values = data.model_dump()
     values["roles"] = sorted(set(data.roles))
+    values["consent_required"] = data.affiliation == Affiliation.RESIDENT
     person = Person(**values, created_at=at, updated_at=at)
     save_unique(
         session, person, clash=f"the name {data.name!r} or badge {data.badge_id!r} is taken"
@@ -120,9 +143,16 @@ def create_person(session: Session, *, data: PersonCreate, actor: Actor) -> Pers
 
 
 def update_person(session: Session, *, person_id: str, data: PersonUpdate, actor: Actor) -> Person:
-    """Change the given fields of a person. A status change is also logged on its own."""
-    person = get_person(session, person_id)
+    """Change the given fields of a person. A status change is also logged on its own.
+
+    A medic may record a status alone (``person.status``); any other change is a registry
+    write. Holds and consent cases stay with the person whatever changes: changing who
+    someone held or in a case is (``IDENTITY_FIELDS``) is the commander's alone and
+    alerted, and a resident's consent requirement is never shed (P1, P2).
+    """
     values = data.model_dump(exclude_unset=True)
+    authorize(actor, "person.status" if set(values) <= {"status"} else "registry.write")
+    person = get_person(session, person_id)
     if "name" in values:
         _check_person_name(session, values["name"], except_id=person.id)
     if "badge_id" in values:
@@ -138,6 +168,17 @@ def update_person(session: Session, *, person_id: str, data: PersonUpdate, actor
                 f"{person.name} commands the party {commanded}; "
                 "name another commander of that party before moving them"
             )
+    identity = {
+        f: [getattr(person, f), values[f]]
+        for f in IDENTITY_FIELDS
+        if f in values and values[f] != getattr(person, f)
+    }
+    if identity:
+        guarded_change(
+            session, person, what="change " + ", ".join(identity), details={}, actor=actor
+        )
+    if values.get("affiliation") == Affiliation.RESIDENT:
+        values["consent_required"] = True
     old_party = person.party_id
     changes = apply_changes(person, values)
     if not changes:
@@ -227,9 +268,14 @@ def person_record_references(session: Session, person_id: str) -> list[str]:
 def remove_person(session: Session, *, person_id: str, actor: Actor) -> tuple[Person, list[str]]:
     """Delete or archive a person (see ``delete_person``); also say where the record names them.
 
-    The list is empty when the person was really deleted.
+    The list is empty when the person was really deleted. Archiving someone held or in
+    a consent case is the commander's alone, and alerted; the holds and cases keep the
+    archived record, which passes no portal.
     """
+    authorize(actor, "person.archive")
     person = get_person(session, person_id)
+    if person.archived_at is None:
+        guarded_change(session, person, what="archive", details={}, actor=actor)
     references = person_record_references(session, person.id)
     if references:
         if person.archived_at is None:
@@ -303,6 +349,7 @@ def _check_commander(session: Session, party: Party, commander_id: str) -> None:
 
 def create_party(session: Session, *, data: PartyCreate, actor: Actor) -> Party:
     """Register a party. It has no members yet, so its commander is named afterwards."""
+    authorize(actor, "registry.write")
     _check_party_name(session, data.name)
     if data.commander_id is not None:
         raise Invalid(
@@ -324,6 +371,7 @@ def create_party(session: Session, *, data: PartyCreate, actor: Actor) -> Party:
 
 def update_party(session: Session, *, party_id: str, data: PartyUpdate, actor: Actor) -> Party:
     """Change the given fields of a party; a commander must be one of its members."""
+    authorize(actor, "registry.write")
     party = get_party(session, party_id)
     values = data.model_dump(exclude_unset=True)
     if "name" in values:
