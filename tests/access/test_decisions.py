@@ -27,6 +27,7 @@ from muster.policy.engine import Verdict
 from muster.welfare.enums import CaseStatus
 
 JOHN = Actor(kind="account", id="acc-john", name="John", roles=frozenset({"commander"}))
+MEDIC = Actor(kind="account", id="acc-mia", name="Mia", roles=frozenset({"medic"}))
 
 
 def decide(st: Station, names: list[str], portal: str, direction: Direction) -> Any:
@@ -192,7 +193,7 @@ class TestHolds:
     def test_held_visitor(self, station: Station) -> None:
         zane = station.add_person("Zane", Affiliation.VISITOR, party=station.vessel)
         place_hold(
-            station.session, person_id=zane.id, kind=HoldKind.MEDICAL, reason="wounded", actor=JOHN
+            station.session, person_id=zane.id, kind=HoldKind.MEDICAL, reason="wounded", actor=MEDIC
         )
         assert not one(station, "Zane", "South airlock", Direction.EXIT).allowed
 

@@ -22,6 +22,7 @@ from muster.policy.actor import Actor
 
 CASES = Path(__file__).parent / "policy_cases"
 GUARD = Actor(kind="account", id="acc-guard", name="Guard", roles=frozenset({"guard"}))
+MEDIC = Actor(kind="account", id="acc-medic", name="Medic", roles=frozenset({"medic"}))
 
 
 def weakened() -> str:
@@ -75,7 +76,7 @@ class TestWhatIf:
     def test_weakened_hold_rule(self, station: Station, session: Session) -> None:
         zane = station.add_person("Zane", Affiliation.VISITOR, party=station.vessel, zone="south")
         station.add_person("Kito", Affiliation.VISITOR, party=station.vessel, zone="south")
-        place_hold(session, person_id=zane.id, kind=HoldKind.MEDICAL, reason="wounded", actor=GUARD)
+        place_hold(session, person_id=zane.id, kind=HoldKind.MEDICAL, reason="wounded", actor=MEDIC)
         decide_request(
             session,
             portal_id="South airlock",

@@ -20,6 +20,9 @@ SHIPPED_IDS = {
     "interviewer-never-approves",
     "resident-to-vessel-needs-consent",
     "consent-follows-the-person",
+    "visitor-boards-escorted",
+    "visitor-boards-into-allowed-zone",
+    "visitor-passes-only-into-allowed-zones",
 }
 
 
@@ -229,7 +232,7 @@ class TestPropertiesFile:
             ("properties:\n  - {id: a, says: x, actions: []}\n", "actions"),
             ("properties:\n  - {id: a, says: x, actions: [exit], expect: maybe}\n", "expect"),
             (
-                "properties:\n  - {id: a, says: x, actions: [exit], fix: {context.passback: 1}}\n",
+                "properties:\n  - {id: a, says: x, actions: [exit], fix: {action.id: 1}}\n",
                 "context",
             ),
             (

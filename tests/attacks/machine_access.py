@@ -3,92 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule
 
-from attacks.machine import AFFILIATIONS, EVERYONE, SUBJECTS, AttackMachine, now
+from attacks.machine import EVERYONE, SUBJECTS, now
+from attacks.machine_registry import RegistryAttack
 from attacks.world import expect
 
 PORTAL_MOVES = [("airlock", "exit"), ("airlock", "enter"), ("door", "exit"), ("door", "enter")]
 
 
-class StationAttack(AttackMachine):
+class StationAttack(RegistryAttack):
     """Every role tries every act; after each step, P1-P7 hold by the oracle's account."""
-
-    # ---- who a person is ----
-
-    def _guarded(self, subject: str) -> bool:
-        """Held or with an open case: changing who they are is the commander's alone."""
-        open_case = any(c.human == subject and not c.ended for c in self.oracle.cases.values())
-        return self.oracle.held(subject) or open_case
-
-    def _changed(self, who: str, subject: str, affiliation: str, guarded: bool) -> None:
-        """The API accepted a change of who a person is: holds and cases follow them."""
-        human = self.subject(subject)
-        if guarded and who != "commander":
-            self.oracle.breach("P1/P2", f"{who} changed who {subject} is while held or in a case")
-        # The consent requirement follows the person; only the commander's change of a
-        # person neither held nor in a case (a correction of the register) sets it aside.
-        if affiliation == "resident":
-            human.needs_consent = True
-        elif who == "commander" and not guarded and affiliation == "crew":
-            human.needs_consent = False
-        human.affiliation = affiliation
-
-    @rule(
-        who=st.sampled_from(["admin", "commander", *EVERYONE]),
-        subject=st.sampled_from(SUBJECTS),
-        affiliation=st.sampled_from(AFFILIATIONS),
-    )
-    def change_affiliation(self, who: str, subject: str, affiliation: str) -> None:
-        """Change a person's affiliation (and party, for a visitor)."""
-        body: dict[str, Any] = {"affiliation": affiliation}
-        if affiliation == "visitor":
-            body["party_id"] = self.world.ids["vessel"]
-        url = f"/api/v1/persons/{self.records[subject]}"
-        guarded = self._guarded(subject)
-        if self.act(who).client.patch(url, json=body).status_code == 200:
-            self._changed(who, subject, affiliation, guarded)
-
-    @rule(who=st.sampled_from(EVERYONE), subject=st.sampled_from(SUBJECTS))
-    def change_badge(self, who: str, subject: str) -> None:
-        """Give a person a new badge."""
-        badge = f"B-{uuid.uuid4().hex[:8]}"
-        url = f"/api/v1/persons/{self.records[subject]}"
-        if self.act(who).client.patch(url, json={"badge_id": badge}).status_code == 200:
-            self.badges[subject] = badge
-
-    @rule(who=st.sampled_from(EVERYONE), subject=st.sampled_from(SUBJECTS))
-    def archive(self, who: str, subject: str) -> None:
-        """Archive (or delete) a person's record."""
-        self.act(who).client.delete(f"/api/v1/persons/{self.records[subject]}")
-
-    @rule(
-        who=st.sampled_from(["admin", *EVERYONE]),
-        subject=st.sampled_from(SUBJECTS),
-        affiliation=st.sampled_from(AFFILIATIONS),
-    )
-    def reregister(self, who: str, subject: str, affiliation: str) -> None:
-        """Register the same person again, by name and badge, perhaps as something else."""
-        human = self.subject(subject)
-        body: dict[str, Any] = {
-            "name": f"{subject.title()} {self.tag}",
-            "affiliation": affiliation,
-            "badge_id": self.badges[subject],
-        }
-        if affiliation == "visitor":
-            body["party_id"] = self.world.ids["vessel"]
-        guarded = self._guarded(subject)
-        resp = self.act(who).client.post("/api/v1/persons", json=body)
-        if resp.status_code == 201:
-            record = resp.json()["id"]
-            human.record_ids.add(record)
-            self.records[subject] = record
-            self._changed(who, subject, affiliation, guarded)
-            self.acting.add(self.ops["admin"].token_id)
-            self.world.place(record, "south" if subject != "vic" else "collar")
 
     # ---- the portals ----
 

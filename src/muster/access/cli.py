@@ -158,12 +158,11 @@ def hold_place(
 ) -> None:
     """Hold a person."""
     from muster.access import holds
-    from muster.people.service import find_person
 
     with cli_session() as session:
         row = holds.place_hold(
             session,
-            person_id=find_person(session, person).id,
+            person_id=person,
             kind=kind,
             reason=reason,
             actor=cli_actor(session),

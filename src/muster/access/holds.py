@@ -23,7 +23,7 @@ from muster.access.models import Hold
 from muster.errors import Conflict, Forbidden, Invalid, NotFound
 from muster.events.service import append_event
 from muster.medical.screening import holding_results, not_clear_since
-from muster.people.service import get_person
+from muster.people.service import find_person, get_person
 from muster.policy.actor import Actor
 from muster.policy.authorize import Resource, authorize, is_allowed
 
@@ -45,7 +45,7 @@ def _event_reason(kind: str, reason: str) -> dict[str, str]:
 
 
 def _open(session: Session, *, person_id: str, kind: HoldKind, reason: str, actor: Actor) -> Hold:
-    person = get_person(session, person_id)
+    person = find_person(session, person_id)
     if not reason.strip():
         raise Invalid("give the reason for the hold; it is shown at every airlock")
     hold = Hold(
@@ -86,7 +86,15 @@ def _close(session: Session, hold: Hold, reason: str, actor: Actor) -> Hold:
 def place_hold(
     session: Session, *, person_id: str, kind: HoldKind, reason: str, actor: Actor
 ) -> Hold:
-    """Hold a person: from now on no airlock lets them out until the hold is lifted."""
+    """Hold a person: from now on no airlock lets them out until the hold is lifted.
+
+    ``person_id`` is the person's id, or the badge id or exact name an entry point was
+    given. Authorized here (``hold.place`` on a hold of ``kind``) before the person is
+    looked up, so a refusal names no one:
+    a provisional hold by command, a medical hold by a medic (or the station's own
+    screening process); every path that places a hold calls this.
+    """
+    authorize(actor, "hold.place", hold_resource(kind.value))
     return _open(session, person_id=person_id, kind=kind, reason=reason, actor=actor)
 
 

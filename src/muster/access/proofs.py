@@ -32,6 +32,7 @@ from muster.access.proofs_eval import (
     against,
     against_ids,
     candidates,
+    context_candidates,
     holds,
     split_attributes,
 )
@@ -182,19 +183,24 @@ def _prove_case(
 def _prove_action(prover: Prover, prop: Property, action: str) -> list[ProofFailure] | str:
     """Failures of the property for one action (empty: proved), or why it cannot be tried."""
     shape = prover.shape.actions[action]
-    one_of = [f for f in prop.fixed if f.one_of]
+    # Each value proved in turn: one_of values, and a context String's candidates (the
+    # context is given whole, so Cedar leaves nothing undecided on it to split on).
+    each = [(f, list(f.one_of)) for f in prop.fixed if f.one_of]
+    each += [
+        (f, context_candidates(prover, prop, f, action))
+        for f in prop.fixed
+        if f.entity == "context" and f.any_except is not None
+    ]
     base = {f.path: f.value for f in prop.fixed if not f.one_of and f.any_except is None}
     failures: list[ProofFailure] = []
     for types in itertools.product(shape.principals, shape.resources):
-        if problems := property_problems(prop, prover.shape, types):
+        if problems := property_problems(prop, prover.shape, types, action):
             return "; ".join(problems)
         ids_each = itertools.product(
             prover.ids_of(types[0], "principal"), prover.ids_of(types[1], "resource")
         )
-        for ids, combo in itertools.product(
-            ids_each, itertools.product(*(f.one_of for f in one_of))
-        ):
-            values = {**base, **{f.path: v for f, v in zip(one_of, combo, strict=True)}}
+        for ids, combo in itertools.product(ids_each, itertools.product(*(v for _, v in each))):
+            values = {**base, **{f.path: v for (f, _), v in zip(each, combo, strict=True)}}
             failure = _prove_case(prover, prop, action, types, ids, values)
             if failure is not None:
                 failures.append(failure)

@@ -17,7 +17,7 @@ from typing import Any
 import cedarpy
 
 from muster.access.proofs_properties import Fixed, Property
-from muster.access.proofs_residuals import entity_literals, string_literals, walk
+from muster.access.proofs_residuals import cannot_apply, entity_literals, string_literals, walk
 from muster.access.proofs_schema import SchemaShape
 
 MAX_ENUMERATED = 10  # a set over more candidates than this is not enumerated (2**10 sets)
@@ -42,13 +42,14 @@ class Prover:
     def policy_set(self, action: str) -> cedarpy.PolicySet:
         """The rules whose scope can match ``action`` (the others cannot decide it)."""
         if action not in self.by_action:
-            kept = {k: p for k, p in self.policies.items() if self._may_match(p, action)}
+            kept = {k: p for k, p in self.policies.items() if self.may_match(p, action)}
             doc = {"staticPolicies": kept, "templates": {}, "templateLinks": []}
             text = str(cedarpy.policies_from_json_str(json.dumps(doc))) if kept else ""
             self.by_action[action] = cedarpy.PolicySet.from_str(text)
         return self.by_action[action]
 
-    def _may_match(self, policy: dict[str, Any], action: str) -> bool:
+    def may_match(self, policy: dict[str, Any], action: str) -> bool:
+        """True if the rule's scope can match ``action``."""
         scope = policy.get("action", {})
         if self.shape.has_hierarchy or scope.get("op") not in ("==", "in"):
             return True
@@ -84,12 +85,20 @@ class Prover:
     def evaluate(
         self, action: str, types: tuple[str, str], ids: tuple[str, str], values: dict[str, Any]
     ) -> cedarpy.PartialAuthzResult:
-        """Partially evaluate one request: ``values`` fixed, every other attribute unknown."""
+        """Partially evaluate one request: ``values`` fixed, every other attribute unknown.
+
+        The context is wholly unknown (every context the action could be asked with)
+        unless the property fixes it, and then wholly given: Cedar validates it whole.
+        """
+        declared = self.shape.actions[action].context if action in self.shape.actions else {}
+        context = None
+        if any(path.startswith("context.") for path in values):
+            context = {name: values[f"context.{name}"] for name in declared}
         request = {
             "principal": f"{types[0]}::{json.dumps(ids[0])}",
             "action": f"Action::{json.dumps(action)}",
             "resource": f"{types[1]}::{json.dumps(ids[1])}",
-            "context": None,  # wholly unknown: every context the action could be asked with
+            "context": context,
         }
         self.runs += 1
         return cedarpy.is_authorized_partial(
@@ -98,9 +107,14 @@ class Prover:
 
 
 def holds(result: cedarpy.PartialAuthzResult, expect: str) -> bool:
-    """True for the wanted definite decision; an error could hide a rule, so it never holds."""
+    """True for the wanted definite decision, or for a deny when every permit left is sure
+    not to apply; an error could hide a rule, so it never holds."""
+    if result.diagnostics.errors:
+        return False
+    if expect == "deny" and not against(result, expect):
+        return True
     wanted = cedarpy.Decision.Deny if expect == "deny" else cedarpy.Decision.Allow
-    return bool(result.decision == wanted) and not result.diagnostics.errors
+    return bool(result.decision == wanted)
 
 
 def against(result: cedarpy.PartialAuthzResult, expect: str) -> list[dict[str, Any]]:
@@ -110,7 +124,8 @@ def against(result: cedarpy.PartialAuthzResult, expect: str) -> list[dict[str, A
     diagnostics = result.diagnostics
     decided = set(diagnostics.reasons)  # in partial evaluation: rules surely satisfied
     names = [*sorted(decided), *sorted(set(diagnostics.nontrivial_residuals) - decided)]
-    return [residuals[n] for n in names if residuals.get(n, {}).get("effect") == against]
+    found = [residuals[n] for n in names if residuals.get(n, {}).get("effect") == against]
+    return [est for est in found if not cannot_apply(est)]
 
 
 def against_ids(result: cedarpy.PartialAuthzResult, expect: str) -> set[str]:
@@ -125,7 +140,7 @@ def split_attributes(
     """Attributes to try value by value: the property's any_except ones, then every unknown
     String attribute the rules against it still test (Cedar's partial evaluation leaves
     some tests undecided, such as ``[].contains(unknown)``, that a value settles)."""
-    split = [f for f in prop.fixed if f.any_except is not None]
+    split = [f for f in prop.fixed if f.any_except is not None and f.entity != "context"]
     named = {f.path for f in split}
     for d in walk(against(result, prop.expect)):
         if set(d) != {"unknown"}:
@@ -139,6 +154,20 @@ def split_attributes(
             split.append(Fixed(path, any_except=()))
             named.add(path)
     return split
+
+
+def context_candidates(prover: Prover, prop: Property, fixed: Fixed, action: str) -> list[Any]:
+    """Every value a context String under ``any_except`` must be proved for: each constant
+    the rules for ``action`` or the property name, and one neither names, less those
+    excepted (the context is given whole, so no rule is left undecided on it to split on)."""
+    rules = [p for p in prover.policies.values() if prover.may_match(p, action)]
+    named = string_literals(rules)
+    for other in prop.fixed:
+        for value in (other.value, *other.one_of, *(other.any_except or ())):
+            items = value if isinstance(value, list) else [value]
+            named |= {v for v in items if isinstance(v, str)}
+    fresh = f"(some other {fixed.attr})"
+    return [v for v in sorted(named | {fresh}) if v not in (fixed.any_except or ())]
 
 
 def candidates(

@@ -23,14 +23,14 @@ DECISIONS = ("deny", "allow")
 class Fixed:
     """One attribute a property fixes: a value, each of several, or anything but some."""
 
-    path: str  # "principal.held", "resource.mode"
+    path: str  # "principal.held", "resource.mode", "context.escort_present"
     value: Any = None
     one_of: tuple[Any, ...] = ()
     any_except: tuple[str, ...] | None = None
 
     @property
     def entity(self) -> str:
-        """ "principal" or "resource"."""
+        """ "principal", "resource" or "context"."""
         return self.path.split(".", 1)[0]
 
     @property
@@ -62,10 +62,10 @@ class Property:
 
 def _fixed(path: str, raw: Any, where: str) -> Fixed:
     head = path.split(".", 1)
-    if len(head) != 2 or head[0] not in ("principal", "resource") or not head[1]:
+    if len(head) != 2 or head[0] not in ("principal", "resource", "context") or not head[1]:
         raise Invalid(
-            f"{where}: {path!r} must be principal.<attribute> or resource.<attribute> "
-            "(the context is always left wholly unknown)"
+            f"{where}: {path!r} must be principal.<attribute>, resource.<attribute> or "
+            "context.<attribute> (a property fixing one context attribute fixes them all)"
         )
     if isinstance(raw, dict):
         if set(raw) == {"one_of"} and isinstance(raw["one_of"], list) and raw["one_of"]:
@@ -133,10 +133,27 @@ def _check_value(fixed: Fixed, kind: str, value: Any) -> str | None:
     return None
 
 
-def property_problems(prop: Property, shape: SchemaShape, types: tuple[str, str]) -> list[str]:
-    """Why the property cannot be proved on these entity types as the schema declares them."""
+def property_problems(
+    prop: Property, shape: SchemaShape, types: tuple[str, str], action: str = ""
+) -> list[str]:
+    """Why the property cannot be proved on these entity types (and this action's context)
+    as the schema declares them."""
     problems: list[str] = []
-    declared = {"principal": shape.attributes(types[0]), "resource": shape.attributes(types[1])}
+    context = shape.actions[action].context if action in shape.actions else {}
+    declared = {
+        "principal": shape.attributes(types[0]),
+        "resource": shape.attributes(types[1]),
+        "context": context,
+    }
+    in_context = {f.attr for f in prop.fixed if f.entity == "context"}
+    # Cedar validates a request's context whole: it is wholly unknown or wholly given.
+    if in_context and in_context != set(context):
+        missing = sorted(set(context) - in_context)
+        if missing:
+            problems.append(
+                f"it fixes part of the context of {action}; fix every context attribute "
+                f"(also {', '.join(missing)}), with {{one_of: [...]}} or {{any_except: []}}"
+            )
     for role, etype in zip(("principal", "resource"), types, strict=True):
         optional = [a for a, k in declared[role].items() if k.endswith("?")]
         if optional:
@@ -144,8 +161,8 @@ def property_problems(prop: Property, shape: SchemaShape, types: tuple[str, str]
     for fixed in prop.fixed:
         kind = declared[fixed.entity].get(fixed.attr)
         if kind is None:
-            etype = types[0] if fixed.entity == "principal" else types[1]
-            problems.append(f"it fixes {fixed.path}, which the schema does not declare on {etype}")
+            where = {"principal": types[0], "resource": types[1]}.get(fixed.entity, action)
+            problems.append(f"it fixes {fixed.path}, which the schema does not declare on {where}")
             continue
         if fixed.any_except is not None and kind not in ("String", "Set<String>"):
             problems.append(f"any_except needs a String or Set<String>; {fixed.path} is {kind}")

@@ -57,6 +57,18 @@ def simplify(expr: Any) -> Any:
     return {k: simplify(v) for k, v in expr.items()}
 
 
+def cannot_apply(est: dict[str, Any]) -> bool:
+    """True if a residual rule surely does not apply: a ``when`` folds to false or an
+    ``unless`` to true. Cedar leaves ``unknown && false`` unfolded; whatever the unknown,
+    the rule is false or errors, and a rule that errors is skipped: either way it decides
+    nothing."""
+    for condition in est.get("conditions", []):
+        body = simplify(condition.get("body"))
+        if body == (FALSE if condition.get("kind") == "when" else TRUE):
+            return True
+    return False
+
+
 def policy_text(est: dict[str, Any]) -> str:
     """One policy (Cedar's JSON form) as Cedar text, conditions simplified."""
     clean = dict(est)

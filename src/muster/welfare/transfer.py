@@ -22,7 +22,7 @@ from muster.policy.authorize import decide_operator
 from muster.welfare.cases import active_cases, add_step, get_case, set_status
 from muster.welfare.enums import PENDING_CHECKUP, CaseStatus, CheckupStatus, StepKind
 from muster.welfare.models import Checkup, ConsentCase
-from muster.welfare.policy import case_resource, require
+from muster.welfare.policy import case_resource, require, require_may_ever
 from muster.welfare.settings import get_welfare_settings
 
 ALERT = "welfare.alert.raised"
@@ -102,8 +102,11 @@ def revoke_consent(
     """The person withdraws consent: every named active case ends at once.
 
     Name the case, or the person (every active case of theirs ends). Taken on the person's
-    word by any officer at any post; the next airlock request is denied.
+    word by any officer at any post; the next airlock request is denied. The actor is
+    authorized before anything is looked up, so a refusal tells nothing about the person
+    or their cases; each case is then checked as it stands (a person revokes only their own).
     """
+    require_may_ever(actor, "consent.revoke", case_id or person_id or "", own=True)
     if (case_id is None) == (person_id is None):
         raise Invalid("name the case or the person, not both")
     if not statement.strip():
