@@ -1,7 +1,7 @@
-"""18 people: a resident's consent requirement follows the person
+"""19 people: a resident's consent requirement follows the person
 
-Revision ID: 0018_consent_required
-Revises: 0017_posts
+Revision ID: 0019_consent_required
+Revises: 0018_logistics
 Create Date: 2026-12-03 09:50:00.000000
 
 ``persons.consent_required`` is set when a person is registered as, or becomes, a
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0018_consent_required"
-down_revision: str | Sequence[str] | None = "0017_posts"
+revision: str = "0019_consent_required"
+down_revision: str | Sequence[str] | None = "0018_logistics"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
