@@ -61,7 +61,7 @@ class LazyGroup(TyperGroup):
         if loaded is not None or entry is None:
             return loaded
         if self._describing:  # the top-level help needs only the line of help
-            return TyperCommand(name=cmd_name, help=entry.help)
+            return TyperCommand(name=cmd_name, help=entry.help, short_help=entry.help)
         command = entry.load(cmd_name)
         self.commands[cmd_name] = command
         return command
