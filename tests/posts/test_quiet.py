@@ -76,6 +76,21 @@ class TestQuietPosts:
         board = john.get(f"/api/v1/comms/messages/{check.message_id}/board").json()
         assert board["result"] == "complete"
 
+    def test_acknowledged_without_a_report_is_asked_again(
+        self, make_client: Callable[..., TestClient], crew: Station, db: Database, incident: str
+    ) -> None:
+        """Gail and Sam acknowledge the check but send no report: after the quiet time again,
+        the South post is asked again; before it, not."""
+        run_job(db, minutes=6)
+        message_id = checks(db)[crew.posts[SOUTH]].message_id
+        for name in ("Gail", "Sam"):
+            answered = guard(make_client, crew, name).post(
+                f"/api/v1/comms/messages/{message_id}/ack", json={}
+            )
+            assert answered.status_code == 200, answered.text
+        assert run_job(db, minutes=8) == 0
+        assert run_job(db, minutes=12) == 1
+
     def test_board_shows_quiet_posts_before_others(
         self,
         make_client: Callable[..., TestClient],

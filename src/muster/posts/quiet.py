@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from muster.comms.enums import ChannelKind
 from muster.comms.groups import PostsRule, resolve_rule
-from muster.comms.models import Channel, Recipient
+from muster.comms.models import Channel, Message, Recipient
 from muster.comms.service import acknowledge, create_channel, send_message
 from muster.events.service import append_event
 from muster.incidents.models import Incident
@@ -66,12 +66,18 @@ def quiet_posts(
     return found
 
 
-def open_check(session: Session, post_id: str) -> StatusCheck | None:
-    """The post's status check still waiting for a report, if any."""
-    query = select(StatusCheck).where(
-        StatusCheck.post_id == post_id, StatusCheck.answered_at.is_(None)
+def last_check(session: Session, post_id: str) -> tuple[StatusCheck, bool] | None:
+    """The post's latest status check still waiting for a report, and whether its order is
+    still open (not yet acknowledged by everyone at the post)."""
+    query = (
+        select(StatusCheck, Message.closed_at)
+        .join(Message, Message.id == StatusCheck.message_id)
+        .where(StatusCheck.post_id == post_id, StatusCheck.answered_at.is_(None))
+        .order_by(StatusCheck.asked_at.desc())
+        .limit(1)
     )
-    return session.scalar(query.order_by(StatusCheck.asked_at.desc()))
+    found = session.execute(query).first()
+    return None if found is None else (found[0], found[1] is None)
 
 
 def status_channel(session: Session, post: Post) -> Channel:
@@ -143,8 +149,13 @@ def run_quiet_posts(session: Session, *, now: datetime) -> int:
     settings = get_posts_settings()
     asked = 0
     for quiet in quiet_posts(session, incident=incident, now=now, settings=settings):
-        if open_check(session, quiet.post.id) is not None:
-            continue  # already asked; the comms escalation carries its silence
+        check = last_check(session, quiet.post.id)
+        if check is not None:
+            row, still_open = check
+            if still_open:
+                continue  # already asked; the comms escalation carries its silence
+            if not is_quiet(row.asked_at, now=now, settings=settings):
+                continue  # acknowledged without a report: ask again after the quiet time
         if ask_status(session, quiet=quiet, incident=incident, now=now, settings=settings):
             asked += 1
     return asked
