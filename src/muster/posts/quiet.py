@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session
 from muster.comms.enums import ChannelKind
 from muster.comms.groups import PostsRule, resolve_rule
 from muster.comms.models import Channel, Message, Recipient
+from muster.comms.rules import ACKNOWLEDGE
 from muster.comms.service import acknowledge, create_channel, send_message
 from muster.events.service import append_event
 from muster.incidents.models import Incident
 from muster.places.models import Post, PostAssignment
 from muster.policy.actor import Actor
+from muster.policy.authorize import is_allowed
 from muster.posts.models import PostReport, StatusCheck
 from muster.posts.reading import age_words, latest_reports, open_incident
 from muster.posts.settings import PostsSettings, get_posts_settings
@@ -164,7 +166,8 @@ def run_quiet_posts(session: Session, *, now: datetime) -> int:
 def answer_status_checks(
     session: Session, *, post: Post, report: PostReport, actor: Actor
 ) -> list[StatusCheck]:
-    """A report answers the post's open status checks, and acknowledges them for the post."""
+    """A report answers the post's open status checks, and acknowledges them for the post
+    (when the reporter may acknowledge: a token scoped to reports only still reports)."""
     rows = list(
         session.scalars(
             select(StatusCheck).where(
@@ -180,6 +183,6 @@ def answer_status_checks(
             .where(Recipient.message_id == check.message_id, Recipient.post_id == post.id)
             .limit(1)
         )
-        if at_post is not None:
+        if at_post is not None and is_allowed(actor, ACKNOWLEDGE):
             acknowledge(session, message_id=check.message_id, actor=actor, post_id=post.id)
     return rows
