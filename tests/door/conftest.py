@@ -21,6 +21,7 @@ from muster.db import Database
 from muster.door.controller import DoorConfig, DoorController
 from muster.door.freshness import Freshness
 from muster.door.link import Link
+from muster.events import bus as bus_module
 from muster.events.rows import rows_head
 from muster.events.service import last_seq
 from muster.people.enums import Affiliation
@@ -141,6 +142,13 @@ class DoorKit:
 
 def _token(client: TestClient) -> str:
     return str(client.headers["authorization"]).removeprefix("Bearer ")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_bus(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bus of this test's own: on PostgreSQL every test truncates the same database, and
+    the process's bus would remember the previous test's head (a log never shrinks in use)."""
+    monkeypatch.setitem(bus_module._buses, str(db.engine.url), bus_module.Bus())
 
 
 @pytest.fixture(autouse=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from door.conftest import DoorKit, MakeClient
+from door.conftest import DoorKit, FakeClock, MakeClient
 from muster.access.enums import Direction
 from muster.access.models import Decision, Passage
 from muster.door.controller import STALE_RULE
-from muster.door.freshness import FRESH_FOR
+from muster.door.freshness import FRESH_FOR, Freshness
 from muster.door.journal import PASSAGE
 from muster.events.models import Event
 
@@ -118,3 +118,35 @@ class TestJournalUpload:
             alerts = s.scalars(select(Event).where(Event.kind == "access.alert")).all()
             assert [a.payload["request_id"] for a in alerts] == [refused["request_id"]]
         assert [e.kind for e in entries].count(PASSAGE) == 1
+
+
+class TestOwnUploads:
+    """The door's own uploaded decisions do not make it behind; anyone else's events do."""
+
+    def test_own_events_are_not_waited_for(self) -> None:
+        """Head 5, applied 3: fresh when 4 and 5 are the door's own, behind by one if only 5 is."""
+        clock = FakeClock()
+        mine = Freshness(clock)
+        mine.applied(3)
+        mine.heard_head(5)
+        mine.own([4, 5])
+        assert mine.stale_reason() == ""
+        other = Freshness(clock)
+        other.applied(3)
+        other.heard_head(5)
+        other.own([5])
+        assert other.stale_reason() == "this door's replica is 1 events behind the server"
+
+    def test_uploaded_decision_returns_its_events(
+        self, kit: DoorKit, make_client: MakeClient
+    ) -> None:
+        """The server answers an upload with the seqs it appended, each an access.decided."""
+        kit.decide("Ana", "exit")
+        assert kit.door.journal.wait_uploaded(15)
+        with kit.db.session_scope(write=False) as s:
+            request_id = kit.door.journal.entries()[0].key
+            kinds = s.scalars(
+                select(Event.kind).where(Event.payload["request_id"].as_string() == request_id)
+            ).all()
+        assert kinds == ["access.decided"]
+        assert kit.door.freshness.wait_for(lambda f: f.stale_reason() == "", 15)

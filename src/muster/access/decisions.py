@@ -314,8 +314,9 @@ def log_decision(
     portal: PortalFacts,
     verdict: Verdict,
     actor: Actor,
-) -> None:
-    """The ``access.decided`` event of one decision, and ``access.alert`` if it failed closed."""
+) -> list[int]:
+    """The ``access.decided`` event of one decision, and ``access.alert`` if it failed closed;
+    the seqs of the events appended."""
     subjects = [person.id if person else "", portal.id, person.party_id if person else ""]
     payload = {
         "decision_id": row["id"],
@@ -328,15 +329,19 @@ def log_decision(
         "explanation": row["explanation"],
         "policy_version": row["policy_version"],
     }
-    append_event(session, kind=DECIDED, actor=actor, subjects=subjects, payload=payload)
+    seqs = [
+        append_event(session, kind=DECIDED, actor=actor, subjects=subjects, payload=payload).seq
+    ]
     if verdict.errors:
-        append_event(
+        alert = append_event(
             session,
             kind=ALERT,
             actor=actor,
             subjects=subjects,
             payload={**payload, "errors": list(verdict.errors)},
         )
+        seqs.append(alert.seq)
+    return seqs
 
 
 def list_decisions(

@@ -34,10 +34,15 @@ def upload_door_request(
     idempotency_key: Annotated[str, Header(min_length=1, max_length=200)],
 ) -> dict[str, Any]:
     """Record a request a door decided while it answered its reader; a retry with the same
-    Idempotency-Key (the request_id) records nothing more and answers 200."""
+    Idempotency-Key (the request_id) records nothing more and answers 200. ``seqs`` are the
+    events it appended, which change no table a door replicates."""
     upload = record_door_request(
         session, portal_id=portal_id, upload=body, idempotency_key=idempotency_key, actor=actor
     )
     if not upload.created:
         response.status_code = status.HTTP_200_OK
-    return {"request_id": upload.request_id, "recorded": upload.recorded}
+    return {
+        "request_id": upload.request_id,
+        "recorded": upload.recorded,
+        "seqs": list(upload.seqs),
+    }

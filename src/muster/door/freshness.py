@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 
 FRESH_FOR = 1.0  # seconds since the last head heard
+# Past this many unapplied events the door does not look for its own among them.
+OWN_GAP = 1000
 
 
 class Freshness:
@@ -30,6 +32,7 @@ class Freshness:
         self.applied_seq = 0
         self.link_up = False
         self.problem = ""
+        self._own: set[int] = set()
 
     def heard_head(self, seq: int, at: float | None = None) -> None:
         """The server said its head is ``seq`` (at ``at``, by this clock; now if None)."""
@@ -48,7 +51,21 @@ class Freshness:
         """The replica holds every row of the events up to ``seq``."""
         with self._changed:
             self.applied_seq = max(self.applied_seq, seq)
+            self._own = {s for s in self._own if s > self.applied_seq}
             self._changed.notify_all()
+
+    def own(self, seqs: list[int]) -> None:
+        """Events the door's own uploads appended: they change no replicated row, so the
+        door is not behind for want of them (else every upload would stop exits briefly)."""
+        with self._changed:
+            self._own.update(s for s in seqs if s > self.applied_seq)
+            self._changed.notify_all()
+
+    def _behind(self) -> int:
+        gap = self.head_seq - self.applied_seq
+        if gap <= 0 or gap > OWN_GAP:
+            return max(0, gap)
+        return sum(1 for s in range(self.applied_seq + 1, self.head_seq + 1) if s not in self._own)
 
     def set_link(self, up: bool) -> None:
         """Whether the stream from the server is connected now."""
@@ -79,8 +96,8 @@ class Freshness:
                     f"this door has heard nothing from the server for {quiet:.1f} s "
                     "(link lost or server down)"
                 )
-            if self.applied_seq < self.head_seq:
-                behind = self.head_seq - self.applied_seq
+            behind = self._behind()
+            if behind:
                 return f"this door's replica is {behind} events behind the server"
             return ""
 
@@ -91,7 +108,7 @@ class Freshness:
             return {
                 "head_seq": self.head_seq,
                 "applied_seq": self.applied_seq,
-                "lag_events": max(0, self.head_seq - self.applied_seq),
+                "lag_events": self._behind(),
                 "since_head_seconds": quiet,
                 "link_up": self.link_up,
             }

@@ -113,6 +113,8 @@ class Link:
             for entry in batch:
                 response = self._upload(http, entry)
                 if response.status_code < 300:
+                    if entry.kind == REQUEST:
+                        self.door.freshness.own(list(response.json().get("seqs", [])))
                     self.door.journal.mark_uploaded(entry.key, f"{response.status_code}")
                 elif response.status_code in FINAL_REFUSALS:
                     detail = response.json().get("detail", response.text)

@@ -42,6 +42,7 @@ class Upload:
 
     request_id: str
     recorded: int
+    seqs: tuple[int, ...] = ()  # the events it appended: they change no replicated row
 
     @property
     def created(self) -> bool:
@@ -108,11 +109,12 @@ def record_door_request(
             "a decision id of this request was already recorded for another request; "
             "the door must send new ids"
         ) from exc
+    seqs: list[int] = []
     for row, d in zip(rows, upload.decisions, strict=True):
         verdict = Verdict(d.allowed, tuple(d.rule_ids))
-        log_decision(session, row, persons.get(d.person_id or ""), portal, verdict, actor)
+        seqs += log_decision(session, row, persons.get(d.person_id or ""), portal, verdict, actor)
     if upload.stale:
-        append_event(
+        alert = append_event(
             session,
             kind=ALERT,
             actor=actor,
@@ -125,4 +127,5 @@ def record_door_request(
                 "text": f"Door at {portal.name} failed secure: {upload.stale}",
             },
         )
-    return Upload(upload.request_id, len(rows))
+        seqs.append(alert.seq)
+    return Upload(upload.request_id, len(rows), tuple(seqs))
