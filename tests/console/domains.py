@@ -29,9 +29,9 @@ from muster.logistics.requests import approve_request, create_request, request_d
 from muster.logistics.schemas import ItemCreate, LocationRef
 from muster.logistics.stock import receive_stock
 from muster.medical.casualties import record_casualty
-from muster.medical.enums import Condition, Triage
+from muster.medical.enums import Condition
 from muster.medical.hospital import add_beds, admit, create_ward
-from muster.medical.schemas import AdmissionCreate, CasualtyCreate
+from muster.medical.schemas import AdmissionCreate, CasualtyCreate, TriageFindings
 from muster.people.enums import Affiliation
 from muster.people.schemas import PersonCreate
 from muster.people.service import create_person, find_party, find_person
@@ -108,7 +108,13 @@ def build_records(db: Database) -> Records:
             session,
             data=CasualtyCreate(
                 person_id=find_person(session, "Warrior 01").id,
-                triage=Triage.DELAYED,
+                findings=TriageFindings(
+                    walks=False,
+                    breathing=True,
+                    respiratory_rate=20,
+                    radial_pulse=True,
+                    obeys_commands=True,
+                ),
                 found_at="South airlock",
                 injuries="Laceration, left arm",
             ),

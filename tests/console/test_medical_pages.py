@@ -25,28 +25,66 @@ class TestCasualtyBoard:
 
     def test_officer_records_and_retriages(self, records: Records, console: ConsoleKit) -> None:
         client = sign_in(console.browser(), "ken")
-        data = {"triage": "immediate", "found_at": "West airlock", "description": "Unknown man"}
+        data = {
+            "walks": "no",
+            "breathing": "yes",
+            "respiratory_rate": "34",
+            "found_at": "West airlock",
+            "description": "Unknown man",
+        }
         response = submit(client, "/medical", "/medical/casualties", {**data, "side": "visiting"})
         page = landing(client, response)
         assert "Casualty C-2 recorded: visiting side, triage immediate." in page
         row = re.search(r'<tr data-side="visiting">(.*?)</tr>', page, re.S)
         assert row is not None
         assert re.search(r'data-category="immediate">1<', row.group(1))
-        again = {"casualty": "C-2", "category": "delayed"}
+        again = {
+            "casualty": "C-2",
+            "walks": "no",
+            "breathing": "yes",
+            "respiratory_rate": "20",
+            "radial_pulse": "yes",
+            "obeys_commands": "yes",
+        }
         response = submit(client, "/medical", "/medical/casualties/retriage", again)
         assert "Casualty C-2 re-triaged delayed." in landing(client, response)
 
     def test_observer_may_not_record(self, records: Records, console: ConsoleKit) -> None:
         client = sign_in(console.browser(), "olga")
-        data = {"triage": "minor", "found_at": "Hospital", "description": "Someone"}
+        data = {
+            "walks": "yes",
+            "breathing": "yes",
+            "found_at": "Hospital",
+            "description": "Someone",
+        }
         assert submit(client, "/medical", "/medical/casualties", data).status_code == 403
 
     def test_missing_description_is_refused(self, records: Records, console: ConsoleKit) -> None:
         client = sign_in(console.browser(), "ken")
-        data = {"triage": "minor", "found_at": "Hospital"}
+        data = {"walks": "yes", "breathing": "yes", "found_at": "Hospital"}
         page = landing(client, submit(client, "/medical", "/medical/casualties", data))
         assert "Refused: " in page
         assert "describe the casualty" in page
+
+    def test_officer_may_not_set_a_category_over_findings(
+        self, records: Records, console: ConsoleKit
+    ) -> None:
+        client = sign_in(console.browser(), "ken")
+        data = {
+            "walks": "yes",
+            "breathing": "yes",
+            "triage": "immediate",
+            "reason": "looks worse",
+            "found_at": "Hospital",
+            "description": "Someone",
+        }
+        assert submit(client, "/medical", "/medical/casualties", data).status_code == 403
+
+    def test_officer_sees_the_missing_finding(self, records: Records, console: ConsoleKit) -> None:
+        client = sign_in(console.browser(), "ken")
+        data = {"walks": "no", "breathing": "yes", "found_at": "Hospital", "description": "Someone"}
+        page = landing(client, submit(client, "/medical", "/medical/casualties", data))
+        assert "Refused: record respiratory_rate" in page
 
 
 class TestHospitalBoard:

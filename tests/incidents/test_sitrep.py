@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.orm import Session
 
+from medical.conftest import findings
 from muster.errors import Conflict
 from muster.incidents.enums import Severity
 from muster.incidents.export import to_markdown, to_pdf
@@ -50,7 +51,11 @@ def casualty(
     record_casualty(
         session,
         data=CasualtyCreate(
-            description="adult", side=side, triage=triage, found_at="West", incident_id=incident.id
+            description="adult",
+            side=side,
+            findings=findings(triage.value),
+            found_at="West",
+            incident_id=incident.id,
         ),
         actor=actor,
     )

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.orm import Session
 
+from muster.incidents.enums import Severity
+from muster.incidents.models import Incident
+from muster.incidents.schemas import IncidentCreate
+from muster.incidents.service import declare_incident
+from muster.medical.schemas import TriageFindings
 from muster.people.enums import Affiliation, PartyKind
 from muster.people.models import Party, Person
 from muster.people.schemas import PartyCreate, PersonCreate
@@ -83,3 +88,39 @@ def station(session: Session, actor: Actor) -> Station:
         hospital_door=portal("Hospital door", PortalKind.DOOR, corridor, hospital),
         command_door=portal("Command door", PortalKind.DOOR, corridor, command),
     )
+
+
+# Findings that START triages into each category (an adult's).
+FINDINGS: dict[str, dict[str, object]] = {
+    "minor": {"walks": True, "breathing": True},
+    "deceased": {"walks": False, "breathing": False, "breathing_after_airway": False},
+    "immediate": {"walks": False, "breathing": True, "respiratory_rate": 34},
+    "delayed": {
+        "walks": False,
+        "breathing": True,
+        "respiratory_rate": 20,
+        "radial_pulse": True,
+        "obeys_commands": True,
+    },
+}
+
+
+def findings(category: str) -> TriageFindings:
+    """Findings that START triages into ``category``."""
+    return TriageFindings.model_validate(FINDINGS[category])
+
+
+@pytest.fixture
+def incident(session: Session, actor: Actor) -> Incident:
+    """An open incident, so casualties recorded without naming one belong to it."""
+    commander = create_person(
+        session, data=PersonCreate(name="Commander", affiliation=Affiliation.CREW), actor=actor
+    )
+    data = IncidentCreate(
+        title="West airlock",
+        kind="security",
+        severity=Severity.CRITICAL,
+        location="West airlock",
+        commander_id=commander.id,
+    )
+    return declare_incident(session, data=data, actor=actor)

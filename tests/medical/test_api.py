@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 from fhir.resources.R4B.bundle import Bundle
 
+from medical.conftest import FINDINGS
 from muster.db import Database
+from muster.incidents.enums import Severity
+from muster.incidents.schemas import IncidentCreate
+from muster.incidents.service import declare_incident
 from muster.people.enums import Affiliation
 from muster.people.schemas import PersonCreate
 from muster.people.service import create_person
@@ -23,6 +28,21 @@ def _person(db: Database, name: str, affiliation: Affiliation) -> str:
         ).id
 
 
+@pytest.fixture(autouse=True)
+def open_incident(db: Database) -> str:
+    """The incident the casualties here belong to."""
+    commander = _person(db, "Commander", Affiliation.CREW)
+    with db.session_scope() as s:
+        data = IncidentCreate(
+            title="West airlock",
+            kind="security",
+            severity=Severity.CRITICAL,
+            location="West airlock",
+            commander_id=commander,
+        )
+        return declare_incident(s, data=data, actor=Actor.system("t")).id
+
+
 class TestClinicalPermissions:
     """Only medical roles see clinical details; others get counts."""
 
@@ -36,7 +56,7 @@ class TestClinicalPermissions:
             "/api/v1/medical/casualties",
             json={
                 "person_id": person_id,
-                "triage": "immediate",
+                "findings": FINDINGS["immediate"],
                 "found_at": "West airlock",
                 "injuries": "blade wound, left arm",
             },
@@ -65,14 +85,14 @@ class TestClinicalPermissions:
             "/api/v1/medical/casualties",
             json={
                 "person_id": person_id,
-                "triage": "delayed",
+                "findings": FINDINGS["delayed"],
                 "found_at": "West airlock",
                 "injuries": "laceration",
             },
         ).json()
         medic.post(
             f"/api/v1/medical/casualties/{made['id']}/triage",
-            json={"category": "immediate", "note": "bleeding again"},
+            json={"findings": FINDINGS["immediate"], "note": "bleeding again"},
         )
         detail = medic.get(f"/api/v1/medical/casualties/{made['id']}").json()
         assert detail["injuries"] == "laceration"
@@ -93,7 +113,11 @@ class TestClinicalPermissions:
         observer = make_client("observer")
         answer = observer.post(
             "/api/v1/medical/casualties",
-            json={"description": "unknown adult", "triage": "minor", "found_at": "West"},
+            json={
+                "description": "unknown adult",
+                "findings": FINDINGS["minor"],
+                "found_at": "West",
+            },
         )
         assert answer.status_code == 403
 
@@ -109,11 +133,15 @@ class TestFhirExport:
         person_id = _person(db, "Resident Lin", Affiliation.RESIDENT)
         made = medic.post(
             "/api/v1/medical/casualties",
-            json={"person_id": person_id, "triage": "immediate", "found_at": "West"},
+            json={"person_id": person_id, "findings": FINDINGS["immediate"], "found_at": "West"},
         ).json()
         medic.post(
             "/api/v1/medical/casualties",
-            json={"description": "visitor, red sash", "triage": "deceased", "found_at": "West"},
+            json={
+                "description": "visitor, red sash",
+                "findings": FINDINGS["deceased"],
+                "found_at": "West",
+            },
         )
         medic.post(
             "/api/v1/medical/screenings",

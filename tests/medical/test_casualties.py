@@ -7,22 +7,25 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.orm import Session
 
+from medical.conftest import findings
 from muster.errors import Conflict
 from muster.events.service import EventFilter, list_events
-from muster.medical.casualties import (
-    casualty_counts,
-    record_casualty,
-    retriage,
-    triage_history,
-    update_casualty,
-)
+from muster.incidents.models import Incident
+from muster.medical.casualties import casualty_counts, record_casualty, retriage, triage_history
 from muster.medical.enums import Side, Triage
-from muster.medical.schemas import CasualtyCreate, CasualtyUpdate
+from muster.medical.identify import update_casualty
+from muster.medical.schemas import CasualtyCreate, CasualtyUpdate, TriageChange
 from muster.people.enums import Affiliation, PersonStatus
 from muster.people.models import Person
 from muster.policy.actor import Actor
 
 MakePerson = Callable[..., Person]
+
+
+@pytest.fixture(autouse=True)
+def _open_incident(incident: Incident) -> Incident:
+    """Every casualty here belongs to the one open incident."""
+    return incident
 
 
 class TestRecordCasualty:
@@ -36,12 +39,14 @@ class TestRecordCasualty:
         resident = make_person("Guard Two")
         a = record_casualty(
             session,
-            data=CasualtyCreate(person_id=visitor.id, triage=Triage.DELAYED, found_at="West"),
+            data=CasualtyCreate(
+                person_id=visitor.id, findings=findings("delayed"), found_at="West"
+            ),
             actor=actor,
         )
         b = record_casualty(
             session,
-            data=CasualtyCreate(person_id=resident.id, triage=Triage.MINOR, found_at="West"),
+            data=CasualtyCreate(person_id=resident.id, findings=findings("minor"), found_at="West"),
             actor=actor,
         )
         assert (a.side, b.side) == (Side.VISITING, Side.STATION)
@@ -54,7 +59,7 @@ class TestRecordCasualty:
         guard = make_person("Guard Three")
         record_casualty(
             session,
-            data=CasualtyCreate(person_id=guard.id, triage=Triage.DECEASED, found_at="West"),
+            data=CasualtyCreate(person_id=guard.id, findings=findings("deceased"), found_at="West"),
             actor=actor,
         )
         assert guard.status is PersonStatus.DECEASED
@@ -70,7 +75,9 @@ class TestRecordCasualty:
         c = record_casualty(
             session,
             data=CasualtyCreate(
-                description="adult, dark jacket, no badge", triage=Triage.IMMEDIATE, found_at="W"
+                description="adult, dark jacket, no badge",
+                findings=findings("immediate"),
+                found_at="W",
             ),
             actor=actor,
         )
@@ -87,7 +94,7 @@ class TestRecordCasualty:
     ) -> None:
         """A person is recorded once per incident; a change of state is a re-triage."""
         person = make_person("Guard Five")
-        data = CasualtyCreate(person_id=person.id, triage=Triage.MINOR, found_at="West")
+        data = CasualtyCreate(person_id=person.id, findings=findings("minor"), found_at="West")
         record_casualty(session, data=data, actor=actor)
         with pytest.raises(Conflict):
             record_casualty(session, data=data, actor=actor)
@@ -103,11 +110,21 @@ class TestRetriage:
         person = make_person("Warrior Six", Affiliation.VISITOR)
         c = record_casualty(
             session,
-            data=CasualtyCreate(person_id=person.id, triage=Triage.DELAYED, found_at="West"),
+            data=CasualtyCreate(person_id=person.id, findings=findings("delayed"), found_at="West"),
             actor=actor,
         )
-        retriage(session, casualty_id=c.id, category=Triage.IMMEDIATE, note="worse", actor=actor)
-        retriage(session, casualty_id=c.id, category=Triage.DECEASED, actor=actor)
+        retriage(
+            session,
+            casualty_id=c.id,
+            data=TriageChange(findings=findings("immediate"), note="worse"),
+            actor=actor,
+        )
+        retriage(
+            session,
+            casualty_id=c.id,
+            data=TriageChange(findings=findings("deceased")),
+            actor=actor,
+        )
         history = [t.category for t in triage_history(session, casualty_id=c.id)]
         assert history == [Triage.DELAYED, Triage.IMMEDIATE, Triage.DECEASED]
         assert c.triage is Triage.DECEASED
@@ -117,11 +134,16 @@ class TestRetriage:
         """A death stands: a deceased casualty is not re-triaged."""
         c = record_casualty(
             session,
-            data=CasualtyCreate(description="body", triage=Triage.DECEASED, found_at="West"),
+            data=CasualtyCreate(description="body", findings=findings("deceased"), found_at="West"),
             actor=actor,
         )
         with pytest.raises(Conflict):
-            retriage(session, casualty_id=c.id, category=Triage.MINOR, actor=actor)
+            retriage(
+                session,
+                casualty_id=c.id,
+                data=TriageChange(findings=findings("minor")),
+                actor=actor,
+            )
 
 
 class TestCounts:
@@ -132,17 +154,24 @@ class TestCounts:
         for side, triage in [(Side.STATION, Triage.DECEASED), (Side.VISITING, Triage.DELAYED)]:
             record_casualty(
                 session,
-                data=CasualtyCreate(description="x", side=side, triage=triage, found_at="W"),
+                data=CasualtyCreate(
+                    description="x", side=side, findings=findings(triage.value), found_at="W"
+                ),
                 actor=actor,
             )
         c = record_casualty(
             session,
             data=CasualtyCreate(
-                description="y", side=Side.VISITING, triage=Triage.DELAYED, found_at="W"
+                description="y", side=Side.VISITING, findings=findings("delayed"), found_at="W"
             ),
             actor=actor,
         )
-        retriage(session, casualty_id=c.id, category=Triage.IMMEDIATE, actor=actor)
+        retriage(
+            session,
+            casualty_id=c.id,
+            data=TriageChange(findings=findings("immediate")),
+            actor=actor,
+        )
         counts = casualty_counts(session)
         assert counts.total == 3
         assert counts.by_side["station"]["deceased"] == 1

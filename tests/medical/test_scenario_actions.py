@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from medical.conftest import findings
 from muster import clock
 from muster.incidents.scenario_actions import (
     DeclareArgs,
@@ -51,31 +52,46 @@ class TestWestAirlockReplay:
         record_casualties(
             ctx,
             CasualtyArgs(
-                persons=station[:2], triage="deceased", found_at="W", incident="West airlock"
+                persons=station[:2],
+                findings=findings("deceased"),
+                found_at="W",
+                incident="West airlock",
             ),
         )
         record_casualties(
             ctx,
             CasualtyArgs(
-                persons=station[2:], triage="immediate", found_at="W", incident="West airlock"
+                persons=station[2:],
+                findings=findings("immediate"),
+                found_at="W",
+                incident="West airlock",
             ),
         )
         record_casualties(
             ctx,
             CasualtyArgs(
-                persons=visitors[:3], triage="deceased", found_at="W", incident="West airlock"
+                persons=visitors[:3],
+                findings=findings("deceased"),
+                found_at="W",
+                incident="West airlock",
             ),
         )
         record_casualties(
             ctx,
             CasualtyArgs(
-                persons=visitors[3:4], triage="immediate", found_at="W", incident="West airlock"
+                persons=visitors[3:4],
+                findings=findings("immediate"),
+                found_at="W",
+                incident="West airlock",
             ),
         )
         record_casualties(
             ctx,
             CasualtyArgs(
-                persons=visitors[4:], triage="delayed", found_at="W", incident="West airlock"
+                persons=visitors[4:],
+                findings=findings("delayed"),
+                found_at="W",
+                incident="West airlock",
             ),
         )
         open_ward(ctx, WardArgs(name="Trauma", beds=[f"T{n}" for n in range(10)]))

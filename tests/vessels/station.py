@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 from muster.access.presence import set_presence
 from muster.agreements.schemas import AgreementCreate, TermCreate
 from muster.agreements.service import list_terms, record_agreement
+from muster.incidents.enums import Severity
+from muster.incidents.schemas import IncidentCreate
+from muster.incidents.service import declare_incident
 from muster.medical.casualties import record_casualty
-from muster.medical.enums import Triage
-from muster.medical.schemas import CasualtyCreate
+from muster.medical.schemas import CasualtyCreate, TriageFindings
 from muster.people import service as people
 from muster.people.enums import Affiliation, PartyKind
 from muster.people.schemas import PartyCreate, PersonCreate
@@ -99,13 +101,25 @@ def build_station(session: Session, actor: Actor) -> Station:
             session, person_id=pid, zone_id=station.zones[zone], reason="muster", actor=actor
         )
     places.assign_to_post(session, post_id=post.id, person_id=station.people["Noor"], actor=actor)
+    incident = declare_incident(
+        session,
+        data=IncidentCreate(
+            title="West airlock",
+            kind="security",
+            severity=Severity.CRITICAL,
+            location="West airlock",
+            commander_id=station.people["Dominic"],
+        ),
+        actor=actor,
+    )
     record_casualty(
         session,
         data=CasualtyCreate(
             description="Station guard, wounded",
-            triage=Triage.IMMEDIATE,
+            findings=TriageFindings(walks=False, breathing=True, respiratory_rate=34),
             found_at="West airlock",
             found_zone_id=station.zones["West corridor"],
+            incident_id=incident.id,
         ),
         actor=actor,
     )

@@ -16,6 +16,7 @@ from muster.access.holds import confirm_medical_hold
 from muster.medical import casualties, flows, hospital
 from muster.medical.enums import BedState, Side, Triage
 from muster.medical.fhir import export_bundle
+from muster.medical.identify import update_casualty
 from muster.medical.schemas import (
     AdmissionCreate,
     AdmissionRead,
@@ -111,9 +112,7 @@ def retriage(
     casualty_id: str, data: TriageChange, session: SessionDep, actor: CurrentActor
 ) -> dict[str, Any]:
     """Re-triage a casualty; the history keeps every category."""
-    row = casualties.retriage(
-        session, casualty_id=casualty_id, category=data.category, note=data.note, actor=actor
-    )
+    row = casualties.retriage(session, casualty_id=casualty_id, data=data, actor=actor)
     if sees_clinical(actor):
         return _detail(session, row.id).model_dump(mode="json")
     return {"id": row.id, "number": row.number, "side": row.side.value}
@@ -123,9 +122,13 @@ def retriage(
 def change_casualty(
     casualty_id: str, data: CasualtyUpdate, session: SessionDep, actor: CurrentActor
 ) -> CasualtyDetail:
-    """Care details, or identify the casualty as a registered person: medical roles only."""
-    casualties.update_casualty(session, casualty_id=casualty_id, data=data, actor=actor)
-    return _detail(session, casualty_id)
+    """Care details, or identify the casualty as a registered person: medical roles only.
+
+    Identifying a casualty as a person already recorded in the incident merges the two; the
+    answer is then the person's casualty, carrying the history of both.
+    """
+    row = update_casualty(session, casualty_id=casualty_id, data=data, actor=actor)
+    return _detail(session, row.id)
 
 
 @router.get("/board")

@@ -6,11 +6,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.errors import Conflict, NotFound
+from muster.db import new_id
+from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
+from muster.incidents.enums import IncidentStatus
+from muster.incidents.models import Incident
 from muster.medical.enums import Side, Triage
 from muster.medical.models import Casualty, TriageAssessment
-from muster.medical.schemas import CasualtyCounts, CasualtyCreate, CasualtyUpdate
+from muster.medical.schemas import CasualtyCounts, CasualtyCreate, TriageChange, TriageInput
+from muster.medical.triage import TriageResult, age_on, triage
 from muster.people.enums import Affiliation, PersonStatus
 from muster.people.models import Person
 from muster.people.schemas import PersonUpdate
@@ -45,7 +49,7 @@ def find_casualty(session: Session, ref: str) -> Casualty:
     return casualty
 
 
-def _sync_person_status(session: Session, casualty: Casualty, actor: Actor) -> None:
+def sync_person_status(session: Session, casualty: Casualty, actor: Actor) -> None:
     """A death sets the person's status to deceased; a living casualty is marked injured."""
     if casualty.person_id is None:
         return
@@ -60,38 +64,121 @@ def _sync_person_status(session: Session, casualty: Casualty, actor: Actor) -> N
         update_person(session, person_id=person.id, data=PersonUpdate(status=wanted), actor=actor)
 
 
-def _label(session: Session, casualty: Casualty) -> str:
-    if casualty.person_id:
-        return f"C-{casualty.number} ({get_person(session, casualty.person_id).name})"
-    return f"C-{casualty.number} (unidentified)"
+OVERRIDE = "triage.override"
+
+
+def _age(session: Session, person: Person | None, age_years: int | None) -> int | None:
+    """The casualty's age: from the person's date of birth, else as recorded."""
+    if person is not None and person.date_of_birth is not None:
+        return age_on(person.date_of_birth, clock.now().date())
+    return age_years
+
+
+def _computed(data: TriageInput, age_years: int | None) -> TriageResult | None:
+    """What the findings give; a medic setting the category may record partial findings."""
+    if data.findings is None:
+        return None
+    try:
+        return triage(data.findings, age_years=age_years)
+    except Invalid:
+        if data.triage is None:
+            raise
+        return None
+
+
+def _assessment(
+    casualty_id: str, data: TriageInput, age_years: int | None, note: str, actor: Actor
+) -> TriageAssessment:
+    """The triage the findings give; a category over (or without) them needs a medic's reason."""
+    result = _computed(data, age_years)
+    category = data.triage or (result.category if result else None)
+    if category is None:  # the input model requires findings or a category
+        raise Invalid("record the triage findings or a category")
+    overridden = result is None or category is not result.category
+    if overridden:
+        authorize(actor, OVERRIDE)
+        if not data.reason:
+            given = f" the findings give {result.category.value}; " if result else " "
+            raise Invalid(
+                f"a category set over the findings needs its reason:{given}"
+                f"say why it is {category.value}"
+            )
+    return TriageAssessment(
+        casualty_id=casualty_id,
+        category=category,
+        assessed_at=clock.now(),
+        assessed_by=actor.label,
+        note=note,
+        findings=data.findings.model_dump(exclude_none=True) if data.findings else None,
+        algorithm=result.algorithm if result else "",
+        computed=result.category if result else None,
+        rule=result.rule if result else "",
+        explanation=result.explanation if result else "",
+        override_reason=data.reason if overridden else "",
+    )
+
+
+def _incident_of(session: Session, incident_id: str | None) -> str:
+    """The incident a casualty belongs to: the one named, else the one open now."""
+    if incident_id is not None:
+        incident = session.get(Incident, incident_id)
+        if incident is None:
+            raise NotFound(f"no incident with id {incident_id!r}; list incidents to find it")
+        if incident.status is IncidentStatus.CLOSED:
+            raise Conflict(
+                f"incident {incident.number} is closed; record the casualty in an open one"
+            )
+        return incident.id
+    open_now = session.scalars(
+        select(Incident).where(Incident.status != IncidentStatus.CLOSED).order_by(Incident.number)
+    ).all()
+    if not open_now:
+        raise Conflict("no incident is open; declare the incident, then record its casualties")
+    if len(open_now) > 1:
+        numbers = ", ".join(str(i.number) for i in open_now)
+        raise Invalid(f"incidents {numbers} are open; name the incident of this casualty")
+    return open_now[0].id
+
+
+def casualty_of(session: Session, *, person_id: str, incident_id: str) -> Casualty | None:
+    """The person's casualty record in the incident (one person, one casualty, per incident)."""
+    return session.scalar(
+        select(Casualty).where(
+            Casualty.person_id == person_id,
+            Casualty.incident_id == incident_id,
+            Casualty.merged_into_id.is_(None),
+        )
+    )
 
 
 def record_casualty(session: Session, *, data: CasualtyCreate, actor: Actor) -> Casualty:
-    """Record a casualty and its first triage; a death sets the person's status."""
+    """Record a casualty and its first triage in an incident; a death sets the person's status.
+
+    With no incident named, the casualty belongs to the incident open now (refused if none
+    is, or several are). A person already recorded in that incident is refused: re-triage.
+    """
     authorize(actor, "casualty.record")
     person = get_person(session, data.person_id) if data.person_id else None
     if data.treated_by_id:
         get_person(session, data.treated_by_id)
+    incident_id = _incident_of(session, data.incident_id)
     if person is not None:
-        same = select(Casualty.number).where(
-            Casualty.person_id == person.id,
-            Casualty.incident_id.is_(None)
-            if data.incident_id is None
-            else Casualty.incident_id == data.incident_id,
-        )
-        known = session.scalar(same)
+        known = casualty_of(session, person_id=person.id, incident_id=incident_id)
         if known is not None:
-            raise Conflict(f"{person.name} is already casualty C-{known}; re-triage that one")
+            raise Conflict(
+                f"{person.name} is already casualty C-{known.number}; re-triage that one"
+            )
     at = clock.now()
     number = (session.scalar(select(func.max(Casualty.number))) or 0) + 1
     side = side_of(person) if person is not None else (data.side or Side.UNKNOWN)
     casualty = Casualty(
+        id=new_id(),
         number=number,
-        incident_id=data.incident_id,
+        incident_id=incident_id,
         person_id=person.id if person else None,
         description=data.description,
+        age_years=data.age_years,
         side=side,
-        triage=data.triage,
         found_at=data.found_at,
         found_zone_id=data.found_zone_id,
         injuries=data.injuries,
@@ -101,54 +188,51 @@ def record_casualty(session: Session, *, data: CasualtyCreate, actor: Actor) -> 
         recorded_at=at,
         updated_at=at,
     )
+    assessment = _assessment(casualty.id, data, _age(session, person, data.age_years), "", actor)
+    casualty.triage = assessment.category
     session.add(casualty)
     session.flush()
-    session.add(
-        TriageAssessment(
-            casualty_id=casualty.id, category=data.triage, assessed_at=at, assessed_by=actor.label
-        )
-    )
+    session.add(assessment)
+    session.flush()
     # Counts only in the payload: the live stream reaches every console, medical or not.
     append_event(
         session,
         kind="medical.casualty.recorded",
         actor=actor,
-        subjects=[casualty.id, casualty.person_id or "", data.incident_id or ""],
+        subjects=[casualty.id, casualty.person_id or "", incident_id],
         payload={
             "summary": f"Casualty C-{number} recorded at {data.found_at}: {side.value} side, "
-            f"triage {data.triage.value}.",
+            f"triage {casualty.triage.value}.",
             "number": number,
             "side": side.value,
-            "triage": data.triage.value,
+            "triage": casualty.triage.value,
         },
     )
-    _sync_person_status(session, casualty, actor)
+    sync_person_status(session, casualty, actor)
     return casualty
 
 
-def retriage(
-    session: Session, *, casualty_id: str, category: Triage, note: str = "", actor: Actor
-) -> Casualty:
-    """Triage a casualty again; the earlier categories stay in the history."""
+def retriage(session: Session, *, casualty_id: str, data: TriageChange, actor: Actor) -> Casualty:
+    """Triage a casualty (id or tag) again; the earlier triages stay in the history."""
     authorize(actor, "casualty.record")
     casualty = find_casualty(session, casualty_id)
+    if casualty.merged_into_id is not None:
+        into = get_casualty(session, casualty.merged_into_id)
+        raise Conflict(
+            f"C-{casualty.number} is the same casualty as C-{into.number}; triage that one"
+        )
     if casualty.triage is Triage.DECEASED:
         raise Conflict(
             f"casualty C-{casualty.number} is recorded as deceased and is not re-triaged"
         )
-    previous = casualty.triage
-    at = clock.now()
-    casualty.triage = category
-    casualty.updated_at = at
-    session.add(
-        TriageAssessment(
-            casualty_id=casualty.id,
-            category=category,
-            assessed_at=at,
-            assessed_by=actor.label,
-            note=note,
-        )
+    person = get_person(session, casualty.person_id) if casualty.person_id else None
+    assessment = _assessment(
+        casualty.id, data, _age(session, person, casualty.age_years), data.note, actor
     )
+    previous = casualty.triage
+    casualty.triage = assessment.category
+    casualty.updated_at = assessment.assessed_at
+    session.add(assessment)
     session.flush()
     append_event(
         session,
@@ -157,54 +241,14 @@ def retriage(
         subjects=[casualty.id, casualty.person_id or "", casualty.incident_id or ""],
         payload={
             "summary": f"Casualty C-{casualty.number} re-triaged from {previous.value} "
-            f"to {category.value}.",
+            f"to {casualty.triage.value}.",
             "number": casualty.number,
             "side": casualty.side.value,
             "from": previous.value,
-            "triage": category.value,
+            "triage": casualty.triage.value,
         },
     )
-    _sync_person_status(session, casualty, actor)
-    return casualty
-
-
-def update_casualty(
-    session: Session, *, casualty_id: str, data: CasualtyUpdate, actor: Actor
-) -> Casualty:
-    """Change care details, or identify an unidentified casualty as a registered person."""
-    authorize(actor, "medical.clinical")
-    casualty = get_casualty(session, casualty_id)
-    values = data.model_dump(exclude_unset=True, exclude_none=True)
-    if "person_id" in values:
-        person = get_person(session, values["person_id"])
-        if casualty.person_id not in (None, person.id):
-            raise Conflict(f"casualty C-{casualty.number} is already identified")
-        values["side"] = side_of(person)
-    if "treated_by_id" in values:
-        get_person(session, values["treated_by_id"])
-    changed = sorted(k for k, v in values.items() if getattr(casualty, k) != v)
-    if not changed:
-        return casualty
-    for field in changed:
-        setattr(casualty, field, values[field])
-    casualty.updated_at = clock.now()
-    session.flush()
-    identified = "person_id" in changed
-    append_event(
-        session,
-        kind="medical.casualty.identified" if identified else "medical.casualty.updated",
-        actor=actor,
-        subjects=[casualty.id, casualty.person_id or "", casualty.incident_id or ""],
-        payload={
-            "summary": f"Casualty {_label(session, casualty)}: "
-            + ("identified." if identified else f"{', '.join(changed)} updated."),
-            "number": casualty.number,
-            "side": casualty.side.value,
-            "fields": changed,
-        },
-    )
-    if identified:
-        _sync_person_status(session, casualty, actor)
+    sync_person_status(session, casualty, actor)
     return casualty
 
 
@@ -224,7 +268,7 @@ def list_casualties(
     offset: int = 0,
 ) -> tuple[list[Casualty], int]:
     """Casualties by tag number."""
-    query = select(Casualty)
+    query = select(Casualty).where(Casualty.merged_into_id.is_(None))
     if incident_id is not None:
         query = query.where(Casualty.incident_id == incident_id)
     if side is not None:
@@ -238,8 +282,10 @@ def list_casualties(
 
 def casualty_counts(session: Session, *, incident_id: str | None = None) -> CasualtyCounts:
     """Casualties by side and by current triage category, every cell present (zeros too)."""
-    query = select(Casualty.side, Casualty.triage, func.count()).group_by(
-        Casualty.side, Casualty.triage
+    query = (
+        select(Casualty.side, Casualty.triage, func.count())
+        .where(Casualty.merged_into_id.is_(None))
+        .group_by(Casualty.side, Casualty.triage)
     )
     if incident_id is not None:
         query = query.where(Casualty.incident_id == incident_id)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
+from pydantic import BaseModel, ValidationError
 
 from muster.access.holds import confirm_medical_hold, lift_hold
-from muster.cli.common import cli_actor, cli_session, console
+from muster.cli.common import cli_actor, cli_session, console, fail
+from muster.incidents.service import find_incident
 from muster.medical import casualties, flows, hospital
 from muster.medical.enums import BedState, Condition, ScreeningKind, ScreeningResult, Side, Triage
-from muster.medical.schemas import AdmissionCreate, CasualtyCreate, ScreeningCreate
+from muster.medical.schemas import AdmissionCreate, CasualtyCreate, ScreeningCreate, TriageChange
 from muster.medical.screening import list_screenings
 from muster.medical.views import bed_list
 from muster.people.service import find_person
@@ -20,46 +22,155 @@ hospital_app = typer.Typer(help="Hospital beds: admit, transfer, discharge.", no
 screening_app = typer.Typer(help="Screenings and the holds they place.", no_args_is_help=True)
 
 
+M = TypeVar("M", bound=BaseModel)
+Walks = Annotated[bool | None, typer.Option("--walks/--cannot-walk", help="Able to walk")]
+Breathing = Annotated[
+    bool | None, typer.Option("--breathing/--not-breathing", help="Breathing on its own")
+]
+Airway = Annotated[
+    bool | None,
+    typer.Option("--breathes-after-airway/--no-breath-after-airway", help="After repositioning"),
+]
+Rescue = Annotated[
+    bool | None,
+    typer.Option(
+        "--breathes-after-rescue/--no-breath-after-rescue", help="Child: after 5 rescue breaths"
+    ),
+]
+Rate = Annotated[int | None, typer.Option("--rate", help="Respiratory rate per minute")]
+Pulse = Annotated[
+    bool | None, typer.Option("--radial-pulse/--no-radial-pulse", help="Radial (child: any) pulse")
+]
+Refill = Annotated[float | None, typer.Option("--refill", help="Capillary refill, seconds")]
+Obeys = Annotated[
+    bool | None, typer.Option("--obeys/--does-not-obey", help="Obeys simple commands")
+]
+Avpu = Annotated[str | None, typer.Option(help="Child: alert, voice, pain_appropriate, ...")]
+Category = Annotated[
+    Triage | None, typer.Option(help="A medic's category over the findings (needs --reason)")
+]
+Reason = Annotated[str, typer.Option(help="Why the category differs from the findings")]
+
+
+def _findings(
+    walks: bool | None,
+    breathing: bool | None,
+    after_airway: bool | None,
+    after_rescue: bool | None,
+    rate: int | None,
+    pulse: bool | None,
+    refill: float | None,
+    obeys: bool | None,
+    avpu: str | None,
+) -> dict[str, object] | None:
+    """The findings given at the command line, or None when none were."""
+    given = {
+        "walks": walks,
+        "breathing": breathing,
+        "breathing_after_airway": after_airway,
+        "breathing_after_rescue_breaths": after_rescue,
+        "respiratory_rate": rate,
+        "radial_pulse": pulse,
+        "capillary_refill_seconds": refill,
+        "obeys_commands": obeys,
+        "avpu": avpu,
+    }
+    found: dict[str, object] = {k: v for k, v in given.items() if v is not None}
+    return found or None
+
+
+def _model(kind: type[M], **values: object) -> M:
+    """Build an input model; a value it refuses ends the command with what to fix."""
+    try:
+        return kind.model_validate(values)
+    except ValidationError as exc:
+        fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+
+
 @casualty_app.command("record")
 def record(
-    triage: Annotated[Triage, typer.Argument(help="START category")],
     found_at: Annotated[str, typer.Option(help="Where found")],
     person: Annotated[str | None, typer.Option(help="Person name, badge or id")] = None,
     description: Annotated[str, typer.Option(help="Description if unidentified")] = "",
+    age: Annotated[int | None, typer.Option(help="Age in years if unidentified")] = None,
     side: Annotated[Side | None, typer.Option(help="Side if unidentified")] = None,
     injuries: Annotated[str, typer.Option(help="Injuries")] = "",
+    incident: Annotated[
+        str | None, typer.Option(help="Incident number (default: the open one)")
+    ] = None,
+    walks: Walks = None,
+    breathing: Breathing = None,
+    after_airway: Airway = None,
+    after_rescue: Rescue = None,
+    rate: Rate = None,
+    pulse: Pulse = None,
+    refill: Refill = None,
+    obeys: Obeys = None,
+    avpu: Avpu = None,
+    category: Category = None,
+    reason: Reason = "",
 ) -> None:
-    """Record a casualty.
+    """Record a casualty; START (JumpSTART for a child) gives the category from the findings.
 
-    Example: muster casualty record immediate --found-at "West airlock" --person Ken
+    Example: muster casualty record --found-at "West airlock" --person Ken --cannot-walk
+    --breathing --rate 34
     """
     with cli_session() as session:
-        person_id = find_person(session, person).id if person else None
-        data = CasualtyCreate(
-            person_id=person_id,
+        actor = cli_actor(session)
+        findings = _findings(
+            walks, breathing, after_airway, after_rescue, rate, pulse, refill, obeys, avpu
+        )
+        data = _model(
+            CasualtyCreate,
+            person_id=find_person(session, person).id if person else None,
             description=description,
+            age_years=age,
             side=side,
-            triage=triage,
+            findings=findings,
+            triage=category,
+            reason=reason,
             found_at=found_at,
             injuries=injuries,
+            incident_id=find_incident(session, incident).id if incident else None,
         )
-        row = casualties.record_casualty(session, data=data, actor=cli_actor(session))
-        console.print(f"Casualty C-{row.number} recorded ({row.side.value}, {row.triage.value}).")
+        row = casualties.record_casualty(session, data=data, actor=actor)
+        why = casualties.triage_history(session, casualty_id=row.id)[-1]
+        console.print(
+            f"Casualty C-{row.number} recorded ({row.side.value}, {row.triage.value}): "
+            f"{why.explanation or why.override_reason}.",
+            markup=False,
+        )
 
 
 @casualty_app.command("triage")
 def triage(
     ref: Annotated[str, typer.Argument(help="Casualty tag (C-7) or id")],
-    category: Triage,
+    walks: Walks = None,
+    breathing: Breathing = None,
+    after_airway: Airway = None,
+    after_rescue: Rescue = None,
+    rate: Rate = None,
+    pulse: Pulse = None,
+    refill: Refill = None,
+    obeys: Obeys = None,
+    avpu: Avpu = None,
+    category: Category = None,
+    reason: Reason = "",
     note: str = "",
 ) -> None:
-    """Re-triage a casualty."""
+    """Triage a casualty again from new findings (or a medic's category with --reason).
+
+    Example: muster casualty triage C-7 --cannot-walk --breathing --rate 24 --radial-pulse
+    --obeys
+    """
     with cli_session() as session:
-        row = casualties.find_casualty(session, ref)
-        casualties.retriage(
-            session, casualty_id=row.id, category=category, note=note, actor=cli_actor(session)
+        actor = cli_actor(session)
+        findings = _findings(
+            walks, breathing, after_airway, after_rescue, rate, pulse, refill, obeys, avpu
         )
-        console.print(f"Casualty C-{row.number} now {category.value}.")
+        data = _model(TriageChange, findings=findings, triage=category, reason=reason, note=note)
+        row = casualties.retriage(session, casualty_id=ref, data=data, actor=actor)
+        console.print(f"Casualty C-{row.number} now {row.triage.value}.")
 
 
 @casualty_app.command("counts")

@@ -1,5 +1,8 @@
 """Casualties and admissions as an HL7 FHIR Bundle, built and validated by ``fhir.resources``.
 
+Every triage of a casualty is an Observation of its own (the findings as components, the
+rule or a medic's reason as notes), so the export carries the whole history.
+
 ``fhir.resources`` 8 defaults to R5; its R4B models (FHIR 4.3, wire-compatible with R4 for
 Patient, Encounter, Observation, Flag and Bundle) are used here.
 """
@@ -20,13 +23,15 @@ from sqlalchemy.orm import Session
 from muster import clock
 from muster.access.models import Hold
 from muster.medical.enums import Triage
-from muster.medical.models import Admission, Bed, Casualty, Ward
+from muster.medical.models import Admission, Bed, Casualty, TriageAssessment, Ward
 from muster.people.models import Person
 
 SYSTEM = "urn:muster"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 ACT_PRIORITY = "http://terminology.hl7.org/CodeSystem/v3-ActPriority"
 OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
 # START categories to encounter priorities; expectant and deceased have no ActPriority code.
 PRIORITY = {
     Triage.IMMEDIATE: ("EM", "emergency"),
@@ -82,25 +87,57 @@ def _casualty_encounter(c: Casualty, pid: str) -> Encounter:
     return Encounter.model_validate(data)
 
 
-def _triage_observation(c: Casualty, pid: str) -> Observation:
-    return Observation.model_validate(
-        {
-            "id": derived_id("triage", c.id),
-            "status": "final",
-            "category": [{"coding": [{"system": OBS_CATEGORY, "code": "survey"}]}],
-            "code": {
-                "coding": [{"system": f"{SYSTEM}:code", "code": "start-triage"}],
-                "text": "START triage category",
-            },
-            "subject": _ref("Patient", pid),
-            "encounter": _ref("Encounter", c.id),
-            "effectiveDateTime": c.updated_at.isoformat(),
-            "valueCodeableConcept": {
-                "coding": [{"system": f"{SYSTEM}:start-triage", "code": c.triage.value}],
-                "text": c.triage.value,
-            },
-        }
-    )
+def _component(name: str, value: Any) -> dict[str, Any]:
+    coding: list[dict[str, str]] = [{"system": f"{SYSTEM}:triage-finding", "code": name}]
+    code: dict[str, Any] = {"coding": coding, "text": name}
+    if name == "respiratory_rate":
+        coding.insert(0, {"system": LOINC, "code": "9279-1", "display": "Respiratory rate"})
+        quantity = {"value": value, "unit": "/min", "system": UCUM, "code": "/min"}
+        return {"code": code, "valueQuantity": quantity}
+    if name == "capillary_refill_seconds":
+        quantity = {"value": value, "unit": "s", "system": UCUM, "code": "s"}
+        return {"code": code, "valueQuantity": quantity}
+    if isinstance(value, bool):
+        return {"code": code, "valueBoolean": value}
+    return {"code": code, "valueString": str(value)}
+
+
+def _triage_observation(c: Casualty, t: TriageAssessment, pid: str) -> Observation:
+    """One triage: its category, the findings as components, and why (rule or reason)."""
+    data: dict[str, Any] = {
+        "id": derived_id("triage", t.id),
+        "status": "final",
+        "category": [{"coding": [{"system": OBS_CATEGORY, "code": "survey"}]}],
+        "code": {
+            "coding": [{"system": f"{SYSTEM}:code", "code": "start-triage"}],
+            "text": f"{t.algorithm or 'START'} triage category",
+        },
+        "subject": _ref("Patient", pid),
+        "encounter": _ref("Encounter", c.id),
+        "effectiveDateTime": t.assessed_at.isoformat(),
+        "performer": [{"display": t.assessed_by}],
+        "valueCodeableConcept": {
+            "coding": [{"system": f"{SYSTEM}:start-triage", "code": t.category.value}],
+            "text": t.category.value,
+        },
+        "component": [_component(k, v) for k, v in sorted((t.findings or {}).items())],
+    }
+    if t.algorithm:
+        data["method"] = {"text": f"{t.algorithm}: {t.rule}"}
+    notes = [
+        x
+        for x in (
+            t.explanation,
+            f"Set by a medic over the findings: {t.override_reason}" if t.override_reason else "",
+            t.note,
+        )
+        if x
+    ]
+    if notes:
+        data["note"] = [{"text": n} for n in notes]
+    if not data["component"]:
+        del data["component"]
+    return Observation.model_validate(data)
 
 
 def _admission_encounter(a: Admission, pid: str, bed: str) -> Encounter:
@@ -144,9 +181,18 @@ def export_bundle(session: Session) -> Bundle:
             patients[pid] = _patient(person, casualty, pid)
         return pid
 
-    for c in session.scalars(select(Casualty).order_by(Casualty.number)).all():
+    merged_out = Casualty.merged_into_id.is_(None)
+    for c in session.scalars(select(Casualty).where(merged_out).order_by(Casualty.number)).all():
         pid = patient_id(c.person_id, c)
-        resources += [_casualty_encounter(c, pid), _triage_observation(c, pid)]
+        history = session.scalars(
+            select(TriageAssessment)
+            .where(TriageAssessment.casualty_id == c.id)
+            .order_by(TriageAssessment.assessed_at)
+        ).all()
+        resources += [
+            _casualty_encounter(c, pid),
+            *(_triage_observation(c, t, pid) for t in history),
+        ]
     beds = {
         b.id: f"{w.name} {b.label}"
         for b, w in session.execute(select(Bed, Ward).join(Ward, Ward.id == Bed.ward_id)).all()

@@ -153,7 +153,7 @@ def admit(session: Session, *, data: AdmissionCreate, actor: Actor) -> Admission
         if casualty is None:  # the person's casualty record goes into hospital with them
             casualty = session.scalar(
                 select(Casualty)
-                .where(Casualty.person_id == person_id)
+                .where(Casualty.person_id == person_id, Casualty.merged_into_id.is_(None))
                 .order_by(Casualty.recorded_at.desc())
             )
     current = session.scalar(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from muster.db import Base, UTCDateTime, new_id
@@ -37,6 +37,12 @@ class Casualty(Base):
         String(36), ForeignKey("persons.id"), nullable=True, index=True
     )
     description: Mapped[str] = mapped_column(Text, default="")
+    age_years: Mapped[int | None] = mapped_column(Integer, nullable=True)  # when unidentified
+    # Set when this record turned out to be a person already recorded in the incident: its
+    # triage history moved to that casualty, and it is counted no more.
+    merged_into_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("casualties.id"), nullable=True, index=True
+    )
     side: Mapped[Side] = mapped_column(_enum(Side), index=True)
     triage: Mapped[Triage] = mapped_column(_enum(Triage), index=True)
     found_at: Mapped[str] = mapped_column(String(200))
@@ -64,6 +70,12 @@ class TriageAssessment(Base):
     assessed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     assessed_by: Mapped[str] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
+    findings: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    algorithm: Mapped[str] = mapped_column(String(20), default="")  # START or JumpSTART
+    computed: Mapped[Triage | None] = mapped_column(_enum(Triage), nullable=True)
+    rule: Mapped[str] = mapped_column(String(60), default="")  # start.respirations ...
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    override_reason: Mapped[str] = mapped_column(Text, default="")  # a medic's, when set
 
 
 class Ward(Base):

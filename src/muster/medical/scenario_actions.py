@@ -13,7 +13,7 @@ from muster.incidents.models import Incident
 from muster.medical import casualties, flows, hospital
 from muster.medical.enums import BedState, Condition, ScreeningKind, ScreeningResult, Side, Triage
 from muster.medical.models import Bed
-from muster.medical.schemas import AdmissionCreate, CasualtyCreate, ScreeningCreate
+from muster.medical.schemas import AdmissionCreate, CasualtyCreate, ScreeningCreate, TriageFindings
 from muster.people.service import find_person
 from muster.places.service import find_zone
 from muster.scenario.actions import ActionArgs, ActionContext, register_action
@@ -31,9 +31,11 @@ def _incident_id(ctx: ActionContext, title: str | None) -> str | None:
 
 
 class CasualtyArgs(PersonSelection):
-    """Casualties: named persons, or ``unidentified`` described ones of a given side."""
+    """Named persons as casualties with the same triage findings (or a medic's category)."""
 
-    triage: Triage
+    findings: TriageFindings | None = None
+    triage: Triage | None = None  # over the findings: a medic's, with the reason
+    reason: str = ""
     found_at: str
     incident: str | None = None
     injuries: str = ""
@@ -41,20 +43,25 @@ class CasualtyArgs(PersonSelection):
 
 @register_action("medical.casualty")
 def record_casualties(ctx: ActionContext, args: CasualtyArgs) -> str:
-    """Record each selected person as a casualty in the given START category."""
+    """Record each selected person as a casualty, triaged by START from the findings."""
     incident_id = _incident_id(ctx, args.incident)
     names = args.names(ctx)
+    categories: list[Triage] = []
     for name in names:
         person = find_person(ctx.session, name)
         data = CasualtyCreate(
             person_id=person.id,
+            findings=args.findings,
             triage=args.triage,
+            reason=args.reason,
             found_at=args.found_at,
             injuries=args.injuries,
             incident_id=incident_id,
         )
-        casualties.record_casualty(ctx.session, data=data, actor=ctx.actor)
-    return f"{len(names)} casualty(ies) recorded, {args.triage.value}, at {args.found_at}"
+        row = casualties.record_casualty(ctx.session, data=data, actor=ctx.actor)
+        categories.append(row.triage)
+    triaged = ", ".join(sorted({c.value for c in categories}))
+    return f"{len(names)} casualty(ies) recorded at {args.found_at}: {triaged}"
 
 
 class WardArgs(ActionArgs):

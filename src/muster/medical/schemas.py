@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from muster.medical.enums import (
     BedState,
@@ -22,19 +22,58 @@ Short = Annotated[str, StringConstraints(max_length=200)]
 Long = Annotated[str, StringConstraints(max_length=4000)]
 
 
-class CasualtyCreate(StrictModel):
+Avpu = Literal["alert", "voice", "pain_appropriate", "pain_inappropriate", "unresponsive"]
+
+
+class TriageFindings(StrictModel):
+    """What the rescuer finds, in the order START and JumpSTART ask for it.
+
+    Only what the next step needs is required: a casualty who walks needs nothing more.
+    For a child, ``radial_pulse`` is any palpable peripheral pulse and mental status is
+    ``avpu``; for an adult it is ``obeys_commands``.
+    """
+
+    walks: bool
+    breathing: bool
+    breathing_after_airway: bool | None = None
+    breathing_after_rescue_breaths: bool | None = None  # JumpSTART: apneic child with a pulse
+    respiratory_rate: int | None = Field(default=None, ge=0, le=150)
+    radial_pulse: bool | None = None
+    capillary_refill_seconds: float | None = Field(default=None, ge=0, le=60)
+    obeys_commands: bool | None = None
+    avpu: Avpu | None = None
+
+
+class TriageInput(StrictModel):
+    """A triage: the findings, and a medic's category over them only with a reason."""
+
+    findings: TriageFindings | None = None
+    triage: Triage | None = None  # set over (or without) the findings: medics, with a reason
+    reason: Long = ""
+
+    @model_validator(mode="after")
+    def _findings_or_category(self) -> Any:
+        if self.findings is None and self.triage is None:
+            raise ValueError(
+                "record the triage findings (walks, breathing, respiratory rate, pulse, "
+                "commands), or a medic's category with the reason"
+            )
+        return self
+
+
+class CasualtyCreate(TriageInput):
     """A casualty: a known person, or a description to match to a person later."""
 
     person_id: RefId | None = None
     description: Long = ""
+    age_years: int | None = Field(default=None, ge=0, le=130)  # unidentified: as judged
     side: Side | None = None  # taken from the person's affiliation when known
-    triage: Triage
     found_at: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     found_zone_id: RefId | None = None
     injuries: Long = ""
     treated_by_id: RefId | None = None
     taken_to: Short = ""
-    incident_id: RefId | None = None
+    incident_id: RefId | None = None  # the open incident when not given
 
     @model_validator(mode="after")
     def _someone(self) -> CasualtyCreate:
@@ -52,20 +91,25 @@ class CasualtyUpdate(StrictModel):
     taken_to: Short | None = None
 
 
-class TriageChange(StrictModel):
-    """A re-triage."""
+class TriageChange(TriageInput):
+    """A re-triage: new findings, or a medic's category with the reason."""
 
-    category: Triage
     note: Long = ""
 
 
 class TriageRead(ReadModel):
-    """One triage of a casualty."""
+    """One triage of a casualty: the category, what the findings gave and why."""
 
     category: Triage
     assessed_at: datetime
     assessed_by: str
     note: str
+    findings: dict[str, Any] | None
+    algorithm: str
+    computed: Triage | None
+    rule: str
+    explanation: str
+    override_reason: str
 
 
 class CasualtyRead(ReadModel):
@@ -76,6 +120,8 @@ class CasualtyRead(ReadModel):
     incident_id: str | None
     person_id: str | None
     description: str
+    age_years: int | None
+    merged_into_id: str | None
     side: Side
     triage: Triage
     found_at: str

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from muster.db import Base, UTCDateTime, new_id
@@ -55,6 +55,8 @@ class Person(Base):
     # A resident's consent requirement (P2): set when registered as or made a resident,
     # kept through any change of affiliation or party (people.service.update_person).
     consent_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Known for the station's own; JumpSTART triages a child by it (medical.triage).
+    date_of_birth: Mapped[date | None] = mapped_column(Date, nullable=True)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
@@ -39,6 +39,7 @@ class PersonCreate(StrictModel):
     roles: list[RoleName] = Field(default_factory=list, max_length=MAX_ROLES)
     status: PersonStatus = PersonStatus.ACTIVE
     notes: Notes = ""
+    date_of_birth: date | None = None
 
 
 class PersonUpdate(StrictModel):
@@ -51,6 +52,7 @@ class PersonUpdate(StrictModel):
     roles: list[RoleName] | None = Field(default=None, max_length=MAX_ROLES)
     status: PersonStatus | None = None
     notes: Notes | None = None
+    date_of_birth: date | None = None
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> Self:
@@ -70,6 +72,7 @@ class PersonRead(ReadModel):
     status: PersonStatus
     notes: str
     consent_required: bool  # registered as a resident at some time (P2 follows them)
+    date_of_birth: date | None = None
     archived_at: datetime | None
     created_at: datetime
     updated_at: datetime

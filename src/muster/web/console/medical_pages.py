@@ -9,7 +9,7 @@ Officers and the commander record and re-triage casualties at the scene
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from muster.errors import DomainError, Forbidden
 from muster.events.service import last_seq
 from muster.medical import casualties
 from muster.medical.enums import Side, Triage
-from muster.medical.schemas import CasualtyCreate
+from muster.medical.schemas import Avpu, CasualtyCreate, TriageChange
 from muster.medical.views import hospital_board
 from muster.web.console.forms import person_names, persons_for_pick, refused
 from muster.web.console.fragments import fill, fragment
@@ -62,6 +62,7 @@ def casualty_board(request: Request, session: SessionDep, viewer: ViewerDep) -> 
             "may_record": may_record,
             "sides": [(s.value, s.value.capitalize()) for s in Side],
             "triages": list(Triage),
+            "avpu_levels": list(get_args(Avpu)),
             "live_after": last_seq(session),
         }
     )
@@ -79,29 +80,65 @@ def hospital_page(request: Request, session: SessionDep, viewer: ViewerDep) -> H
     return render(request, "hospital.html", viewer, context)
 
 
+YES_NO = {"yes": True, "no": False}
+Choice = Annotated[str, Form(max_length=20)]
+Number = Annotated[str, Form(max_length=8)]
+
+
+def _triage_form(findings: dict[str, str], triage: str, reason: str) -> dict[str, Any]:
+    """What a triage form sent, as the input models take it (blank: not checked)."""
+    found = {k: YES_NO.get(v.strip(), v.strip()) for k, v in findings.items() if v.strip()}
+    return {"findings": found or None, "triage": triage or None, "reason": reason}
+
+
 @router.post("/medical/casualties", response_model=None)
 def record(
     request: Request,
     session: SessionDep,
     viewer: FormViewerDep,
-    triage: Annotated[str, Form(max_length=20)],
     found_at: Annotated[str, Form(max_length=200)] = "",
     person_id: Annotated[str, Form(max_length=36)] = "",
     description: Annotated[str, Form(max_length=4000)] = "",
-    side: Annotated[str, Form(max_length=20)] = "",
+    age_years: Number = "",
+    side: Choice = "",
     injuries: Annotated[str, Form(max_length=4000)] = "",
     taken_to: Annotated[str, Form(max_length=200)] = "",
+    walks: Choice = "",
+    breathing: Choice = "",
+    breathing_after_airway: Choice = "",
+    breathing_after_rescue_breaths: Choice = "",
+    respiratory_rate: Number = "",
+    radial_pulse: Choice = "",
+    capillary_refill_seconds: Number = "",
+    obeys_commands: Choice = "",
+    avpu: Choice = "",
+    triage: Choice = "",
+    reason: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
-    """Record a casualty, a known person or a description to match later."""
+    """Record a casualty, a known person or a description to match later, from the findings."""
+    findings = {
+        "walks": walks,
+        "breathing": breathing,
+        "breathing_after_airway": breathing_after_airway,
+        "breathing_after_rescue_breaths": breathing_after_rescue_breaths,
+        "respiratory_rate": respiratory_rate,
+        "radial_pulse": radial_pulse,
+        "capillary_refill_seconds": capillary_refill_seconds,
+        "obeys_commands": obeys_commands,
+        "avpu": avpu,
+    }
     try:
-        data = CasualtyCreate(
-            person_id=person_id or None,
-            description=description,
-            side=Side(side) if side else None,
-            triage=Triage(triage),
-            found_at=found_at,
-            injuries=injuries,
-            taken_to=taken_to,
+        data = CasualtyCreate.model_validate(
+            {
+                **_triage_form(findings, triage, reason),
+                "person_id": person_id or None,
+                "description": description,
+                "age_years": age_years or None,
+                "side": side or None,
+                "found_at": found_at,
+                "injuries": injuries,
+                "taken_to": taken_to,
+            }
         )
         row = casualties.record_casualty(session, data=data, actor=viewer.actor)
     except Forbidden:
@@ -118,17 +155,35 @@ def retriage(
     session: SessionDep,
     viewer: FormViewerDep,
     casualty: Annotated[str, Form(max_length=40)],
-    category: Annotated[str, Form(max_length=20)],
     note: Annotated[str, Form(max_length=4000)] = "",
+    walks: Choice = "",
+    breathing: Choice = "",
+    breathing_after_airway: Choice = "",
+    breathing_after_rescue_breaths: Choice = "",
+    respiratory_rate: Number = "",
+    radial_pulse: Choice = "",
+    capillary_refill_seconds: Number = "",
+    obeys_commands: Choice = "",
+    avpu: Choice = "",
+    triage: Choice = "",
+    reason: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
-    """Triage a casualty again by tag number; the history keeps every category."""
+    """Triage a casualty again by tag number; the history keeps every triage."""
+    findings = {
+        "walks": walks,
+        "breathing": breathing,
+        "breathing_after_airway": breathing_after_airway,
+        "breathing_after_rescue_breaths": breathing_after_rescue_breaths,
+        "respiratory_rate": respiratory_rate,
+        "radial_pulse": radial_pulse,
+        "capillary_refill_seconds": capillary_refill_seconds,
+        "obeys_commands": obeys_commands,
+        "avpu": avpu,
+    }
     try:
+        data = TriageChange.model_validate({**_triage_form(findings, triage, reason), "note": note})
         row = casualties.retriage(
-            session,
-            casualty_id=casualty.strip(),
-            category=Triage(category),
-            note=note,
-            actor=viewer.actor,
+            session, casualty_id=casualty.strip(), data=data, actor=viewer.actor
         )
     except Forbidden:
         raise
