@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from medical.conftest import MEDIC, Station
+from medical.conftest import MEDIC, Station, findings
 from muster import clock
 from muster.access.decisions import decide_request
 from muster.access.enums import Direction, HoldKind
@@ -25,7 +25,7 @@ from muster.incidents.schemas import IncidentCreate, IncidentUpdate
 from muster.incidents.service import assign_role, declare_incident, update_incident
 from muster.incidents.timeline import incident_timeline
 from muster.medical.casualties import record_casualty
-from muster.medical.enums import ScreeningKind, ScreeningResult, Triage
+from muster.medical.enums import ScreeningKind, ScreeningResult
 from muster.medical.flows import screen_person
 from muster.medical.schemas import CasualtyCreate, ScreeningCreate
 from muster.people.enums import Affiliation
@@ -106,7 +106,7 @@ class TestWhatWasDone:
             session,
             data=CasualtyCreate(
                 person_id=lena.id,
-                triage=Triage.DELAYED,
+                findings=findings("delayed"),
                 found_at="West airlock",
                 incident_id=incident.id,
             ),
