@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from muster import clock
+from muster.agreements.overdue import run_overdue_terms
 from muster.comms.escalation import run_due_escalations
 from muster.db import Database
 from muster.events.checkpoints import run_due_checkpoint
@@ -40,6 +41,7 @@ JOBS: dict[str, Job] = {
     "muster.welfare.checkups:run_due_checkups": run_due_checkups,
     "muster.events.checkpoints:run_due_checkpoint": run_due_checkpoint,
     "muster.posts.quiet:run_quiet_posts": run_quiet_posts,
+    "muster.agreements.overdue:run_overdue_terms": run_overdue_terms,
 }
 
 

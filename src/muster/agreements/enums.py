@@ -13,11 +13,18 @@ class TermStatus(StrEnum):
 
 
 class TermKind(StrEnum):
-    """How a term is checked: ``general`` by people with evidence; ``return`` (listed
-    persons returned through an airlock and screened) also from the record."""
+    """What a term is about, which names the evidence that can prove it (``bearing``):
+    ``general`` any record, judged by people; ``return`` listed persons back through an
+    airlock and screened (also evaluated from the record); ``orbit`` the vessel stays in
+    orbit (the vessel watch); ``consent`` residents stay with a visiting party only by
+    consent (cases, check-ups, screenings); ``visit`` someone of the party comes aboard
+    (visits, airlock decisions, passages)."""
 
     GENERAL = "general"
     RETURN = "return"
+    ORBIT = "orbit"
+    CONSENT = "consent"
+    VISIT = "visit"
 
 
 class EvidenceKind(StrEnum):
