@@ -12,18 +12,15 @@ from muster import clock
 from muster.errors import Conflict, Invalid
 from muster.events.service import append_event
 from muster.incidents.enums import CommandRole, IncidentStatus, Severity, TaskStatus
+from muster.incidents.log import add_log_entry, link_subject, list_log_entries, pin_log_entry
 from muster.incidents.models import Incident
 from muster.incidents.schemas import IncidentCreate, IncidentUpdate, TaskCreate, TaskUpdate
 from muster.incidents.service import (
-    add_log_entry,
     add_task,
     assign_role,
     declare_incident,
-    link_subject,
-    list_log_entries,
     list_roles,
     list_tasks,
-    pin_log_entry,
     update_incident,
     update_task,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from muster.incidents import service, sitrep
+from muster.incidents import log, service, sitrep
 from muster.incidents.enums import IncidentStatus
 from muster.incidents.export import to_markdown, to_pdf
 from muster.incidents.schemas import (
@@ -153,7 +153,7 @@ def read_log(
 ) -> list[LogEntryRead]:
     """The activity log (pinned entries only if asked)."""
     authorize(actor, "incident.read")
-    rows = service.list_log_entries(session, incident_id=incident_id, pinned_only=pinned)
+    rows = log.list_log_entries(session, incident_id=incident_id, pinned_only=pinned)
     return [LogEntryRead.model_validate(r) for r in rows]
 
 
@@ -162,7 +162,7 @@ def add_log_entry(
     incident_id: str, data: LogEntryCreate, session: SessionDep, actor: CurrentActor
 ) -> LogEntryRead:
     """Write a line in the activity log."""
-    row = service.add_log_entry(
+    row = log.add_log_entry(
         session, incident_id=incident_id, text=data.text, pinned=data.pinned, actor=actor
     )
     return LogEntryRead.model_validate(row)
@@ -173,7 +173,7 @@ def pin_entry(
     incident_id: str, entry_id: str, data: PinChange, session: SessionDep, actor: CurrentActor
 ) -> LogEntryRead:
     """Pin or unpin a log entry."""
-    row = service.pin_log_entry(
+    row = log.pin_log_entry(
         session, incident_id=incident_id, entry_id=entry_id, pinned=data.pinned, actor=actor
     )
     return LogEntryRead.model_validate(row)
@@ -184,7 +184,7 @@ def link(
     incident_id: str, data: LinkCreate, session: SessionDep, actor: CurrentActor
 ) -> dict[str, str]:
     """Bring a subject's events onto the incident's timeline."""
-    row = service.link_subject(
+    row = log.link_subject(
         session, incident_id=incident_id, subject_id=data.subject_id, label=data.label, actor=actor
     )
     return {"id": row.id, "subject_id": row.subject_id, "label": row.label}

@@ -11,6 +11,7 @@ from muster.cli.common import cli_actor, cli_session, console
 from muster.incidents import service, sitrep
 from muster.incidents.enums import CommandRole, Severity
 from muster.incidents.export import figure_lines, to_markdown, to_pdf
+from muster.incidents.log import add_log_entry
 from muster.incidents.schemas import IncidentCreate, SitrepEdit, TaskCreate
 from muster.incidents.timeline import incident_timeline
 from muster.people.service import find_person
@@ -107,7 +108,7 @@ def log(
     """
     with cli_session() as session:
         incident = service.find_incident(session, ref)
-        service.add_log_entry(
+        add_log_entry(
             session, incident_id=incident.id, text=text, pinned=pin, actor=cli_actor(session)
         )
         console.print("Logged.")

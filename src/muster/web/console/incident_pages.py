@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, Response
 
 from muster.errors import DomainError, Forbidden
 from muster.events.service import last_seq
-from muster.incidents import service
+from muster.incidents import log, service
 from muster.incidents.enums import CommandRole, IncidentStatus, Severity, TaskStatus
 from muster.incidents.schemas import IncidentCreate, IncidentUpdate, TaskCreate, TaskUpdate
 from muster.incidents.timeline import incident_timeline
@@ -149,7 +149,7 @@ def add_log_entry(
     """Write a line in the incident's activity log."""
     back = f"/incidents/{incident_id}"
     try:
-        service.add_log_entry(
+        log.add_log_entry(
             session, incident_id=incident_id, text=text, pinned=bool(pinned), actor=viewer.actor
         )
     except Forbidden:
