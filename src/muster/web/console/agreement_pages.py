@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import HTMLResponse, Response
 
 from muster.agreements import returns, service
+from muster.agreements.bearing import BEARINGS
 from muster.agreements.enums import EvidenceKind, TermKind, TermStatus
 from muster.agreements.evidence import term_evidence
 from muster.agreements.schemas import EvidenceIn
@@ -53,7 +54,12 @@ def agreement_page(
     for term in terms:
         progress = returns.return_progress(session, term) if term.kind is TermKind.RETURN else []
         terms_view.append(
-            {"term": term, "evidence": term_evidence(session, term.id), "progress": progress}
+            {
+                "term": term,
+                "evidence": term_evidence(session, term.id),
+                "progress": progress,
+                "proven_by": BEARINGS[term.kind].what,
+            }
         )
     context = {
         "agreement": agreement,
