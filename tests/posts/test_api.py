@@ -108,6 +108,37 @@ class TestReport:
         assert response.json()["incident_id"] is None
 
 
+class TestRetry:
+    """A handset's retry with the same Idempotency-Key records the report once."""
+
+    def test_same_key_same_report_once(
+        self, make_client: Callable[..., TestClient], crew: Station, incident: str
+    ) -> None:
+        """Sent twice with one key: one report, one event, the same answer."""
+        gail = guard(make_client, crew, "Gail")
+        post = crew.posts["South airlock post"]
+        headers = {"Idempotency-Key": "south-1"}
+        first = gail.post(f"/api/v1/posts/{post}/reports", json=STANDOFF, headers=headers)
+        again = gail.post(f"/api/v1/posts/{post}/reports", json=STANDOFF, headers=headers)
+        assert first.status_code == again.status_code == 201
+        assert again.json()["id"] == first.json()["id"]
+        assert len(events_of(make_client("admin"), "posts.report.filed")) == 1
+
+    def test_same_key_other_report_is_a_conflict(
+        self, make_client: Callable[..., TestClient], crew: Station, incident: str
+    ) -> None:
+        """A key reused for a different report is refused, saying to use a new key."""
+        gail = guard(make_client, crew, "Gail")
+        post = crew.posts["South airlock post"]
+        headers = {"Idempotency-Key": "south-2"}
+        gail.post(f"/api/v1/posts/{post}/reports", json=STANDOFF, headers=headers)
+        other = gail.post(
+            f"/api/v1/posts/{post}/reports", json={"status": "quiet"}, headers=headers
+        )
+        assert other.status_code == 409
+        assert "use a new key" in other.json()["detail"]
+
+
 class TestBoard:
     """The board shows each post's latest report and its age, help first."""
 

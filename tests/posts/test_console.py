@@ -71,6 +71,25 @@ class TestReportForm:
         assert 'data-help="open"' in board
         assert board.index("West airlock post") < board.index("South airlock post")
 
+    def test_resent_form_files_once(self, console: ConsoleKit, crew: Station) -> None:
+        """The same form sent twice (a double tap) files one report."""
+        gail = operator(console, crew, "Gail", "guard")
+        page = f"/posts/{crew.portals['South airlock']}"
+        html = gail.get(page).text
+        key = html.split('name="key" value="')[1].split('"')[0]
+        token = html.split('name="csrf_token" value="')[1].split('"')[0]
+        form = {
+            "csrf_token": token,
+            "post_id": crew.posts["South airlock post"],
+            "status": "standoff",
+            "key": key,
+        }
+        for _ in range(2):
+            assert gail.post(f"{page}/situation", data=form).status_code == 303
+        john = operator(console, crew, "John", "commander")
+        listed = john.get(f"/api/v1/posts/{crew.posts['South airlock post']}/reports")
+        assert listed.json()["total"] == 1
+
     def test_bad_status_is_named(self, console: ConsoleKit, crew: Station) -> None:
         """A status outside the list comes back as a refusal naming it, not an error page."""
         gail = operator(console, crew, "Gail", "guard")

@@ -6,7 +6,9 @@ cookie; the use cases authorize (a guard only for her own post).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Header, status
 
 from muster import clock
 from muster.logistics.custody import chain_of_custody
@@ -38,10 +40,17 @@ router = APIRouter(prefix="/api/v1", tags=["posts"])
 
 @router.post("/posts/{post_ref}/reports", status_code=status.HTTP_201_CREATED)
 def create_report(
-    post_ref: str, body: ReportCreate, session: SessionDep, actor: CurrentActor
+    post_ref: str,
+    body: ReportCreate,
+    session: SessionDep,
+    actor: CurrentActor,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> FiledReport:
-    """Report the post's situation (a guard only for her own post)."""
-    report, force = file_report(session, post_ref=post_ref, data=body, actor=actor)
+    """Report the post's situation (a guard only for her own post). A handset retries with
+    the same Idempotency-Key: the first report is returned and nothing is recorded again."""
+    report, force = file_report(
+        session, post_ref=post_ref, data=body, actor=actor, idempotency_key=idempotency_key
+    )
     return filed(report, [ForceRead.model_validate(f) for f in force])
 
 

@@ -9,6 +9,7 @@ translate: ``file_report`` and ``request_help`` authorize (a guard only for her 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -85,7 +86,8 @@ def report_form_for(
         session.expunge_all()
     if not allowed:
         return None
-    return {"posts": allowed, "statuses": list(PostStatus)}
+    # A fresh key per page: a double tap or a resent form files the report once.
+    return {"posts": allowed, "statuses": list(PostStatus), "report_key": uuid.uuid4().hex}
 
 
 templates.env.globals["post_board_for"] = board_for
@@ -113,6 +115,7 @@ def report_situation(
     weapon: Annotated[str, Form(max_length=100)] = "",
     means: Annotated[str, Form(max_length=200)] = "",
     outcome: Annotated[str, Form(max_length=2000)] = "",
+    key: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Send the post's report from its page; back to the page with what happened."""
     back = f"/posts/{portal_ref}"
@@ -140,7 +143,13 @@ def report_situation(
             text=text,
             force=force,
         )
-        report, _force = file_report(session, post_ref=post_id, data=data, actor=viewer.actor)
+        report, _force = file_report(
+            session,
+            post_ref=post_id,
+            data=data,
+            actor=viewer.actor,
+            idempotency_key=f"console-{key}" if key else None,
+        )
     except (DomainError, ValueError) as exc:
         session.rollback()
         return redirect(request, back, f"Refused: {_message(exc)}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from muster.db import Base, UTCDateTime, new_id
@@ -24,7 +24,10 @@ class PostReport(Base):
     """A post's situation as one of its guards reported it, with the counts seen."""
 
     __tablename__ = "post_reports"
-    __table_args__ = (Index("ix_post_reports_post_at", "post_id", "reported_at"),)
+    __table_args__ = (
+        Index("ix_post_reports_post_at", "post_id", "reported_at"),
+        UniqueConstraint("post_id", "idempotency_key", name="uq_post_reports_key"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     post_id: Mapped[str] = mapped_column(String(36), ForeignKey("posts.id"))
@@ -49,6 +52,9 @@ class PostReport(Base):
     reported_by: Mapped[str] = mapped_column(String(200))
     reporter_person_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A handset's Idempotency-Key, and the request it came with: a retry records nothing new.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    request_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class ForceUse(Base):

@@ -8,10 +8,14 @@ answers any status check the station sent the quiet post.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.errors import Invalid
+from muster.errors import Conflict, Invalid
 from muster.events.service import append_event
 from muster.places.models import Post
 from muster.policy.actor import Actor
@@ -19,7 +23,7 @@ from muster.posts.enums import PostStatus
 from muster.posts.force import record_force
 from muster.posts.models import ForceUse, PostReport
 from muster.posts.quiet import answer_status_checks
-from muster.posts.reading import open_incident
+from muster.posts.reading import force_of_reports, open_incident
 from muster.posts.rules import REPORT, authorize_at_post
 from muster.posts.schemas import ReportCreate
 
@@ -57,11 +61,47 @@ def _casualties(dead: int, wounded: int) -> str:
     )
 
 
+def request_hash(data: ReportCreate) -> str:
+    """A fingerprint of what was reported, to tell a retry from another report."""
+    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replayed(
+    session: Session, *, post: Post, key: str, fingerprint: str
+) -> tuple[PostReport, list[ForceUse]] | None:
+    """The report a retried ``Idempotency-Key`` already filed; Conflict if it was another."""
+    found = session.scalar(
+        select(PostReport).where(PostReport.post_id == post.id, PostReport.idempotency_key == key)
+    )
+    if found is None:
+        return None
+    if found.request_hash != fingerprint:
+        raise Conflict(
+            "this Idempotency-Key was already used for another report from this post; "
+            "use a new key for a new report"
+        )
+    return found, force_of_reports(session, [found.id])[found.id]
+
+
 def file_report(
-    session: Session, *, post_ref: str, data: ReportCreate, actor: Actor
+    session: Session,
+    *,
+    post_ref: str,
+    data: ReportCreate,
+    actor: Actor,
+    idempotency_key: str | None = None,
 ) -> tuple[PostReport, list[ForceUse]]:
-    """Report the situation at the post ``post_ref`` (id or name), as ``actor``."""
+    """Report the situation at the post ``post_ref`` (id or name), as ``actor``.
+
+    A retry with the same ``idempotency_key`` returns the first report and records nothing.
+    """
     post = authorize_at_post(session, actor=actor, action=REPORT, post_ref=post_ref)
+    fingerprint = request_hash(data)
+    if idempotency_key:
+        replay = _replayed(session, post=post, key=idempotency_key, fingerprint=fingerprint)
+        if replay is not None:
+            return replay
     if data.status is PostStatus.FORCE_USED and not data.force:
         raise Invalid(
             "a report of force used names who used it, against whom and the outcome: add "
@@ -85,6 +125,8 @@ def file_report(
         reported_by=actor.label,
         reporter_person_id=actor.person_id,
         reported_at=now,
+        idempotency_key=idempotency_key or None,
+        request_hash=fingerprint,
     )
     session.add(report)
     session.flush()
