@@ -15,16 +15,22 @@ door is marked fresh. Each sample is one person's exit request at the South airl
   settings: the fsync that ``decide_journalled`` pays, measured in the same run.
 - ``central_service``: ``decide_request`` on the server's database in one transaction
   (flushed, commit excluded), as bench/access.py's ``service`` measures it.
+- ``http``: the door's own HTTP (uvicorn, one process, this script in ``--serve-door``
+  mode) driven open loop at ``--rate`` requests a second by bench/access.py's driver;
+  latency from each request's due time to its answer, journal fsync included.
 
 Usage:
-    uv run python bench/door.py [--persons 100000] [--samples 2000]
+    uv run python bench/door.py [--persons 100000] [--samples 2000] [--rate 500]
+        [--seconds 10] [--no-http]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,12 +38,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+import uvicorn
 from sqlalchemy import insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import muster.models  # noqa: F401  (every table on the metadata)
-from access import ACTOR, _summary, populate
+from access import ACTOR, _drive, _free_port, _summary, populate
 from muster import clock
 from muster.access.decisions import decide_request, engine_for, rule_on
 from muster.access.enums import Direction
@@ -47,6 +55,7 @@ from muster.door.controller import DoorConfig, DoorController
 from muster.door.feed import REPLICATED_TABLES
 from muster.door.freshness import Freshness
 from muster.door.replica import sqlite_engine
+from muster.door.server import create_door_app
 
 
 def copy_replicated(db: Database, door: DoorController) -> None:
@@ -83,7 +92,41 @@ def _raw_commit(folder: Path) -> Callable[[], None]:
     return commit
 
 
-def run(persons: int, samples: int) -> dict[str, Any]:
+def serve_door(data_dir: Path, portal_id: str, port: int) -> None:
+    """Serve a fresh door over ``data_dir`` on ``port`` until killed (``--serve-door``)."""
+    door = DoorController(DoorConfig(portals=(portal_id,), data_dir=data_dir), Freshness(_stopped))
+    door.freshness.heard_head(0)
+    uvicorn.run(create_door_app(door), host="127.0.0.1", port=port, log_level="warning")
+
+
+def _stopped() -> float:
+    return 0.0
+
+
+def bench_http(
+    data_dir: Path, portal_id: str, ids: list[str], rate: int, seconds: float
+) -> dict[str, Any]:
+    """The door's HTTP in a process of its own, driven open loop at ``rate``."""
+    port = _free_port()
+    command = [sys.executable, __file__, "--serve-door", str(data_dir), portal_id, str(port)]
+    server = subprocess.Popen(command)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)  # the child is still importing
+        # The door here has no reader secret: the driver's bearer token is ignored.
+        return asyncio.run(_drive(url, "unused", portal_id, ids, rate, seconds))
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def run(persons: int, samples: int, http: tuple[int, float] | None) -> dict[str, Any]:
     """Every measure on one station."""
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'central.db'}")
@@ -91,7 +134,7 @@ def run(persons: int, samples: int) -> dict[str, Any]:
         portal_id, ids = populate(db, persons)
         # A stopped clock: the door stays fresh, as its link would keep it (no link here).
         door = DoorController(
-            DoorConfig(portals=(portal_id,), data_dir=Path(tmp) / "door"), Freshness(lambda: 0.0)
+            DoorConfig(portals=(portal_id,), data_dir=Path(tmp) / "door"), Freshness(_stopped)
         )
         copy_replicated(db, door)
         door.freshness.heard_head(0)  # nothing newer than what the replica holds
@@ -141,6 +184,10 @@ def run(persons: int, samples: int) -> dict[str, Any]:
             out["central_service"] = _summary(_timed(samples, central))
         assert door.freshness.stale_reason() == "", "the door must be fresh for the bench"
         db.dispose()
+        door.replica.engine.dispose()
+        door.journal.engine.dispose()
+        if http is not None:
+            out["http"] = bench_http(Path(tmp) / "door", portal_id, ids, *http)
         return out
 
 
@@ -149,8 +196,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=2000)
+    parser.add_argument("--rate", type=int, default=500)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--serve-door", nargs=3, metavar=("DIR", "PORTAL", "PORT"))
     args = parser.parse_args()
-    print(json.dumps(run(args.persons, args.samples), indent=2))
+    if args.serve_door:
+        folder, portal, port = args.serve_door
+        serve_door(Path(folder), portal, int(port))
+        return
+    http = None if args.no_http else (args.rate, args.seconds)
+    print(json.dumps(run(args.persons, args.samples, http), indent=2))
 
 
 if __name__ == "__main__":

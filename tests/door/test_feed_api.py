@@ -15,6 +15,7 @@ from muster.auth import service as auth_service
 from muster.config import Settings
 from muster.db import Database
 from muster.events import api as events_api
+from muster.events.rows import rows_head
 from muster.events.service import append_event, last_seq
 from muster.people.enums import Affiliation
 from muster.policy.actor import Actor
@@ -157,11 +158,13 @@ class TestStreamHeads:
                 first, _seen = _until_head(lines, 0)
                 with db.session_scope(write=False) as s:
                     assert first == last_seq(s)
+                    rows_then = rows_head(s)[0]
                 with db.session_scope() as s:
                     append_event(s, kind="test.thing.done", actor=Actor.system("t"))
                 head, seen = _until_head(lines, first + 1)
                 assert head == first + 1
                 assert seen == [first + 1]  # the event itself came before the head naming it
+                assert rows_then > 0
         finally:
             server.stop()
         assert events_api.HEAD_EVERY <= 0.25

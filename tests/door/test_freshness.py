@@ -120,22 +120,31 @@ class TestJournalUpload:
         assert [e.kind for e in entries].count(PASSAGE) == 1
 
 
-class TestOwnUploads:
-    """The door's own uploaded decisions do not make it behind; anyone else's events do."""
+class TestQuietEvents:
+    """Other doors' decisions do not make a door wait; a hold or a moved rows head does."""
 
-    def test_own_events_are_not_waited_for(self) -> None:
-        """Head 5, applied 3: fresh when 4 and 5 are the door's own, behind by one if only 5 is."""
-        clock = FakeClock()
-        mine = Freshness(clock)
-        mine.applied(3)
-        mine.heard_head(5)
-        mine.own([4, 5])
-        assert mine.stale_reason() == ""
-        other = Freshness(clock)
-        other.applied(3)
-        other.heard_head(5)
-        other.own([5])
-        assert other.stale_reason() == "this door's replica is 1 events behind the server"
+    def test_decisions_are_not_waited_for(self) -> None:
+        """Told of decisions only, the door is fresh; of a hold, behind until it applies it."""
+        fresh = Freshness(FakeClock())
+        fresh.applied(3, rows=9)
+        fresh.heard_head(3, rows=9)
+        fresh.heard_event(4, "access.decided")
+        assert fresh.stale_reason() == ""
+        fresh.heard_event(5, "access.hold.placed")
+        assert fresh.stale_reason() == "this door's replica is 2 events behind the server"
+        fresh.applied(5, rows=9)
+        assert fresh.stale_reason() == ""
+
+    def test_rows_head_ahead_is_behind(self) -> None:
+        """A heartbeat naming a row version not applied yet makes the door behind."""
+        fresh = Freshness(FakeClock())
+        fresh.applied(3, rows=9)
+        fresh.heard_head(3, rows=10)
+        assert fresh.stale_reason() == "this door's replica is 1 row changes behind the server"
+
+
+class TestUploadedDecisions:
+    """The server answers an upload with the events it appended."""
 
     def test_uploaded_decision_returns_its_events(
         self, kit: DoorKit, make_client: MakeClient

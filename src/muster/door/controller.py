@@ -59,7 +59,8 @@ class DoorController:
         self.replica = Replica(config.data_dir / "replica.db")
         self.journal = Journal(config.data_dir / "journal.db")
         self.freshness = freshness or Freshness()
-        self.freshness.applied(self.replica.cursors().applied_seq)
+        cursors = self.replica.cursors()
+        self.freshness.applied(cursors.applied_seq, cursors.row_n)
         self.on_journal: list[Any] = []  # callables woken after each entry (the uploader)
 
     def _served(self, portal: PortalFacts) -> None:

@@ -1,9 +1,15 @@
 """The freshness contract: a door decides an exit only while its replica is current.
 
-The server's stream names the log's head at least every 250 ms. The door is fresh while it
-has applied everything up to the newest head it knows of, and has heard a head within the
-last second. Anything else (the link lost, the server gone, the replica behind, the record
-failing verification) is stale, with the reason the reader and the post are given.
+The server's stream names the heads at least every 250 ms: the log's (``seq``) and the
+row versions' (``n``; every row change committed before it was read is at or below it).
+The door is fresh while it has heard a head within the last second and has applied every
+row version up to it, and has applied every event it was told of that may change what a
+decision reads. Anything else (the link lost, the server gone, the replica behind, the
+record failing verification) is stale, with the reason the reader and the post are given.
+
+Decisions are events too, and busy doors make many: an ``access.decided`` event it is told
+of does not make a door wait (a transaction that decided and also changed a row moves the
+rows head, which the next heartbeat names within 250 ms).
 """
 
 from __future__ import annotations
@@ -13,12 +19,12 @@ import time
 from collections.abc import Callable
 
 FRESH_FOR = 1.0  # seconds since the last head heard
-# Past this many unapplied events the door does not look for its own among them.
-OWN_GAP = 1000
+# Kinds of events that change no row a decision reads, when alone in their transaction.
+QUIET_KINDS = frozenset({"access.decided"})
 
 
 class Freshness:
-    """What the door knows of the server's head and how far its replica has applied.
+    """What the door knows of the server's heads and how far its replica has applied.
 
     Thread-safe; ``wait_for`` lets a caller (a test, the health page) await a state
     instead of sleeping. ``monotonic`` is the clock, replaceable in tests.
@@ -28,44 +34,37 @@ class Freshness:
         self._now = monotonic
         self._changed = threading.Condition()
         self.head_seq = 0
+        self.head_rows = 0
         self.heard_at: float | None = None
         self.applied_seq = 0
+        self.applied_rows = 0
+        self.waiting_seq = 0  # the newest event told of that may change a decision's facts
         self.link_up = False
         self.problem = ""
-        self._own: set[int] = set()
 
-    def heard_head(self, seq: int, at: float | None = None) -> None:
-        """The server said its head is ``seq`` (at ``at``, by this clock; now if None)."""
+    def heard_head(self, seq: int, rows: int = 0, at: float | None = None) -> None:
+        """The server said its heads are ``seq`` and ``rows`` (at ``at``, by this clock)."""
         with self._changed:
             self.head_seq = max(self.head_seq, seq)
+            self.head_rows = max(self.head_rows, rows)
             self.heard_at = self._now() if at is None else at
             self._changed.notify_all()
 
-    def heard_event(self, seq: int) -> None:
-        """An event ``seq`` exists: the head is at least there (not a statement of the head)."""
+    def heard_event(self, seq: int, kind: str = "") -> None:
+        """Event ``seq`` of ``kind`` exists (not a statement of the heads)."""
         with self._changed:
             self.head_seq = max(self.head_seq, seq)
+            if kind not in QUIET_KINDS:
+                self.waiting_seq = max(self.waiting_seq, seq)
             self._changed.notify_all()
 
-    def applied(self, seq: int) -> None:
-        """The replica holds every row of the events up to ``seq``."""
+    def applied(self, seq: int, rows: int = 0) -> None:
+        """The replica holds every row of the events up to ``seq`` and every row version
+        up to ``rows``."""
         with self._changed:
             self.applied_seq = max(self.applied_seq, seq)
-            self._own = {s for s in self._own if s > self.applied_seq}
+            self.applied_rows = max(self.applied_rows, rows)
             self._changed.notify_all()
-
-    def own(self, seqs: list[int]) -> None:
-        """Events the door's own uploads appended: they change no replicated row, so the
-        door is not behind for want of them (else every upload would stop exits briefly)."""
-        with self._changed:
-            self._own.update(s for s in seqs if s > self.applied_seq)
-            self._changed.notify_all()
-
-    def _behind(self) -> int:
-        gap = self.head_seq - self.applied_seq
-        if gap <= 0 or gap > OWN_GAP:
-            return max(0, gap)
-        return sum(1 for s in range(self.applied_seq + 1, self.head_seq + 1) if s not in self._own)
 
     def set_link(self, up: bool) -> None:
         """Whether the stream from the server is connected now."""
@@ -96,19 +95,23 @@ class Freshness:
                     f"this door has heard nothing from the server for {quiet:.1f} s "
                     "(link lost or server down)"
                 )
-            behind = self._behind()
-            if behind:
+            if self.applied_rows < self.head_rows:
+                behind = self.head_rows - self.applied_rows
+                return f"this door's replica is {behind} row changes behind the server"
+            if self.applied_seq < self.waiting_seq:
+                behind = self.waiting_seq - self.applied_seq
                 return f"this door's replica is {behind} events behind the server"
             return ""
 
     def lag(self) -> dict[str, float | int | bool | None]:
-        """Replica lag in events and seconds since the last head, for health and metrics."""
+        """Replica lag in events, row changes and seconds since the last head."""
         with self._changed:
             quiet = None if self.heard_at is None else round(self._now() - self.heard_at, 3)
             return {
                 "head_seq": self.head_seq,
                 "applied_seq": self.applied_seq,
-                "lag_events": self._behind(),
+                "lag_events": max(0, self.head_seq - self.applied_seq),
+                "lag_rows": max(0, self.head_rows - self.applied_rows),
                 "since_head_seconds": quiet,
                 "link_up": self.link_up,
             }

@@ -83,9 +83,9 @@ class Link:
                 fresh.fail(str(exc))
                 raise
             self._check_checkpoint(feed.get("checkpoint"))
-            fresh.applied(after.applied_seq)
-            fresh.heard_head(int(feed["head"]), at=asked_at)
-            if feed["complete"]:
+            fresh.applied(after.applied_seq, after.row_n)
+            if feed["complete"]:  # every row version committed before the read is here
+                fresh.heard_head(int(feed["head"]), rows=after.row_n, at=asked_at)
                 return after.applied_seq
 
     def _check_checkpoint(self, data: dict[str, Any] | None) -> None:
@@ -113,8 +113,6 @@ class Link:
             for entry in batch:
                 response = self._upload(http, entry)
                 if response.status_code < 300:
-                    if entry.kind == REQUEST:
-                        self.door.freshness.own(list(response.json().get("seqs", [])))
                     self.door.journal.mark_uploaded(entry.key, f"{response.status_code}")
                 elif response.status_code in FINAL_REFUSALS:
                     detail = response.json().get("detail", response.text)
@@ -181,10 +179,10 @@ class Link:
                         if self._stop.is_set():
                             break
                         if kind == "head":
-                            fresh.heard_head(int(data["head"]))
+                            fresh.heard_head(int(data["head"]), rows=int(data.get("rows", 0)))
                         else:
-                            fresh.heard_event(int(data["seq"]))
-                        if fresh.applied_seq < fresh.head_seq:
+                            fresh.heard_event(int(data["seq"]), str(data.get("kind", "")))
+                        if fresh.stale_reason():
                             self._feed_wake.set()
             except (httpx.HTTPError, ValueError, KeyError) as exc:
                 log.info("stream from the server lost: %s", exc)

@@ -19,6 +19,7 @@ from muster.db import Database
 from muster.events.bus import Bus, get_bus
 from muster.events.chain import GENESIS_HASH
 from muster.events.models import Event
+from muster.events.rows import rows_head
 from muster.events.service import EventFilter, event_to_dict, events_after, last_seq, list_events
 from muster.events.visibility import hidden_kinds, is_visible
 from muster.ops.metrics import track_live_streams
@@ -71,10 +72,11 @@ KEEP_ALIVE = b": keep-alive\n\n"
 HEAD_EVERY = 0.25
 
 
-def format_head(seq: int) -> bytes:
-    """The heartbeat that names the log's head: an SSE event without an id, so a reader's
-    Last-Event-ID stays the last event it received."""
-    return f'event: head\ndata: {{"head": {seq}}}\n\n'.encode()
+def format_head(seq: int, rows: int) -> bytes:
+    """The heartbeat that names the log's head and the row versions' head (``rows``: every
+    row change committed before it was read is at or below it): an SSE event without an
+    id, so a reader's Last-Event-ID stays the last event it received."""
+    return f'event: head\ndata: {{"head": {seq}, "rows": {rows}}}\n\n'.encode()
 
 
 _streams_changed = threading.Condition()
@@ -122,6 +124,11 @@ def _read_after(db: Database, after_seq: int) -> tuple[list[dict[str, Any]], str
         return rows, session.scalar(select(Event.hash).where(Event.seq == after_seq))
 
 
+def _read_rows_head(db: Database) -> int:
+    with db.session_scope(write=False) as session:
+        return rows_head(session)[0]
+
+
 def _read_tail(db: Database) -> int:
     with db.session_scope(write=False) as session:
         return last_seq(session)
@@ -145,8 +152,8 @@ async def event_stream(
     the stream) or by a failed write; ``is_disconnected`` is asked only on idle heartbeats.
     While idle, one shared read of the log's tail per heartbeat catches writes by other
     processes that did not wake this one. With ``heads``, a ``head`` event names the newest
-    seq known at least every ``HEAD_EVERY`` seconds, busy or idle; when idle it is the
-    last one sent, after the tail read found nothing newer.
+    seq known and the row versions' head at least every ``HEAD_EVERY`` seconds, busy or
+    idle; when idle its seq is the last one sent, after the tail read found nothing newer.
     """
     bus = bus_for(db)
     cursor, last_hash = start, None
@@ -167,7 +174,8 @@ async def event_stream(
                     yield bus.encoded(item, format_sse)
                 cursor, last_hash = int(item["seq"]), str(item["hash"])
             if heads and time.monotonic() - head_sent >= HEAD_EVERY:
-                yield format_head(max(cursor, bus.latest_seq))
+                rows = await run_in_threadpool(_read_rows_head, db)
+                yield format_head(max(cursor, bus.latest_seq), rows)
                 head_sent = time.monotonic()
             if len(batch) >= STREAM_BATCH:
                 continue
@@ -176,7 +184,8 @@ async def event_stream(
                     return
                 tail = await bus.refresh_tail(partial(_read_tail, db), pause / 2)
                 if heads:
-                    yield format_head(max(cursor, tail))
+                    rows = await run_in_threadpool(_read_rows_head, db)
+                    yield format_head(max(cursor, tail), rows)
                     head_sent = time.monotonic()
                 else:
                     yield KEEP_ALIVE
