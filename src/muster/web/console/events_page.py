@@ -21,6 +21,7 @@ from muster.events.models import Event
 from muster.events.service import EventFilter, last_seq, list_events
 from muster.events.visibility import hidden_kinds
 from muster.people.service import find_person
+from muster.web.console.event_words import kind_words
 from muster.web.console.fragments import fragment
 from muster.web.console.rendering import render
 from muster.web.console.viewer import ViewerDep, require
@@ -61,7 +62,7 @@ def recent_events(
 def feed_part(session: Session, viewer: Any, _params: Mapping[str, str]) -> dict[str, Any]:
     """The live feed of the newest events the viewer may read."""
     rows = recent_events(session, hidden=hidden_kinds(viewer.actor))
-    return {"feed": [(row, describe(row)) for row in rows]}
+    return {"feed": [(row, kind_words(row.kind), describe(row)) for row in rows]}
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The command deck's overview: who is aboard, the airlocks, holds, and the live feed."""
+"""The command deck's overview, laid out for the crisis: alarms and orders not acknowledged
+first, then the airlocks, holds and casualties, then who is aboard and the live feed."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from muster.events.service import last_seq
 from muster.people.enums import Affiliation
 from muster.people.service import get_person, list_parties
 from muster.places.service import posts_of_person
+from muster.web.console import overview_alarms  # noqa: F401  (its live part)
 from muster.web.console.fragments import fill, fragment
 from muster.web.console.overview_panels import OVERVIEW_DOMAIN_PARTS
 from muster.web.console.rendering import render, works_at_a_post
@@ -26,7 +28,7 @@ from muster.web.deps import SessionDep
 router = APIRouter()
 
 
-OVERVIEW_PARTS = ["headcounts", "airlocks", "holds", "feed", *OVERVIEW_DOMAIN_PARTS]
+OVERVIEW_PARTS = ["alarms", "headcounts", "airlocks", "holds", "feed", *OVERVIEW_DOMAIN_PARTS]
 HOLDS_SHOWN = 100
 
 
