@@ -146,3 +146,21 @@ class TestHospitalCommands:
         done = CliRunner().invoke(hospital_app, ["discharge", "Tariq", "--disposition", "home"])
         assert done.exit_code != 0
         assert "not in hospital" in done.output
+
+    def test_officer_may_not_admit(self, cli_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The command acts as its signed-in account: an officer's admission is refused."""
+        _ward(cli_db, "Trauma", ["T1"])
+        _person(cli_db, "Omar")
+        with cli_db.session_scope() as s:
+            create_account(
+                s,
+                username="dom",
+                display_name="Dom",
+                roles=["officer"],
+                password="correct horse battery",
+                actor=SYSTEM,
+            )
+        monkeypatch.setenv("MUSTER_USER", "dom")
+        done = CliRunner().invoke(hospital_app, ["admit", "Omar", "--bed", "Trauma/T1"])
+        assert done.exit_code == 1
+        assert "may not hospital.manage" in done.output

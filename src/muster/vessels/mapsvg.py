@@ -90,7 +90,8 @@ def map_facts(session: Session) -> MapFacts:
         elif post.zone_id:
             in_zone[post.zone_id].append(entry)
     casualties: dict[str | None, list[str]] = defaultdict(list)
-    for c in session.scalars(select(Casualty).order_by(Casualty.number)):
+    counted = select(Casualty).where(Casualty.merged_into_id.is_(None))  # a merge counts once
+    for c in session.scalars(counted.order_by(Casualty.number)):
         casualties[c.found_zone_id].append(f"C-{c.number} {c.triage} ({c.found_at})")
     return MapFacts(head_counts(session).by_zone, at_portal, in_zone, casualties)
 
