@@ -5,7 +5,7 @@ The route walks read the app itself, so a route added later is held to the limit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from muster.db import Database
 from muster.people.models import Person
-from muster.web.limits import INT64_MAX, accepts_int
+from muster.schemas import INT32_MAX, INT64_MAX
+from muster.web.limits import accepts_int
 
 PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
 HUGE = 867473434626396643223666688  # the path id of the report: 90 bits
@@ -96,14 +97,20 @@ class TestPathLimits:
         assert checked > 100
 
     def test_report_sitrep_path(self, client: TestClient) -> None:
-        """The report's path id beyond 64 bits is a 422 naming the number."""
+        """The report's path id beyond 64 bits is a 422 naming the number and the bound of
+        its column (a sitrep's number is 32 bits on PostgreSQL)."""
         r = client.get(f"/api/v1/incidents/{PLACEHOLDER}/sitreps/{HUGE}")
-        assert r.json()["detail"] == f"path.number: must be at most {INT64_MAX}"
+        assert r.json()["detail"] == f"path.number: must be at most {INT32_MAX}"
+        within_64_bits = client.get(f"/api/v1/incidents/{PLACEHOLDER}/sitreps/{INT32_MAX + 1}")
+        assert _refusal(within_64_bits, "path.number").endswith(str(INT32_MAX))
 
     def test_largest_integer_passes_the_limit(self, client: TestClient) -> None:
-        """2**63 - 1 itself is in range: the route looks for it and answers 404."""
-        r = client.get(f"/api/v1/incidents/{PLACEHOLDER}/sitreps/{INT64_MAX}")
-        assert r.status_code == 404, r.text
+        """2**63 - 1 itself is in range: the events after it are read (none)."""
+        r = client.get("/api/v1/events", params={"after_seq": INT64_MAX})
+        assert r.status_code == 200, r.text
+        assert r.json()["items"] == []
+        beyond = client.get("/api/v1/events", params={"after_seq": INT64_MAX + 1})
+        assert _refusal(beyond, "query.after_seq") == f"must be at most {INT64_MAX}"
 
 
 class TestQueryLimits:
@@ -169,6 +176,39 @@ class TestBodyLimits:
             headers={"content-type": "application/xml"},
         )
         _refusal(cap, "body")
+
+
+class TestRecordNumbers:
+    """A record named by a number too large for its column, or by other scripts' digits,
+    is not found: never a failed query."""
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            f"/api/v1/welfare/cases/W-{HUGE}",
+            "/api/v1/welfare/cases/W-\u00b2",
+            f"/api/v1/welfare/cases/{INT32_MAX + 1}",
+            f"/api/v1/agreements/A-{HUGE}",
+            f"/api/v1/policies/{HUGE}",
+            "/api/v1/policies/\u0663",
+            f"/api/v1/incidents/{HUGE}",
+        ],
+    )
+    def test_not_found(self, client: TestClient, path: str) -> None:
+        """Each is a 404 on both backends."""
+        assert client.get(path).status_code == 404
+
+    def test_casualty_tag(self, make_client: Callable[..., TestClient]) -> None:
+        """A medic asking for tag C-<huge> is told there is none."""
+        medic = make_client("medic")
+        assert medic.get(f"/api/v1/medical/casualties/C-{HUGE}").status_code == 404
+
+    @pytest.mark.parametrize("page", [str(HUGE), "\u00b2", "0", "-3"])
+    def test_console_page_numbers(self, cookie_console: tuple[TestClient, str], page: str) -> None:
+        """A page number that is no page shows a page of the list."""
+        http, _csrf = cookie_console
+        assert http.get("/people", params={"page": page}).status_code == 200
+        assert http.get("/events", params={"page": page}).status_code == 200
 
 
 class TestNothingStored:

@@ -11,10 +11,10 @@ from pydantic import BaseModel
 
 from muster.config import Settings
 from muster.db import Database
+from muster.schemas import INT64_MAX, INT64_MIN
 from muster.web.app import create_app
 from muster.web.contract import BEARER, COOKIE, install_contract
 from muster.web.deps import CurrentActor
-from muster.web.limits import INT64_MAX, INT64_MIN
 
 PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
 PROBLEM_REF = "#/components/schemas/Problem"

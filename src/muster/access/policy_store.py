@@ -28,6 +28,7 @@ from muster.policy.engine import (
     shipped_policy_text,
     shipped_schema_text,
 )
+from muster.schemas import number_in
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +108,8 @@ def sync_active_engine(session: Session) -> PolicyEngine:
 def get_version(session: Session, ref: str) -> PolicyVersion:
     """A stored version by id or number."""
     row = session.get(PolicyVersion, ref)
-    if row is None and ref.isdigit():
-        row = session.scalar(select(PolicyVersion).where(PolicyVersion.number == int(ref)))
+    if row is None and (number := number_in(ref)) is not None:
+        row = session.scalar(select(PolicyVersion).where(PolicyVersion.number == number))
     if row is None:
         raise NotFound(f"no policy version {ref!r}; see muster policy history")
     return row

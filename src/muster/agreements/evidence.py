@@ -19,6 +19,7 @@ from muster.events.models import Event
 from muster.medical.models import Casualty, Screening
 from muster.people.service import find_person
 from muster.policy.actor import Actor
+from muster.schemas import INT64_MAX, number_in
 from muster.welfare.models import Checkup, ConsentCase
 
 # ``record`` evidence: "<kind>:<id>" of one of these.
@@ -41,11 +42,10 @@ def resolve(
     Invalid if it does not bear on ``term`` (when given)."""
     ref = item.ref.strip()
     if item.kind is EvidenceKind.EVENT:
-        if not ref.isdigit():
+        seq = number_in(ref, maximum=INT64_MAX)
+        if seq is None:
             raise Invalid(f"event evidence is an event's sequence number, not {ref!r}")
-        event = session.execute(
-            select(Event.kind, Event.subjects).where(Event.seq == int(ref))
-        ).first()
+        event = session.execute(select(Event.kind, Event.subjects).where(Event.seq == seq)).first()
         if event is None:
             raise NotFound(f"no event number {ref} in the log")
         label = f"event {ref} ({event.kind})"

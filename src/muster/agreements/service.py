@@ -23,6 +23,7 @@ from muster.people.models import Party, Person
 from muster.people.service import find_party, find_person
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
+from muster.schemas import number_in
 
 ALERT = "agreements.alert.raised"
 
@@ -30,9 +31,9 @@ ALERT = "agreements.alert.raised"
 def get_agreement(session: Session, agreement_id: str) -> Agreement:
     """An agreement by id or number (``A-1`` or ``1``)."""
     row = session.get(Agreement, agreement_id)
-    ref = agreement_id.upper().removeprefix("A-")
-    if row is None and ref.isdigit():
-        row = session.scalar(select(Agreement).where(Agreement.number == int(ref)))
+    number = number_in(agreement_id, prefix="A-")
+    if row is None and number is not None:
+        row = session.scalar(select(Agreement).where(Agreement.number == number))
     if row is None:
         raise NotFound(f"no agreement {agreement_id!r}; list agreements to find it")
     return row

@@ -24,6 +24,7 @@ from muster.events.service import EventFilter, event_to_dict, events_after, last
 from muster.events.visibility import hidden_kinds, is_visible
 from muster.ops.metrics import track_live_streams
 from muster.policy.authorize import authorize
+from muster.schemas import INT64_MAX, number_in
 from muster.web.deps import CurrentActor, PageDep, SessionDep, get_database
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
@@ -213,8 +214,9 @@ async def stream_events(
     authorize(actor, "event.read")
     db = get_database(request)
     heartbeat = request.app.state.settings.sse_heartbeat_seconds
-    if last_event_id is not None and last_event_id.strip().isdigit():
-        start = int(last_event_id.strip())
+    resume = number_in(last_event_id or "", maximum=INT64_MAX)
+    if resume is not None:
+        start = resume
     elif after is not None:
         start = after
     else:

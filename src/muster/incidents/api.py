@@ -28,7 +28,7 @@ from muster.incidents.schemas import (
 )
 from muster.incidents.timeline import incident_timeline
 from muster.policy.authorize import authorize
-from muster.schemas import Page
+from muster.schemas import Page, RecordNumber
 from muster.web.deps import CurrentActor, PageDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
@@ -235,7 +235,11 @@ def read_versions(incident_id: str, session: SessionDep, actor: CurrentActor) ->
 
 @router.get("/{incident_id}/sitreps/{number}")
 def read_version(
-    incident_id: str, number: int, session: SessionDep, actor: CurrentActor, fmt: str = "json"
+    incident_id: str,
+    number: RecordNumber,
+    session: SessionDep,
+    actor: CurrentActor,
+    fmt: str = "json",
 ) -> Response:
     """One published version: ``fmt`` json, md (Markdown) or pdf."""
     authorize(actor, "incident.read")

@@ -23,6 +23,7 @@ from muster.people.models import Person
 from muster.people.service import get_person
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
+from muster.schemas import number_in
 
 
 def get_incident(session: Session, incident_id: str) -> Incident:
@@ -36,8 +37,8 @@ def get_incident(session: Session, incident_id: str) -> Incident:
 def find_incident(session: Session, ref: str) -> Incident:
     """The incident with this id, number or exact title."""
     incident = session.get(Incident, ref)
-    if incident is None and ref.isdigit():
-        incident = session.scalar(select(Incident).where(Incident.number == int(ref)))
+    if incident is None and (number := number_in(ref)) is not None:
+        incident = session.scalar(select(Incident).where(Incident.number == number))
     if incident is None:
         incident = session.scalar(
             select(Incident).where(Incident.title == ref).order_by(Incident.number.desc())

@@ -21,6 +21,7 @@ from muster.people.schemas import PersonUpdate
 from muster.people.service import get_person, update_person
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
+from muster.schemas import number_in
 
 CASUALTY_EVENT_PREFIX = "medical.casualty."
 
@@ -41,9 +42,9 @@ def get_casualty(session: Session, casualty_id: str) -> Casualty:
 def find_casualty(session: Session, ref: str) -> Casualty:
     """The casualty with this id or tag number (``7`` or ``C-7``)."""
     casualty = session.get(Casualty, ref)
-    digits = ref.upper().removeprefix("C-")
-    if casualty is None and digits.isdigit():
-        casualty = session.scalar(select(Casualty).where(Casualty.number == int(digits)))
+    number = number_in(ref, prefix="C-")
+    if casualty is None and number is not None:
+        casualty = session.scalar(select(Casualty).where(Casualty.number == number))
     if casualty is None:
         raise NotFound(f"no casualty with id or tag {ref!r}")
     return casualty

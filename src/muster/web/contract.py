@@ -23,8 +23,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import _IncludedRouter
 
+from muster.schemas import INT64_MAX, INT64_MIN
 from muster.web.deps import SESSION_COOKIE, get_actor, require_credentials
-from muster.web.limits import INT64_MAX, INT64_MIN
 from muster.web.problems import PROBLEM_TYPE
 
 BEARER = "bearerToken"

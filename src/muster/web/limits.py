@@ -25,8 +25,8 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.requests import HTTPConnection, Request
 
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
+from muster.schemas import INT64_MAX, INT64_MIN
+
 NUL = "\x00"
 NUL_MESSAGE = "must not contain a NUL character"
 # Bodies read as text (checked for NUL); others (audio clips, photos) are bytes.

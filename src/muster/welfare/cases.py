@@ -25,6 +25,7 @@ from muster.people.enums import Affiliation, PartyKind, PersonStatus
 from muster.people.models import Person
 from muster.people.service import find_party, find_person
 from muster.policy.actor import Actor
+from muster.schemas import number_in
 from muster.welfare.enums import ACTIVE_STATUSES, Assessment, Capacity, CaseStatus, StepKind
 from muster.welfare.findings import barred_until, earlier_findings
 from muster.welfare.models import CaseStep, ConsentCase
@@ -70,9 +71,9 @@ def set_status(
 def get_case(session: Session, case_id: str) -> ConsentCase:
     """A case by id, or by its number (``W-3`` or ``3``)."""
     row = session.get(ConsentCase, case_id)
-    ref = case_id.upper().removeprefix("W-")
-    if row is None and ref.isdigit():
-        row = session.scalar(select(ConsentCase).where(ConsentCase.number == int(ref)))
+    number = number_in(case_id, prefix="W-")
+    if row is None and number is not None:
+        row = session.scalar(select(ConsentCase).where(ConsentCase.number == number))
     if row is None:
         raise NotFound(f"no consent case {case_id!r}; list cases to find it")
     return row

@@ -12,6 +12,7 @@ from muster.errors import Invalid, NotFound
 from muster.events.service import append_event
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
+from muster.schemas import number_in
 from muster.welfare.models import ConsentText
 
 
@@ -58,8 +59,8 @@ def current_consent_text(session: Session) -> ConsentText:
 def get_consent_text(session: Session, text_id: str) -> ConsentText:
     """One version by id, or by version number given as text."""
     row = session.get(ConsentText, text_id)
-    if row is None and text_id.isdigit():
-        row = session.scalar(select(ConsentText).where(ConsentText.version == int(text_id)))
+    if row is None and (version := number_in(text_id)) is not None:
+        row = session.scalar(select(ConsentText).where(ConsentText.version == version))
     if row is None:
         raise NotFound(f"no consent text {text_id!r}")
     return row

@@ -70,7 +70,7 @@ def login_submit(
     """Check the password; open a session and go on, or say what went wrong."""
     next_url = _safe_next(next)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected, login_csrf):
+    if not expected or not hmac.compare_digest(expected.encode(), login_csrf.encode()):
         return _login_page(
             request,
             error="The sign-in form expired. Enter your details again.",

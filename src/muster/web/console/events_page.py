@@ -21,6 +21,7 @@ from muster.events.models import Event
 from muster.events.service import EventFilter, last_seq, list_events
 from muster.events.visibility import hidden_kinds
 from muster.people.service import find_person
+from muster.schemas import number_in
 from muster.web.console.event_words import kind_words
 from muster.web.console.fragments import fragment
 from muster.web.console.rendering import render
@@ -86,7 +87,7 @@ class LogQuery:
             portal=params.get("portal", "").strip(),
             since=params.get("since", "").strip(),
             until=params.get("until", "").strip(),
-            page=int(page) if page.isdigit() and int(page) > 0 else 1,
+            page=number_in(page) or 1,
         )
 
     def to_filter(

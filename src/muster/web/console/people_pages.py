@@ -14,6 +14,7 @@ from muster.events.service import EventFilter, last_seq, list_events
 from muster.events.visibility import hidden_kinds
 from muster.people.enums import Affiliation, PersonStatus
 from muster.people.service import PersonFilter, get_party, get_person, list_parties, list_persons
+from muster.schemas import number_in
 from muster.web.console.events_page import describe
 from muster.web.console.fragments import fill, fragment
 from muster.web.console.person_actions import person_access
@@ -51,8 +52,7 @@ def people(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResp
     """The registry, searched and filtered."""
     require(viewer, "registry.read")
     params = request.query_params
-    page = int(params["page"]) if params.get("page", "").isdigit() else 1
-    page = max(page, 1)
+    page = max(number_in(params.get("page", "")) or 1, 1)
     flt = person_filter(params)
     rows, total = list_persons(session, flt=flt, limit=PAGE, offset=(page - 1) * PAGE)
     parties, _ = list_parties(session, limit=200)

@@ -19,6 +19,7 @@ from muster.events.service import last_seq
 from muster.incidents import service, sitrep
 from muster.incidents.export import figure_lines
 from muster.incidents.schemas import SitrepEdit
+from muster.schemas import RecordNumber
 from muster.web.console.forms import refused
 from muster.web.console.fragments import fill, fragment
 from muster.web.console.rendering import redirect, render
@@ -57,7 +58,7 @@ def sitrep_page(
 
 @router.get("/incidents/{incident_id}/sitreps/{number}", response_class=HTMLResponse)
 def version_page(
-    incident_id: str, number: int, request: Request, session: SessionDep, viewer: ViewerDep
+    incident_id: str, number: RecordNumber, request: Request, session: SessionDep, viewer: ViewerDep
 ) -> HTMLResponse:
     """One published version, as it was published."""
     require(viewer, "incident.read")

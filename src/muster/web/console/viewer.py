@@ -67,7 +67,7 @@ async def get_form_viewer(request: Request, viewer: ViewerDep) -> Viewer:
     """The signed-in operator of a form POST whose CSRF token matches their session."""
     form = await request.form()
     sent = form.get(CSRF_FIELD)
-    if not isinstance(sent, str) or not hmac.compare_digest(sent, viewer.csrf):
+    if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), viewer.csrf.encode()):
         raise Forbidden("the form's security token is missing or stale; reload the page and retry")
     return viewer
 
