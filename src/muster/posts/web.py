@@ -8,4 +8,4 @@ from muster.posts import api, console
 
 router = APIRouter()
 router.include_router(api.router)
-router.include_router(console.router)
+router.include_router(console.router, include_in_schema=False)  # console pages: no API
