@@ -81,7 +81,7 @@ class TestPostOrderLive:
         post = signed_in_page(chromium, domains_url, "priya", keep=pages)
         post.goto(domains_url + SOUTH)
         expect(post.locator("#post-orders")).to_contain_text("FLASH")
-        post.click('button[aria-label="Acknowledge this order for South airlock post"]')
+        post.click('button[aria-label^="Acknowledge for South airlock post"]')
         expect(post.locator("#post-orders")).to_contain_text("ACKNOWLEDGED BY SOUTH AIRLOCK POST")
 
         expect(command.locator("#orders-open-total")).to_have_text("0")
