@@ -122,7 +122,9 @@ def run(doors: int, holds: int, persons: int) -> dict[str, Any]:
             samples: list[float] = []
             denied = stale = checked = 0
             commander = httpx.Client(
-                base_url=node.url, headers={"Authorization": f"Bearer {setup['commander']}"}
+                base_url=node.url,
+                headers={"Authorization": f"Bearer {setup['commander']}"},
+                timeout=60,
             )
             for k in range(holds):
                 person = setup["persons"][k]

@@ -130,6 +130,24 @@ def _read_rows_head(db: Database) -> int:
         return rows_head(session)[0]
 
 
+# The row versions' head per database, as last read and when: the door streams of a node
+# share one read per half heartbeat (like the log's tail, see Bus.refresh_tail).
+_rows_heads: dict[str, tuple[float, int]] = {}
+
+
+async def rows_head_now(db: Database) -> int:
+    """The row versions' head, read at most once per ``HEAD_EVERY / 2`` for all streams."""
+    key = str(db.engine.url)
+    cached = _rows_heads.get(key)
+    if cached is not None and time.monotonic() - cached[0] < HEAD_EVERY / 2:
+        return cached[1]
+    asked = time.monotonic()
+    n = await run_in_threadpool(_read_rows_head, db)
+    if key not in _rows_heads or _rows_heads[key][0] < asked:
+        _rows_heads[key] = (asked, n)
+    return n
+
+
 def _read_tail(db: Database) -> int:
     with db.session_scope(write=False) as session:
         return last_seq(session)
@@ -175,8 +193,7 @@ async def event_stream(
                     yield bus.encoded(item, format_sse)
                 cursor, last_hash = int(item["seq"]), str(item["hash"])
             if heads and time.monotonic() - head_sent >= HEAD_EVERY:
-                rows = await run_in_threadpool(_read_rows_head, db)
-                yield format_head(max(cursor, bus.latest_seq), rows)
+                yield format_head(max(cursor, bus.latest_seq), await rows_head_now(db))
                 head_sent = time.monotonic()
             if len(batch) >= STREAM_BATCH:
                 continue
@@ -185,8 +202,7 @@ async def event_stream(
                     return
                 tail = await bus.refresh_tail(partial(_read_tail, db), pause / 2)
                 if heads:
-                    rows = await run_in_threadpool(_read_rows_head, db)
-                    yield format_head(max(cursor, tail), rows)
+                    yield format_head(max(cursor, tail), await rows_head_now(db))
                     head_sent = time.monotonic()
                 else:
                     yield KEEP_ALIVE
