@@ -94,10 +94,30 @@ def pg_database() -> Iterator[str]:
         admin.dispose()
 
 
-def _truncate_all(db: Database) -> None:
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+def _clear_all(db: Database) -> None:
+    """Empty every table a test wrote to, and restart the sequences it used.
+
+    One query finds the tables that hold rows; those are emptied with DELETE, children
+    first. A TRUNCATE of all seventy-odd tables took one to three seconds a test on a loaded
+    2-core machine (it replaces every table's files); a test writes to a handful.
+    """
+    tables = Base.metadata.sorted_tables
+    probe = " UNION ALL ".join(
+        f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables
+    )
     with db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        dirty = {row[0] for row in conn.execute(text(probe))}
+        for table in reversed(tables):
+            if table.name in dirty:
+                conn.execute(table.delete())
+        used = conn.execute(
+            text(
+                "SELECT sequencename FROM pg_sequences "
+                "WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+            )
+        ).scalars()
+        for sequence in list(used):
+            conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
         # Each test starts unstamped, as from Base.metadata (test_migrations stamps it).
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
@@ -111,7 +131,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
         database = Database(f"sqlite:///{path}")
     else:
         database = Database(request.getfixturevalue("pg_database"))
-        _truncate_all(database)
+        _clear_all(database)
     try:
         yield database
     finally:
