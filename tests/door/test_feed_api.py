@@ -123,6 +123,10 @@ class TestUploads:
         late = guard.post(url, json=future, headers={"Idempotency-Key": "r-3"})
         assert late.status_code == 422
         assert "clock" in late.json()["detail"]
+        naive = _upload(ids["ana"], "r-4", decided_at="2026-01-01T00:00:00")
+        unzoned = guard.post(url, json=naive, headers={"Idempotency-Key": "r-4"})
+        assert unzoned.status_code == 422
+        assert "decided_at" in unzoned.json()["detail"]
 
     def test_observer_may_not_upload(self, db: Database, make_client: MakeClient) -> None:
         """An observer's account is refused (403) and nothing is recorded."""

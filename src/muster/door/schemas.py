@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from muster.access.enums import Direction
 from muster.schemas import StrictModel
@@ -32,6 +31,6 @@ class DoorRequestIn(StrictModel):
     request_id: Id
     direction: Direction
     policy_version: Annotated[str, Field(min_length=1, max_length=36)]
-    decided_at: datetime
+    decided_at: AwareDatetime
     stale: Text = ""  # why the door failed secure (its replica was not fresh), if it did
     decisions: list[DoorDecisionIn] = Field(min_length=1, max_length=500)
