@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from comms.station import Station
-from console.browser import serve, signed_in_page
+from console.axe import serious_violations
+from console.browser import serve, sign_in_page, signed_in_page
 from console.helpers import PASSWORD
 from muster.auth.service import create_account
 from muster.config import Settings
@@ -75,3 +76,26 @@ class TestLiveBoard:
         first = john.locator("#post-board tbody tr").first
         expect(first).to_have_attribute("data-post", "South airlock post")
         expect(first).to_contain_text("Help needed.")
+
+
+class TestAccessible:
+    """The report form and the board have no serious or critical accessibility violation."""
+
+    def test_form_and_board_pass_axe(
+        self,
+        chromium: Browser,
+        station_url: str,
+        crew: Station,
+        contexts: list[BrowserContext],
+    ) -> None:
+        """axe-core finds nothing serious on Gail's post page or on John's overview."""
+        for username, path in (
+            ("gail", f"/posts/{crew.portals['South airlock']}"),
+            ("john", "/"),
+        ):
+            context = chromium.new_context(bypass_csp=True, viewport={"width": 1024, "height": 768})
+            contexts.append(context)
+            page = sign_in_page(context.new_page(), station_url, username)
+            page.goto(f"{station_url}{path}")
+            assert page.locator("#report-form-1, #post-board").count() >= 1
+            assert serious_violations(page) == [], username
