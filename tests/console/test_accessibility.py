@@ -68,3 +68,22 @@ class TestAccessibility:
         expect(page.locator("li.line").first).to_be_visible()
         page.locator("li.line button.who").first.click()
         assert serious_violations(page) == []
+
+
+class TestNightMode:
+    """The switch turns the console dark, the choice is kept, and it stays readable."""
+
+    def test_switch_kept_across_pages_and_readable(
+        self, chromium: Browser, served: str, contexts: list[BrowserContext]
+    ) -> None:
+        page = sign_in_page(page_for(chromium, contexts, 1280, 900), served, "john")
+        light = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+        page.click("#theme-switch")
+        expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+        expect(page.locator("#theme-switch")).to_have_attribute("aria-pressed", "true")
+        assert page.evaluate("getComputedStyle(document.documentElement).backgroundColor") != light
+        page.goto(f"{served}/posts/South%20airlock")
+        expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+        assert serious_violations(page) == []
+        page.goto(f"{served}/")
+        assert serious_violations(page) == []

@@ -178,6 +178,25 @@
     };
   }
 
+  // Night mode: the device's preference, or the operator's choice kept on this device.
+  var themeSwitch = document.getElementById("theme-switch");
+  function applyTheme(theme) {
+    var night = theme === "dark" ||
+      (!theme && window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches);
+    document.documentElement.setAttribute("data-theme", night ? "dark" : "light");
+    if (themeSwitch) { themeSwitch.setAttribute("aria-pressed", night ? "true" : "false"); }
+  }
+  var savedTheme = "";
+  try { savedTheme = window.localStorage.getItem("muster-theme") || ""; } catch (e) { savedTheme = ""; }
+  applyTheme(savedTheme);
+  if (themeSwitch) {
+    themeSwitch.addEventListener("click", function () {
+      var next = themeSwitch.getAttribute("aria-pressed") === "true" ? "light" : "dark";
+      try { window.localStorage.setItem("muster-theme", next); } catch (e) { /* kept for this page only */ }
+      applyTheme(next);
+    });
+  }
+
   if (body.getAttribute("data-stream")) {
     connect();
   }
