@@ -9,6 +9,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from muster.access.presence import set_presence
+from muster.agreements.enums import TermKind
 from muster.agreements.schemas import AgreementCreate, TermCreate
 from muster.agreements.service import list_terms, record_agreement
 from muster.incidents.enums import Severity
@@ -126,7 +127,7 @@ def build_station(session: Session, actor: Actor) -> Station:
     return station
 
 
-def orbit_term(session: Session, actor: Actor) -> str:
+def orbit_term(session: Session, actor: Actor, kind: TermKind = TermKind.ORBIT) -> str:
     """An agreement with the visiting vessel whose one term is that it stays in orbit."""
     party = people.find_party(session, "the visiting vessel")
     owners = []
@@ -147,6 +148,7 @@ def orbit_term(session: Session, actor: Actor) -> str:
                     station_owner=owners[0],
                     party_owner=owners[1],
                     recurrence="standing",
+                    kind=kind,
                 )
             ],
         ),

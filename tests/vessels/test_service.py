@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.agreements.enums import TermStatus
+from muster.agreements.enums import TermKind, TermStatus
 from muster.agreements.models import AgreementTerm, TermEvidence
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.models import Event
@@ -154,6 +154,34 @@ class TestAgreementTerm:
         assert term.status == TermStatus.BREACHED
         evidence = session.scalars(select(TermEvidence).where(TermEvidence.term_id == term_id))
         assert [e.ref for e in evidence] == [str(alarms(session)[0].seq)]
+
+    def test_a_term_the_watch_cannot_prove_is_refused(self, session: Session, actor: Actor) -> None:
+        """Linking a consent term would make every alarm's breach fail: refused at the link."""
+        build_station(session, actor)
+        term_id = orbit_term(session, actor, kind=TermKind.CONSENT)
+        with pytest.raises(Invalid, match="orbit or general"):
+            watch(session, actor, agreement_term_id=term_id)
+
+    def test_an_alarm_is_never_lost_over_its_term(self, session: Session, actor: Actor) -> None:
+        """A link made before term kinds existed: the alarm stands, the term is left as it is
+        and the record says why."""
+        build_station(session, actor)
+        term_id = orbit_term(session, actor, kind=TermKind.CONSENT)
+        vessel = watch(session, actor)
+        vessel.agreement_term_id = term_id  # as an older database holds it
+        times = schedule(START + timedelta(hours=1), 6, INTERVAL)
+        truth = TrueOrbit("venus", 400.0, 0.0, START, Burn(times[3], prograde=0.01))
+        feed(session, actor, vessel, truth, times, np.random.default_rng(7))
+        assert vessel.status == VesselStatus.MANOEUVRE
+        assert alarms(session)
+        term = session.get(AgreementTerm, term_id)
+        assert term is not None
+        assert term.status != TermStatus.BREACHED
+        unmarked = session.scalars(
+            select(Event).where(Event.kind == "vessels.manoeuvre.term_unmarked")
+        ).all()
+        assert unmarked
+        assert "consent term" in unmarked[0].payload["reason"]
 
     def test_unknown_term_refused(self, session: Session, actor: Actor) -> None:
         with pytest.raises(NotFound, match="agreement term"):

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from muster.agreements.enums import EvidenceKind, TermStatus
+from muster.agreements.enums import EvidenceKind, TermKind, TermStatus
 from muster.agreements.evidence import add_evidence
 from muster.agreements.schemas import EvidenceIn
 from muster.agreements.service import get_term, mark_term_breached
@@ -26,6 +26,8 @@ from muster.vessels.models import Observation, Vessel
 
 MANOEUVRE_DETECTED = "vessels.manoeuvre.detected"
 WATCH = Actor.system("vessel-watch")
+# The terms a manoeuvre alarm can prove (agreements/bearing.py: orbit evidence).
+WATCHABLE_TERMS = frozenset({TermKind.ORBIT, TermKind.GENERAL})
 
 
 def manoeuvre_evidence(vessel: Vessel, observation: Observation) -> dict[str, Any]:
@@ -78,16 +80,36 @@ def raise_manoeuvre_alarm(
         payload=evidence,
     )
     if vessel.agreement_term_id:
-        _breach_term(vessel, observation, alarm.seq, session)
+        _breach_term(vessel, observation, alarm.seq, session, actor)
     return alarm.seq
 
 
-def _breach_term(vessel: Vessel, observation: Observation, seq: int, session: Session) -> None:
-    """Mark the vessel's agreement term breached, resting on the alarm event."""
+def _breach_term(
+    vessel: Vessel, observation: Observation, seq: int, session: Session, actor: Actor
+) -> None:
+    """Mark the vessel's agreement term breached, resting on the alarm event.
+
+    The alarm is never lost over its term: a link to a term the watch cannot prove (made
+    before term kinds existed) leaves the term as it is and says so on the record.
+    """
     assert vessel.agreement_term_id is not None
     reasons = "; ".join(observation.reasons)
     item = EvidenceIn(kind=EvidenceKind.EVENT, ref=str(seq), note=reasons[:2000])
     term = get_term(session, vessel.agreement_term_id)
+    if term.kind not in WATCHABLE_TERMS:
+        append_event(
+            session,
+            kind="vessels.manoeuvre.term_unmarked",
+            actor=actor,
+            subjects=[vessel.id, term.id, str(seq)],
+            payload={
+                "vessel": vessel.name,
+                "term": term.number,
+                "reason": f"term {term.number} is a {term.kind.value} term, which the vessel "
+                "watch cannot prove; mark it by hand if the departure breaches it",
+            },
+        )
+        return
     if term.status is TermStatus.BREACHED:
         add_evidence(session, term_id=term.id, items=[item], change_id=None, actor=WATCH)
         return

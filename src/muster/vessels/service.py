@@ -19,7 +19,7 @@ from muster.policy.actor import Actor
 from muster.vessels import orbits, watch
 from muster.vessels.bodies import body_named
 from muster.vessels.enums import ObservationKind, VesselStatus
-from muster.vessels.flows import raise_manoeuvre_alarm
+from muster.vessels.flows import WATCHABLE_TERMS, raise_manoeuvre_alarm
 from muster.vessels.model import Estimate, Reference
 from muster.vessels.models import Observation, Vessel
 from muster.vessels.schemas import ObservationCreate, VesselCreate, VesselUpdate
@@ -42,8 +42,17 @@ def find_vessel(session: Session, ref: str) -> Vessel:
 
 
 def _check_term(session: Session, term_id: str | None) -> None:
-    if term_id and session.get(AgreementTerm, term_id) is None:
+    """A watch may rest on a term its alarms can prove: an ``orbit`` or ``general`` one."""
+    if not term_id:
+        return
+    term = session.get(AgreementTerm, term_id)
+    if term is None:
         raise NotFound(f"no agreement term with id {term_id!r}; list the agreement's terms")
+    if term.kind not in WATCHABLE_TERMS:
+        raise Invalid(
+            f"term {term.number} is a {term.kind.value} term: a vessel watch proves only "
+            "orbit or general terms; link the agreement's orbit term"
+        )
 
 
 def register_vessel(session: Session, *, data: VesselCreate, actor: Actor) -> Vessel:
