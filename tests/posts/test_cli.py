@@ -89,3 +89,26 @@ class TestReportCommand:
         )
         assert result.exit_code != 0
         assert "--outcome" in result.output
+
+
+class TestWeaponCommand:
+    """The force a weapon was used in reads beside its chain of custody."""
+
+    def test_chain_and_force(self, as_gail: Station, db: Database) -> None:
+        """Gail reports force with the rifle signed out to her; the weapon command shows both."""
+        from posts.conftest import rifle_out_to
+
+        rifle_out_to(db, as_gail, "Gail", "RF-11")
+        runner = CliRunner()
+        filed = runner.invoke(
+            report_app,
+            [
+                "file", "South airlock post", "--status", "force_used", "--force-by", "gail",
+                "--against-count", "1", "--weapon", "RF-11", "--outcome", "Warning shot fired",
+            ],
+        )  # fmt: skip
+        assert filed.exit_code == 0, filed.output
+        shown = runner.invoke(report_app, ["weapon", "RF-11"], terminal_width=200)
+        assert shown.exit_code == 0, shown.output
+        assert "custody 1: out" in shown.output
+        assert "Warning shot fired" in shown.output

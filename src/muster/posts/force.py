@@ -50,7 +50,8 @@ def staff_member(session: Session, ref: str) -> Person:
     return person
 
 
-def _weapon(session: Session, ref: str) -> tuple[Unit, Item]:
+def weapon_unit(session: Session, ref: str) -> tuple[Unit, Item]:
+    """The tracked unit a serial or unit id names, and its item."""
     found = session.execute(
         select(Unit, Item)
         .join(Item, Item.id == Unit.item_id)
@@ -118,7 +119,7 @@ def record_force(
     unit_id = custody_id = None
     weapon = data.means
     if data.weapon:
-        unit, item = _weapon(session, data.weapon)
+        unit, item = weapon_unit(session, data.weapon)
         custody = signed_out_to(session, unit=unit, item=item, person=person)
         unit_id, custody_id = unit.id, custody.id
         weapon = f"{item.name} {unit.serial}"
