@@ -1,8 +1,10 @@
 """Schemathesis over every operation of the OpenAPI, on SQLite and PostgreSQL.
 
 Each operation gets a bounded number of generated requests (MUSTER_SCHEMATHESIS_EXAMPLES,
-5 by default) as an administrator, and every answer must pass all four checks: no server
-error, a documented status code, a documented content type, a body in its schema.
+5 by default), some fitting the schema and some not (MUSTER_SCHEMATHESIS_MODES), as an
+administrator, and every answer must pass all four checks: no server error, a documented
+status code, a documented content type, a body in its schema. About 25 s of CPU per
+backend; measured 59 s user for both on a loaded machine.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import schemathesis
 from alembic import command
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -26,6 +30,7 @@ from muster.db import Database
 from muster.migrate import alembic_config
 
 EXAMPLES = int(os.environ.get("MUSTER_SCHEMATHESIS_EXAMPLES", "5"))
+MODES = os.environ.get("MUSTER_SCHEMATHESIS_MODES", "positive,negative").split(",")
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -44,8 +49,20 @@ def _stamp_current(db: Database) -> None:
         command.stamp(config, "head")
 
 
+def _strategy(operation: Any) -> Any:
+    """Requests that fit the schema and, where an operation takes input, some that do not."""
+    modes = [GenerationMode(m) for m in MODES]
+    strategies = []
+    for mode in modes:
+        try:
+            strategies.append(operation.as_strategy(generation_mode=mode))
+        except Exception:  # an operation without input has no negative requests
+            continue
+    return st.one_of(strategies)
+
+
 def _exercise(operation: Any, headers: dict[str, str]) -> None:
-    @given(case=operation.as_strategy())
+    @given(case=_strategy(operation))
     @settings(
         max_examples=EXAMPLES,
         deadline=None,
