@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from harness.nodes import Node
+from harness.waiting import until
 from muster.access.models import Decision, Passage
 from muster.access.presence import head_counts
 from muster.comms.models import Recipient
@@ -145,6 +146,10 @@ def run(
     def killer() -> None:
         nonlocal killed
         while killed < kills:
+            # Each life of the node carries traffic, however slow the machine: a new passage
+            # first, then a kill at a random moment after it.
+            served = len(traffic.passages)
+            until(lambda served=served: len(traffic.passages) > served, every=0.01)
             time.sleep(rng.uniform(*up_seconds))
             node.kill()
             killed += 1

@@ -87,7 +87,7 @@ class TestKilledNode:
         assert found.ok, found.problems
         assert found.passages == len(traffic.passages)
         assert traffic.acks  # acknowledgements ran between kills too
-        assert found.passages > KILLS  # the traffic did run between kills
+        assert found.passages >= KILLS  # a passage in every life of the node
         assert traffic.retries > 0  # and some writes were in flight at a kill
 
     def test_check_catches_a_lost_passage(self, sqlite_url: str) -> None:
