@@ -151,6 +151,12 @@ class TestTheSouthAirlockMoment:
         expect(guard.locator("li.line")).to_have_count(25)
         expect(held.locator(".why")).to_be_visible()
         assert "request=" in guard.url
+        # A report from the post keeps the request too.
+        report = guard.locator("#report-form-1")
+        report.locator('input[name="status"][value="standoff"]').check()
+        report.locator("button[type=submit]").click()
+        expect(guard.locator("#notice-area")).to_contain_text("Report sent")
+        expect(guard.locator("li.line")).to_have_count(25)
 
         # One passage, without a reload or a jump to the top.
         guard.locator(line(guard, "Warrior 01")).scroll_into_view_if_needed()

@@ -9,6 +9,8 @@
  * A form marked data-async, and a link marked data-soft, stay on the page: the answer (the
  * page the server redirects to) replaces only the page's live parts and its notice, and the
  * address bar takes the new address, so an open request on screen is never thrown away.
+ * A form marked data-async="refresh" answers from elsewhere: only its notice is shown and
+ * the page's live parts are fetched again at their own addresses (the request kept).
  * Each replaced part fires a "muster:swapped" event for page scripts (post.js).
  */
 (function () {
@@ -75,13 +77,25 @@
     if (url && window.history.replaceState) { window.history.replaceState(null, "", url); }
   }
 
-  function load(url, options) {
+  function load(url, options, refreshOnly) {
     return fetch(url, options).then(function (response) {
       if (response.redirected && response.url.indexOf("/login") !== -1) {
         window.location.reload();
         return;
       }
       var target = new URL(response.url);
+      if (refreshOnly && response.ok) {
+        return response.text().then(function (html) {
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var notice = doc.querySelector("#notice-area .notice");
+          var refused = Boolean(notice && notice.classList.contains("refusal"));
+          // The notice shows once every part is fresh: what it says is on the page.
+          return Promise.all(liveParts().map(refresh)).then(function () {
+            showNotice(notice ? notice.textContent : "", refused);
+            return !refused;
+          });
+        });
+      }
       if (target.pathname !== window.location.pathname) {
         window.location.assign(response.url);
         return;
@@ -109,7 +123,10 @@
     var body = new FormData(form);
     load(form.action, {
       method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "text/html" }
-    }).then(function () { form.removeAttribute("data-busy"); });
+    }, form.getAttribute("data-async") === "refresh").then(function (done) {
+      form.removeAttribute("data-busy");
+      if (done === true) { form.reset(); }
+    });
   });
 
   document.addEventListener("click", function (event) {
@@ -121,7 +138,7 @@
 
   function refresh(el) {
     var url = el.getAttribute("data-fragment");
-    fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (response) {
         if (response.redirected && response.url.indexOf("/login") !== -1) {
           window.location.reload();
