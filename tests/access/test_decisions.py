@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import cedarpy
 import pytest
 from sqlalchemy import select
 
@@ -426,7 +427,12 @@ class TestFailClosed:
     def test_evaluation_error(self, station: Station, monkeypatch: pytest.MonkeyPatch) -> None:
         station.add_person("Zane", Affiliation.VISITOR, party=station.vessel, zone="south")
 
-        def broken(*args: Any, **kwargs: Any) -> Any:
+        original = cedarpy.is_authorized
+
+        def broken(request: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+            # The airlock's question crashes; the operator's authorization still works.
+            if request.get("principal", {}).get("type") == "Operator":
+                return original(request, *args, **kwargs)
             raise RuntimeError("engine crashed")
 
         monkeypatch.setattr("cedarpy.is_authorized", broken)

@@ -15,6 +15,7 @@ from muster.people.enums import Affiliation
 from muster.policy.actor import Actor
 
 GUARD = Actor(kind="account", id="acc-guard", name="Guard", roles=frozenset({"guard"}))
+OFFICER = Actor(kind="account", id="acc-officer", name="Officer", roles=frozenset({"officer"}))
 
 
 def _permit_and_pass(st: Station, name: str, key: str, direction: Direction) -> bool:
@@ -138,7 +139,7 @@ class TestRollCall:
     def test_marks(self, station: Station) -> None:
         station.add_person("Ana", Affiliation.RESIDENT)
         station.add_person("Ken", Affiliation.CREW)
-        start_rollcall(station.session, reason="after the West airlock", actor=GUARD)
+        start_rollcall(station.session, reason="after the West airlock", actor=OFFICER)
         assert station.post is not None
         mark_accounted(station.session, person_ref="Ana", post_id=station.post.id, actor=GUARD)
         report = rollcall_report(station.session)
@@ -148,7 +149,7 @@ class TestRollCall:
 
     def test_marked_twice(self, station: Station) -> None:
         station.add_person("Ana", Affiliation.RESIDENT)
-        start_rollcall(station.session, reason="drill", actor=GUARD)
+        start_rollcall(station.session, reason="drill", actor=OFFICER)
         assert station.post is not None
         mark_accounted(station.session, person_ref="Ana", post_id=station.post.id, actor=GUARD)
         with pytest.raises(Conflict):

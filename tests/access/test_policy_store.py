@@ -12,7 +12,10 @@ from muster.policy.actor import Actor
 from muster.policy.engine import active_engine, install_engine, shipped_policy_text
 
 JOHN = Actor(kind="account", id="acc-john", name="John", roles=frozenset({"commander"}))
-EXTRA = '\n@id("door.test.extra")\npermit (principal, action == Action::"pass", resource);\n'
+EXTRA = (
+    '\n@id("door.test.extra")\npermit (principal, action == Action::"pass", resource)\n'
+    'when { principal.affiliation == "crew" };\n'
+)
 
 
 class TestValidation:

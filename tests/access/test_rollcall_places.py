@@ -8,6 +8,7 @@ from muster.people.enums import Affiliation, PersonStatus
 from muster.policy.actor import Actor
 
 GUARD = Actor(kind="account", id="acc-guard", name="Guard", roles=frozenset({"guard"}))
+OFFICER = Actor(kind="account", id="acc-officer", name="Officer", roles=frozenset({"officer"}))
 
 
 def test_last_places(station: Station) -> None:
@@ -15,7 +16,7 @@ def test_last_places(station: Station) -> None:
     station.add_person("Ken", Affiliation.CREW, zone=None)
     station.add_person("Zane", Affiliation.VISITOR, party=station.vessel, zone="rings")
     station.add_person("Fallen", Affiliation.RESIDENT, status=PersonStatus.DECEASED)
-    start_rollcall(station.session, reason="drill", actor=GUARD)
+    start_rollcall(station.session, reason="drill", actor=OFFICER)
     assert station.post is not None
     mark_accounted(station.session, person_ref="Zane", post_id=station.post.id, actor=GUARD)
     places = {p.name: p for p in last_places(station.session, batch=2)}

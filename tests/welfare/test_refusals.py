@@ -99,6 +99,16 @@ class TestRefusedCallerLearnsNothing:
         named = observer.post(CASES, json={"person_id": "Lisa", "vessel_party_id": "Vessel"})
         _assert_plain_refusal(named, "Lisa", "W-1")
 
+    def test_revocation_refused_before_the_person_is_looked_up(
+        self, make_client: Callable[..., TestClient], stopped_case: tuple[str, str]
+    ) -> None:
+        """revoke_consent authorizes first: an observer learns nothing of who exists."""
+        observer = make_client("observer")
+        for ref in ("Nobody", "Lisa"):
+            body = {"person_id": ref, "statement": "I stay."}
+            response = observer.post("/api/v1/welfare/revocations", json=body)
+            _assert_plain_refusal(response, ref, "W-1")
+
     def test_officer_still_told_why(
         self, make_client: Callable[..., TestClient], stopped_case: tuple[str, str]
     ) -> None:

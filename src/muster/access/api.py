@@ -62,8 +62,7 @@ router = APIRouter(prefix="/api/v1", tags=["access"])
 
 def portal_resource(portal: PortalFacts) -> Resource:
     """A portal as the resource of an operator action."""
-    entity = portal.entity()
-    return Resource("Portal", portal.id, entity["attrs"])
+    return portal.resource()
 
 
 def _portal(session: Session, portal_id: str) -> PortalFacts:
@@ -81,7 +80,6 @@ async def request_passage(
     """
 
     def work(session: Session, actor: Actor) -> GroupDecisionOut:
-        authorize(actor, "access.request", portal_resource(_portal(session, portal_id)))
         return _group_out(
             decide_request(
                 session,
@@ -148,7 +146,6 @@ def report_passage(
     nothing more and answers with the first passage (200 instead of 201). A permit whose
     facts changed since it was decided is refused (409) and the post alerted; the refusal
     is kept in the record."""
-    authorize(actor, "passage.record", portal_resource(_portal(session, portal_id)))
     outcome = record_passage(
         session,
         portal_id=portal_id,
@@ -169,7 +166,6 @@ def change_mode(
     portal_id: str, body: ModeIn, session: SessionDep, actor: CurrentActor
 ) -> PortalModeOut:
     """Change a portal's mode (commander), with the reason."""
-    authorize(actor, "portal.mode", portal_resource(_portal(session, portal_id)))
     portal = set_portal_mode(
         session, portal_id=portal_id, mode=body.mode, reason=body.reason, actor=actor
     )
@@ -224,10 +220,9 @@ def read_holds(
 @router.post("/duty-passes", status_code=status.HTTP_201_CREATED)
 def create_duty_pass(body: DutyPassIn, session: SessionDep, actor: CurrentActor) -> IssuedOut:
     """Issue a duty pass (commander)."""
-    authorize(actor, "duty_pass.issue")
     row = passes.issue_duty_pass(
         session,
-        person_id=find_person(session, body.person).id,
+        person_id=body.person,
         purpose=body.purpose,
         valid_from=body.valid_from,
         valid_until=body.valid_until,
@@ -283,7 +278,11 @@ def read_head_counts(session: SessionDep, actor: CurrentActor) -> HeadCountsOut:
 def read_place(person: str, session: SessionDep, actor: CurrentActor) -> PlaceOut:
     """A person's last known place."""
     authorize(actor, "presence.read")
-    place = presence.place_of(session, find_person(session, person).id)
+    return _place_out(session, find_person(session, person).id)
+
+
+def _place_out(session: Session, person_id: str) -> PlaceOut:
+    place = presence.place_of(session, person_id)
     return PlaceOut(
         person_id=place.person_id,
         zone_id=place.zone_id,
@@ -297,12 +296,10 @@ def read_place(person: str, session: SessionDep, actor: CurrentActor) -> PlaceOu
 @router.post("/presence")
 def set_place(body: PresenceIn, session: SessionDep, actor: CurrentActor) -> PlaceOut:
     """Record where an operator has seen a person."""
-    authorize(actor, "presence.set")
-    person = find_person(session, body.person)
-    presence.set_presence(
-        session, person_id=person.id, zone_id=body.zone_id, reason=body.reason, actor=actor
+    row = presence.set_presence(
+        session, person_id=body.person, zone_id=body.zone_id, reason=body.reason, actor=actor
     )
-    return read_place(person.id, session, actor)
+    return _place_out(session, row.person_id)
 
 
 @router.get("/rollcall")
@@ -316,7 +313,6 @@ def read_rollcall(session: SessionDep, actor: CurrentActor, page: PageDep) -> Ro
 @router.post("/rollcalls", status_code=status.HTTP_201_CREATED)
 def start_rollcall(body: RollCallIn, session: SessionDep, actor: CurrentActor) -> RollCallOut:
     """Open a roll call: everyone is unaccounted for until a post marks them."""
-    authorize(actor, "rollcall.manage")
     rollcall.start_rollcall(session, reason=body.reason, actor=actor)
     return RollCallOut(**asdict(rollcall.rollcall_report(session)))
 
@@ -324,6 +320,5 @@ def start_rollcall(body: RollCallIn, session: SessionDep, actor: CurrentActor) -
 @router.post("/rollcall/marks", status_code=status.HTTP_201_CREATED)
 def mark_accounted(body: MarkIn, session: SessionDep, actor: CurrentActor) -> dict[str, str]:
     """A post accounts for a person."""
-    authorize(actor, "rollcall.mark")
     mark = rollcall.mark_accounted(session, person_ref=body.person, post_id=body.post, actor=actor)
     return {"person_id": mark.person_id, "post_id": mark.post_id, "roll_call_id": mark.roll_call_id}

@@ -33,6 +33,7 @@ from muster.db import new_id
 from muster.errors import Invalid, NotFound
 from muster.events.service import append_event
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 from muster.policy.engine import PolicyEngine, Verdict, active_engine
 
 DECIDED = "access.decided"
@@ -197,7 +198,7 @@ def engine_for(session: Session, version_id: str) -> PolicyEngine:
 def check_refs(person_refs: list[str]) -> None:
     """Refuse a request that names no one or too many (Invalid, saying what to fix)."""
     if not person_refs:
-        raise Invalid("name at least one person (id, badge id or name)")
+        raise Invalid("pick at least one person (an id, badge id or name), then ask again")
     if len(person_refs) > MAX_GROUP:
         raise Invalid(f"at most {MAX_GROUP} persons per request; split the group")
 
@@ -261,8 +262,13 @@ def decide_request(
     the group (``rule_on``); the decision rows and their events are written before this
     returns.
     """
-    check_refs(person_refs)
+    if len(person_refs) > MAX_GROUP:
+        check_refs(person_refs)  # before reading that many persons
     known = load_request(session, portal_id, person_refs, clock.now())
+    # Authorized on the portal read in the same query, before anything of the persons is
+    # told or the request is judged.
+    authorize(actor, "access.request", known.portal.resource())
+    check_refs(person_refs)
     engine = engine or engine_for(session, known.policy_version)
     portal = known.portal
     rulings = rule_on(engine, known, person_refs, direction)

@@ -22,6 +22,7 @@ from muster.errors import NotFound
 from muster.people.models import Person
 from muster.places.enums import ZoneKind
 from muster.places.models import Portal, Zone
+from muster.policy.authorize import Resource
 from muster.welfare.models import ConsentCase
 
 
@@ -98,6 +99,10 @@ class PortalFacts:
             },
             "parents": [],
         }
+
+    def resource(self) -> Resource:
+        """The portal as the resource of an operator action (a request, a passage, a mode)."""
+        return Resource("Portal", self.id, self.entity()["attrs"])
 
     def target_zone(self, direction: Direction) -> str:
         """The zone a person steps into going ``direction``."""

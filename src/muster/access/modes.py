@@ -11,6 +11,7 @@ from muster.events.service import append_event
 from muster.places.enums import PortalMode
 from muster.places.models import Portal
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 
 def get_portal_row(session: Session, ref: str) -> Portal:
@@ -24,7 +25,11 @@ def get_portal_row(session: Session, ref: str) -> Portal:
 def set_portal_mode(
     session: Session, *, portal_id: str, mode: PortalMode, reason: str, actor: Actor
 ) -> Portal:
-    """Change how a portal is run; the reason is kept with it and in the record."""
+    """Change how a portal is run (``portal.mode``: the commander); the reason is kept with
+    it and in the record."""
+    from muster.access.facts import load_portal  # facts reads the places this module changes
+
+    authorize(actor, "portal.mode", load_portal(session, portal_id).resource())
     if not reason.strip():
         raise Invalid("give the reason for the mode change; posts and the record show it")
     portal = get_portal_row(session, portal_id)

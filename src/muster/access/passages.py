@@ -28,6 +28,7 @@ from muster.people.models import Person
 from muster.people.service import find_person
 from muster.places.models import Post
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 # A permit is good for this long: the person is at the door when it is decided.
 PERMIT_VALID_FOR = timedelta(minutes=5)
@@ -169,11 +170,12 @@ def record_passage(
     """Record that a permitted person went through. A retry with the same key returns the
     first passage and records nothing; a permit whose facts have changed since it was
     decided is refused (see the module's docstring)."""
+    portal = load_portal(session, portal_id)
+    authorize(actor, "passage.record", portal.resource())
     key = idempotency_key.strip()
     if not key:
         raise Invalid("send an Idempotency-Key header so a retry never records twice")
     person = find_person(session, person_ref)
-    portal = load_portal(session, portal_id)
     found = _existing(session, key)
     if found is not None:
         return PassageOutcome(_same_or_conflict(found, person.id, portal.id, direction.value))

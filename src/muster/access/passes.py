@@ -17,9 +17,10 @@ from muster.access.models import DutyPass, VisitAuthorization
 from muster.errors import Invalid, NotFound
 from muster.events.service import append_event
 from muster.people.enums import Affiliation
-from muster.people.service import get_person
+from muster.people.service import find_person, get_person
 from muster.places.models import Zone
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 
 def _check_window(valid_from: datetime, valid_until: datetime) -> None:
@@ -39,9 +40,11 @@ def issue_duty_pass(
     """Let a resident or crew member out through airlocks during the window, for a duty.
 
     The pass names its duty. It is not a transfer: for a resident it opens no airlock to a
-    visiting party's vessel (only an approved, current consent case does).
+    visiting party's vessel (only an approved, current consent case does). The commander's
+    (``duty_pass.issue``), authorized before the person (id, badge id or name) is looked up.
     """
-    person = get_person(session, person_id)
+    authorize(actor, "duty_pass.issue")
+    person = find_person(session, person_id)
     if person.affiliation == Affiliation.VISITOR:
         raise Invalid("duty passes are for residents and crew; visitors leave to their vessel")
     if not purpose.strip():

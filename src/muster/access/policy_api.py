@@ -6,10 +6,9 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, status
 
-from muster.access import policy_store
-from muster.access.policy_tests import run_cases
+from muster.access import policy_checks, policy_store
 from muster.access.proofs_schemas import ActivateIn, ProofsOut, ProveIn
-from muster.access.proofs_service import prove_text, prove_version
+from muster.access.proofs_service import prove_version
 from muster.access.schemas import (
     CaseResultOut,
     ChangeOut,
@@ -21,7 +20,6 @@ from muster.access.schemas import (
     WhatIfIn,
     WhatIfOut,
 )
-from muster.access.whatif import whatif
 from muster.policy.authorize import authorize
 from muster.policy.engine import shipped_schema_text
 from muster.schemas import Page
@@ -86,8 +84,9 @@ def activate_policy(
 @router.post("/prove")
 def prove_draft(body: ProveIn, actor: CurrentActor) -> ProofsOut:
     """Prove a draft policy text against every safety property in force."""
-    authorize(actor, "policy.read")
-    return ProofsOut.of("draft", prove_text(body.policy_text))
+    return ProofsOut.of(
+        "draft", policy_checks.prove_draft(policy_text=body.policy_text, actor=actor)
+    )
 
 
 @router.get("/{ref}/proofs")
@@ -101,13 +100,10 @@ def prove_stored(ref: str, session: SessionDep, actor: CurrentActor) -> ProofsOu
 @router.post("/whatif")
 def run_whatif(body: WhatIfIn, session: SessionDep, actor: CurrentActor) -> WhatIfOut:
     """Who a draft would decide differently: the population at every airlock, the recent log."""
-    authorize(actor, "policy.write")
-    draft = policy_store.build_engine(body.policy_text)
-    current = policy_store.sync_active_engine(session)
-    result = whatif(
+    result = policy_checks.whatif_draft(
         session,
-        current=current,
-        draft=draft,
+        policy_text=body.policy_text,
+        actor=actor,
         population_limit=body.population_limit,
         recent=body.recent,
     )
@@ -130,10 +126,9 @@ def run_whatif(body: WhatIfIn, session: SessionDep, actor: CurrentActor) -> What
 @router.post("/tests")
 def run_policy_tests(body: PolicyTestIn, session: SessionDep, actor: CurrentActor) -> PolicyTestOut:
     """Run test cases against a version."""
-    authorize(actor, "policy.read")
-    version = policy_store.active_version_id(session) if body.version == "active" else body.version
-    engine = policy_store.engine_for_version(session, version)
-    results = run_cases(engine, [("api", c) for c in body.cases])
+    engine, results = policy_checks.run_version_tests(
+        session, version=body.version, cases=[("api", c) for c in body.cases], actor=actor
+    )
     passed = sum(1 for r in results if r.passed)
     return PolicyTestOut(
         version=engine.version,

@@ -19,10 +19,12 @@ from muster.people.models import Person
 from muster.people.service import find_person
 from muster.places.models import Portal, Post, Zone
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 
 def start_rollcall(session: Session, *, reason: str, actor: Actor) -> RollCall:
     """Open a roll call; an open one is closed first (one roll call at a time)."""
+    authorize(actor, "rollcall.manage")
     if not reason.strip():
         raise Invalid("say why the roll call is called")
     at = clock.now()
@@ -61,6 +63,7 @@ def mark_accounted(
     session: Session, *, person_ref: str, post_id: str, actor: Actor
 ) -> RollCallMark:
     """A post has seen the person: accounted for, and their place is the post's zone."""
+    authorize(actor, "rollcall.mark")
     rollcall = current_rollcall(session)
     if rollcall is None:
         raise Conflict("no roll call is open; start one first")

@@ -15,36 +15,29 @@ from pydantic import Field, model_validator
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from muster.access import holds, passes
+from muster.access import holds, passes, presence
 from muster.access.decisions import decide_request
 from muster.access.enums import Direction, HoldKind
 from muster.access.facts import load_portal
 from muster.access.models import Decision, Hold, Passage
 from muster.access.modes import set_portal_mode
 from muster.access.passages import record_passage
-from muster.access.presence import HeadCounts, head_counts, set_presence
+from muster.access.presence import head_counts, set_presence
 from muster.db import new_id
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.models import Event, EventSubject
-from muster.events.service import append_event
 from muster.people.enums import Affiliation
-from muster.people.models import Party, Person
+from muster.people.models import Person
 from muster.people.service import find_party, find_person
 from muster.places.enums import PortalMode
-from muster.places.models import Portal, Zone
+from muster.places.models import Portal
 from muster.places.service import find_zone
-from muster.policy.authorize import Resource, authorize
 from muster.scenario.actions import ActionArgs, ActionContext, register_action
 from muster.scenario.builtins import PersonSelection
 from muster.scenario.checks import CheckArgs, CheckContext, CheckResult, CountBounds, register_check
 
-HEADCOUNT_RECORDED = "access.headcount.recorded"
+HEADCOUNT_RECORDED = presence.HEADCOUNT_RECORDED
 DECIDED = "access.decided"
-
-
-def _portal_resource(session: Session, portal: str) -> tuple[str, str, Resource]:
-    facts = load_portal(session, portal)
-    return facts.id, facts.name, Resource("Portal", facts.id, facts.entity()["attrs"])
 
 
 def _plural(n: int, noun: str) -> str:
@@ -105,16 +98,14 @@ class RequestArgs(GroupSelection):
 @register_action("access.request")
 def request_passage(ctx: ActionContext, args: RequestArgs) -> str:
     """Ask the portal for the whole group; each person is decided and the decision kept."""
-    portal_id, portal_name, resource = _portal_resource(ctx.session, args.portal)
-    authorize(ctx.actor, "access.request", resource)
     group = decide_request(
         ctx.session,
-        portal_id=portal_id,
+        portal_id=args.portal,
         person_refs=args.names(ctx),
         direction=args.direction,
         actor=ctx.actor,
     )
-    return f"{portal_name}, {args.direction.value}: {group.instruction}"
+    return f"{group.portal_name}, {args.direction.value}: {group.instruction}"
 
 
 class PassageArgs(ActionArgs):
@@ -142,8 +133,8 @@ def last_request(session: Session, portal_id: str) -> list[Decision]:
 @register_action("access.passage")
 def record_passages(ctx: ActionContext, args: PassageArgs) -> str:
     """Record that permitted persons of the portal's last request went through."""
-    portal_id, portal_name, resource = _portal_resource(ctx.session, args.portal)
-    authorize(ctx.actor, "passage.record", resource)
+    portal = load_portal(ctx.session, args.portal)
+    portal_id, portal_name = portal.id, portal.name
     decisions = last_request(ctx.session, portal_id)
     if not decisions:
         raise NotFound(f"nobody has asked to pass {portal_name} yet; make a request first")
@@ -189,12 +180,10 @@ class ModeArgs(ActionArgs):
 @register_action("access.mode")
 def change_mode(ctx: ActionContext, args: ModeArgs) -> str:
     """Change how a portal is run (a commander action), with the reason."""
-    portal_id, portal_name, resource = _portal_resource(ctx.session, args.portal)
-    authorize(ctx.actor, "portal.mode", resource)
-    set_portal_mode(
-        ctx.session, portal_id=portal_id, mode=args.mode, reason=args.reason, actor=ctx.actor
+    portal = set_portal_mode(
+        ctx.session, portal_id=args.portal, mode=args.mode, reason=args.reason, actor=ctx.actor
     )
-    return f"{portal_name}: {args.mode.value} ({args.reason})"
+    return f"{portal.name}: {args.mode.value} ({args.reason})"
 
 
 class PresenceArgs(GroupSelection):
@@ -204,15 +193,14 @@ class PresenceArgs(GroupSelection):
     reason: str = Field(min_length=1, max_length=200)
 
 
-@register_action("presence.set", permission="presence.set")
+@register_action("presence.set")
 def place_persons(ctx: ActionContext, args: PresenceArgs) -> str:
     """Record each selected person in a zone."""
     zone = find_zone(ctx.session, args.zone)
     names = args.names(ctx)
     for name in names:
-        person = find_person(ctx.session, name)
         set_presence(
-            ctx.session, person_id=person.id, zone_id=zone.id, reason=args.reason, actor=ctx.actor
+            ctx.session, person_id=name, zone_id=zone.id, reason=args.reason, actor=ctx.actor
         )
     return f"{_plural(len(names), 'person')} in {zone.name}"
 
@@ -224,14 +212,14 @@ class DutyPassArgs(PersonSelection):
     hours: float = Field(default=2, gt=0, le=24 * 30)
 
 
-@register_action("access.duty_pass", permission="duty_pass.issue")
+@register_action("access.duty_pass")
 def issue_duty_passes(ctx: ActionContext, args: DutyPassArgs) -> str:
     """Issue each selected person a duty pass valid from now for ``hours``."""
     names = args.names(ctx)
     for name in names:
         passes.issue_duty_pass(
             ctx.session,
-            person_id=find_person(ctx.session, name).id,
+            person_id=name,
             purpose=args.purpose,
             valid_from=ctx.at,
             valid_until=ctx.at + timedelta(hours=args.hours),
@@ -246,28 +234,10 @@ class HeadcountRecordArgs(ActionArgs):
     checkpoint: str = Field(min_length=1, max_length=200)
 
 
-def _named_counts(session: Session, counts: HeadCounts) -> dict[str, Any]:
-    zones: dict[str, str] = dict(session.execute(select(Zone.id, Zone.name)).all())
-    parties: dict[str, str] = dict(session.execute(select(Party.id, Party.name)).all())
-    return {
-        "aboard": counts.aboard,
-        "by_zone": {zones.get(k, k): n for k, n in counts.by_zone.items()},
-        "by_affiliation": dict(counts.by_affiliation),
-        "by_party": {parties.get(k, k): n for k, n in counts.by_party.items()},
-        "departed_by_party": {parties.get(k, k): n for k, n in counts.departed_by_party.items()},
-    }
-
-
-@register_action("access.headcount.record", permission="presence.read")
+@register_action("access.headcount.record")
 def record_headcount(ctx: ActionContext, args: HeadcountRecordArgs) -> str:
     """Record the head counts now, under the checkpoint's name."""
-    counts = _named_counts(ctx.session, head_counts(ctx.session))
-    append_event(
-        ctx.session,
-        kind=HEADCOUNT_RECORDED,
-        actor=ctx.actor,
-        payload={"checkpoint": args.checkpoint, **counts},
-    )
+    counts = presence.record_headcount(ctx.session, checkpoint=args.checkpoint, actor=ctx.actor)
     return f"head count {args.checkpoint!r}: {counts['aboard']} aboard"
 
 
@@ -320,7 +290,7 @@ def _recorded(session: Session, checkpoint: str) -> dict[str, Any] | None:
 def headcount(ctx: CheckContext, args: HeadcountArgs) -> CheckResult:
     """A head count now, or as recorded at a checkpoint."""
     if args.checkpoint is None:
-        counts = _named_counts(ctx.session, head_counts(ctx.session))
+        counts = presence.named_counts(ctx.session, head_counts(ctx.session))
         when = "now"
     else:
         found = _recorded(ctx.session, args.checkpoint)

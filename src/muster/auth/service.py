@@ -21,6 +21,7 @@ from muster.events.service import append_event
 from muster.ops import context
 from muster.ops.metrics import SIGNIN_THROTTLED
 from muster.policy.actor import Actor, Role
+from muster.policy.authorize import authorize
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "mst"
@@ -105,7 +106,8 @@ def create_account(
     actor: Actor,
     person_id: str | None = None,
 ) -> Account:
-    """Create an operator account."""
+    """Create an operator account (``account.manage``: an administrator)."""
+    authorize(actor, "account.manage")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
     if session.scalar(select(Account.id).where(Account.username == username)):
@@ -309,7 +311,9 @@ def create_token(
 
     ``portal_id`` binds a reader's token to one portal (it may then only request decisions
     and record passages there); ``channel_ids`` binds a handset's token to its channels.
+    ``token.manage``: an administrator.
     """
+    authorize(actor, "token.manage")
     if session.scalar(select(ApiToken.id).where(ApiToken.name == name)):
         raise Conflict(f"a token named {name!r} already exists; choose another name")
     account = get_account_by_username(session, username)
@@ -343,7 +347,8 @@ def create_token(
 
 
 def revoke_token(session: Session, *, name: str, actor: Actor) -> ApiToken:
-    """Revoke a token by name; it stops working at once."""
+    """Revoke a token by name; it stops working at once (``token.manage``)."""
+    authorize(actor, "token.manage")
     token = session.scalar(select(ApiToken).where(ApiToken.name == name))
     if token is None:
         raise NotFound(f"no token named {name!r}")

@@ -59,7 +59,7 @@ def _rule(session: Session, args: ChannelArgs) -> Rule:
     return AllRule()
 
 
-@register_action("comms.channel", permission="comms.channel.manage")
+@register_action("comms.channel")
 def open_channel(ctx: ActionContext, args: ChannelArgs) -> str:
     """Create a channel whose members are resolved at each send."""
     channel = create_channel(
@@ -77,7 +77,7 @@ class SendArgs(ActionArgs):
     roll_call: bool = False
 
 
-@register_action("comms.send", permission="comms.send")
+@register_action("comms.send")
 def send_order(ctx: ActionContext, args: SendArgs) -> str:
     """Send on a channel; flash, broadcast and roll calls need command authority."""
     channel = find_channel(ctx.session, args.channel)
@@ -112,7 +112,7 @@ class AckArgs(ActionArgs):
     key: str | None = Field(None, description="Idempotency-Key; a repeat records nothing")
 
 
-@register_action("comms.ack", permission="comms.acknowledge")
+@register_action("comms.ack")
 def acknowledge_order(ctx: ActionContext, args: AckArgs) -> str:
     """Acknowledge, as a post or persons (or the inject's actor, if neither is named)."""
     message = latest_message(ctx.session, args.channel)
@@ -146,7 +146,7 @@ class CloseArgs(ActionArgs):
     channel: str
 
 
-@register_action("comms.close", permission="comms.broadcast")
+@register_action("comms.close")
 def close_roll_call(ctx: ActionContext, args: CloseArgs) -> str:
     """Close it: complete if everyone answered, otherwise incomplete."""
     message = latest_message(ctx.session, args.channel)

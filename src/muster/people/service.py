@@ -20,7 +20,7 @@ from muster.people.identity import IDENTITY_FIELDS, guarded_change
 from muster.people.models import Party, Person
 from muster.people.schemas import PartyCreate, PartyUpdate, PersonCreate, PersonUpdate
 from muster.policy.actor import Actor
-from muster.policy.authorize import authorize
+from muster.policy.authorize import authorize, is_allowed
 
 PERSON_CREATED = "people.person.created"
 
@@ -151,7 +151,8 @@ def update_person(session: Session, *, person_id: str, data: PersonUpdate, actor
     alerted, and a resident's consent requirement is never shed (P1, P2).
     """
     values = data.model_dump(exclude_unset=True)
-    authorize(actor, "person.status" if set(values) <= {"status"} else "registry.write")
+    status_only = set(values) <= {"status"} and is_allowed(actor, "person.status")
+    authorize(actor, "person.status" if status_only else "registry.write")
     person = get_person(session, person_id)
     if "name" in values:
         _check_person_name(session, values["name"], except_id=person.id)

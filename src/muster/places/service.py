@@ -22,6 +22,7 @@ from muster.places.schemas import (
     ZoneUpdate,
 )
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 # Zones
 
@@ -57,6 +58,7 @@ def _check_docking(session: Session, kind: ZoneKind, party_id: str | None) -> No
 
 def create_zone(session: Session, *, data: ZoneCreate, actor: Actor) -> Zone:
     """Register a zone."""
+    authorize(actor, "registry.write")
     _check_zone_name(session, data.name)
     _check_docking(session, data.kind, data.docked_party_id)
     at = clock.now()
@@ -74,6 +76,7 @@ def create_zone(session: Session, *, data: ZoneCreate, actor: Actor) -> Zone:
 
 def update_zone(session: Session, *, zone_id: str, data: ZoneUpdate, actor: Actor) -> Zone:
     """Change the given fields of a zone. A zone with portals keeps its kind."""
+    authorize(actor, "registry.write")
     zone = get_zone(session, zone_id)
     values = data.model_dump(exclude_unset=True)
     if "name" in values:
@@ -159,6 +162,7 @@ def _check_portal_zones(
 
 def create_portal(session: Session, *, data: PortalCreate, actor: Actor) -> Portal:
     """Register an airlock or a door, in normal mode."""
+    authorize(actor, "registry.write")
     _check_portal_name(session, data.name)
     _check_portal_zones(session, data.kind, data.inside_zone_id, data.outside_zone_id)
     at = clock.now()
@@ -178,6 +182,7 @@ def create_portal(session: Session, *, data: PortalCreate, actor: Actor) -> Port
 
 def update_portal(session: Session, *, portal_id: str, data: PortalUpdate, actor: Actor) -> Portal:
     """Change a portal's name, kind or zones. Its mode belongs to the access domain."""
+    authorize(actor, "registry.write")
     portal = get_portal(session, portal_id)
     values = data.model_dump(exclude_unset=True)
     if "name" in values:
@@ -257,6 +262,7 @@ def _check_post(
 
 def create_post(session: Session, *, data: PostCreate, actor: Actor) -> Post:
     """Register a guard post, at a portal or in a zone."""
+    authorize(actor, "registry.write")
     _check_post(session, data.name, data.portal_id, data.zone_id, "")
     at = clock.now()
     post = Post(**data.model_dump(), created_at=at, updated_at=at)
@@ -273,6 +279,7 @@ def create_post(session: Session, *, data: PostCreate, actor: Actor) -> Post:
 
 def update_post(session: Session, *, post_id: str, data: PostUpdate, actor: Actor) -> Post:
     """Change a post's name, portal or zone."""
+    authorize(actor, "registry.write")
     post = get_post(session, post_id)
     values = data.model_dump(exclude_unset=True)
     _check_post(
@@ -316,6 +323,7 @@ def assign_to_post(
     session: Session, *, post_id: str, person_id: str, actor: Actor
 ) -> PostAssignment:
     """Assign a person to a post. Archived and deceased persons cannot be assigned."""
+    authorize(actor, "registry.write")
     post = get_post(session, post_id)
     person = get_person(session, person_id)
     if person.archived_at is not None:
@@ -338,6 +346,7 @@ def assign_to_post(
 
 def unassign_from_post(session: Session, *, post_id: str, person_id: str, actor: Actor) -> None:
     """Take a person off a post."""
+    authorize(actor, "registry.write")
     post = get_post(session, post_id)
     person = get_person(session, person_id)
     assignment = session.get(PostAssignment, (post.id, person.id))

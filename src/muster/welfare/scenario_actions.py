@@ -15,7 +15,6 @@ from muster.db import new_id
 from muster.errors import NotFound
 from muster.events.models import Event
 from muster.people.service import find_party, find_person
-from muster.policy.authorize import Resource, authorize
 from muster.scenario.actions import ActionArgs, ActionContext, register_action
 from muster.scenario.checks import CheckArgs, CheckContext, CheckResult, CountBounds, register_check
 from muster.welfare import cases, checkups, texts, transfer
@@ -168,7 +167,6 @@ class AirlockArgs(ActionArgs):
 def through_airlock(ctx: ActionContext, args: AirlockArgs) -> str:
     """Ask the airlock (the access decision service); record the passage if permitted."""
     portal = load_portal(ctx.session, args.portal)
-    authorize(ctx.actor, "access.request", Resource("Portal", portal.id, portal.entity()["attrs"]))
     group = decide_request(
         ctx.session,
         portal_id=portal.id,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from muster import clock
 from muster.errors import Conflict, Invalid
 from muster.events.service import append_event
+from muster.people.service import find_person
 from muster.policy.actor import Actor
 from muster.policy.authorize import decide_operator
 from muster.welfare.cases import active_cases, add_step, get_case, set_status
@@ -101,8 +102,9 @@ def revoke_consent(
 ) -> list[ConsentCase]:
     """The person withdraws consent: every named active case ends at once.
 
-    Name the case, or the person (every active case of theirs ends). Taken on the person's
-    word by any officer at any post; the next airlock request is denied. The actor is
+    Name the case, or the person (id, badge id or name: every active case of theirs
+    ends). Taken on the person's word by any officer at any post; the next airlock request
+    is denied. The actor is
     authorized before anything is looked up, so a refusal tells nothing about the person
     or their cases; each case is then checked as it stands (a person revokes only their own).
     """
@@ -111,7 +113,10 @@ def revoke_consent(
         raise Invalid("name the case or the person, not both")
     if not statement.strip():
         raise Invalid("record what the person said, in their own words")
-    cases = [get_case(session, case_id)] if case_id else active_cases(session, person_id or "")
+    if case_id:
+        cases = [get_case(session, case_id)]
+    else:  # the person's id, badge id or name, looked up only now
+        cases = active_cases(session, find_person(session, person_id or "").id)
     cases = [c for c in cases if c.status in (CaseStatus.OPEN, *_AUTHORIZED)]
     if not cases:
         raise Conflict("no open or approved consent case to revoke")

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
-from muster.access import policy_store
-from muster.access.policy_tests import CaseResult, run_cases
-from muster.access.whatif import WhatIf, whatif
-from muster.errors import DomainError, Invalid
+from muster.access import policy_checks, policy_store
+from muster.access.policy_tests import CaseResult
+from muster.access.whatif import WhatIf
+from muster.errors import DomainError, Forbidden, Invalid
 from muster.web.console.rendering import redirect, render
 from muster.web.console.viewer import FormViewerDep, Viewer, ViewerDep, require
 from muster.web.deps import SessionDep
@@ -121,11 +121,12 @@ def save_policy(
     cases: Annotated[str, Form(max_length=100_000)] = EXAMPLE_CASES,
 ) -> Response:
     """Validate the draft against the schema and store it as a new (inactive) version."""
-    require(viewer, "policy.write")
     try:
         row = policy_store.save_version(
             session, policy_text=policy_text, comment=comment, actor=viewer.actor
         )
+    except Forbidden:
+        raise  # refused by the use case: 403, as the API answers
     except DomainError as exc:
         session.rollback()
         draft = Draft(policy_text, comment, cases, problems=_problems(exc))
@@ -148,15 +149,18 @@ def check_draft(
     cases: Annotated[str, Form(max_length=100_000)] = EXAMPLE_CASES,
 ) -> Response:
     """Run the policy tests or the what-if on the draft, without saving anything."""
-    require(viewer, "policy.write")
     draft = Draft(policy_text, comment, cases)
     try:
-        engine = policy_store.build_engine(policy_text)
         if action == "whatif":
-            current = policy_store.sync_active_engine(session)
-            draft.whatif = whatif(session, current=current, draft=engine, recent=WHATIF_RECENT)
+            draft.whatif = policy_checks.whatif_draft(
+                session, policy_text=policy_text, actor=viewer.actor, recent=WHATIF_RECENT
+            )
         else:
-            draft.results = run_cases(engine, _cases(cases))
+            draft.results = policy_checks.run_draft_tests(
+                policy_text=policy_text, cases=_cases(cases), actor=viewer.actor
+            )
+    except Forbidden:
+        raise  # refused by the use case: 403, as the API answers
     except DomainError as exc:
         draft.problems = _problems(exc)
         return _page(request, session, viewer, draft, status=422)
@@ -177,9 +181,10 @@ def _cases(text: str) -> list[tuple[str, dict[str, Any]]]:
 @router.post("/policies/{ref}/activate", response_model=None)
 def activate(ref: str, request: Request, session: SessionDep, viewer: FormViewerDep) -> Response:
     """Put a stored version in force (validated again first)."""
-    require(viewer, "policy.activate")
     try:
         row = policy_store.activate_version(session, ref=ref, actor=viewer.actor)
+    except Forbidden:
+        raise  # refused by the use case: 403, as the API answers
     except DomainError as exc:
         session.rollback()
         return redirect(request, "/policies", f"Refused: {exc.message}")

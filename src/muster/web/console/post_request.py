@@ -78,7 +78,7 @@ class RequestLine:
 
 def portal_resource(portal: PortalFacts) -> Resource:
     """The portal as the resource of an operator action (the same attributes as the API)."""
-    return Resource("Portal", portal.id, portal.entity()["attrs"])
+    return portal.resource()
 
 
 def short_reason(decision: Decision) -> str:

@@ -24,7 +24,7 @@ from muster.access.facts import PortalFacts, load_portal
 from muster.access.models import Decision, Presence
 from muster.access.modes import set_portal_mode
 from muster.access.passages import PassageOutcome, record_passage
-from muster.errors import DomainError, Invalid
+from muster.errors import DomainError, Forbidden, Invalid
 from muster.events.service import last_seq
 from muster.people.models import Person
 from muster.people.service import get_person, list_parties
@@ -199,16 +199,15 @@ def make_request(
 ) -> Response:
     """Ask the airlock about the picked and scanned persons; show each decision."""
     portal = load_portal(session, portal_ref)
-    require(viewer, "access.request", portal_resource(portal))
     back = f"/posts/{portal.id}"
     try:
         chosen = Direction(direction)
         refs = _refs(person or [], badges)
-        if not refs:
-            raise Invalid("pick at least one person or scan a badge, then ask again")
         group = decide_request(
             session, portal_id=portal.id, person_refs=refs, direction=chosen, actor=viewer.actor
         )
+    except Forbidden:
+        raise  # refused by the use case: 403, as the API answers
     except (DomainError, ValueError) as exc:
         session.rollback()
         return redirect(request, back, _message(exc))
@@ -233,7 +232,6 @@ def record_at_post(
     """Record that permitted persons went through (one, or every permitted one in one tap),
     each once, whatever the number of taps."""
     portal = load_portal(session, portal_ref)
-    require(viewer, "passage.record", portal_resource(portal))
     back = post_url(portal.id, request_id, "", order)
     if len(decision_id) > MAX_PICK or any(len(d) > 36 for d in decision_id):
         return redirect(request, back, "Refused: too many or malformed decisions; ask again")
@@ -242,6 +240,8 @@ def record_at_post(
         try:
             with session.begin_nested():
                 tally.count(*_record_one(session, portal, one, viewer))
+        except Forbidden:
+            raise  # refused by the use case: 403, as the API answers
         except DomainError as exc:
             tally.refuse("", exc.message)
     return redirect(request, back, tally.notice(portal.name))
@@ -276,13 +276,14 @@ def change_mode(
 ) -> Response:
     """Change how the airlock is run (a commander action), with the reason posts will read."""
     portal = load_portal(session, portal_ref)
-    require(viewer, "portal.mode", portal_resource(portal))
     back = f"/posts/{portal.id}"
     try:
         new_mode = PortalMode(mode)
         set_portal_mode(
             session, portal_id=portal.id, mode=new_mode, reason=reason, actor=viewer.actor
         )
+    except Forbidden:
+        raise  # refused by the use case: 403, as the API answers
     except (DomainError, ValueError) as exc:
         session.rollback()
         return redirect(request, back, _message(exc))

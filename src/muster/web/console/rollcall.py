@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
 from muster.access.rollcall import current_rollcall, mark_accounted, rollcall_report, start_rollcall
-from muster.errors import DomainError
+from muster.errors import DomainError, Forbidden
 from muster.events.service import last_seq
 from muster.places.service import list_posts
 from muster.web.console.fragments import fill, fragment
@@ -53,9 +53,10 @@ def start(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Open a new roll call (an open one is closed first)."""
-    require(viewer, "rollcall.manage")
     try:
         start_rollcall(session, reason=reason, actor=viewer.actor)
+    except Forbidden:
+        raise  # refused by the use case: 403, as the API answers
     except DomainError as exc:
         session.rollback()
         return redirect(request, "/rollcall", f"Refused: {exc.message}")
@@ -71,10 +72,11 @@ def mark(
     post_id: Annotated[str, Form(max_length=200)],
 ) -> Response:
     """A post has seen the person: mark them accounted for."""
-    require(viewer, "rollcall.mark")
     back = f"/rollcall?post={post_id}"
     try:
         row = mark_accounted(session, person_ref=person_id, post_id=post_id, actor=viewer.actor)
+    except Forbidden:
+        raise  # refused by the use case: 403, as the API answers
     except DomainError as exc:
         session.rollback()
         return redirect(request, back, f"Refused: {exc.message}")
