@@ -125,6 +125,22 @@ class TestProblems:
         assert set(ping_op["responses"]) == {"200", "422"}
 
 
+class TestRetries:
+    """A create that answers a retry 200 documents it, with the body of its 201."""
+
+    def test_idempotent_creates(self, db: Database, settings: Settings) -> None:
+        """The passage and the door upload, found from their declarations."""
+        paths = create_app(settings, db).openapi()["paths"]
+        for path in (
+            "/api/v1/portals/{portal_id}/passages",
+            "/api/v1/doors/portals/{portal_id}/requests",
+        ):
+            responses = paths[path]["post"]["responses"]
+            assert responses["200"]["content"] == responses["201"]["content"], path
+        acks = paths["/api/v1/comms/messages/{message_id}/ack"]["post"]["responses"]
+        assert "201" not in acks  # answers 200 every time, retry or not
+
+
 class TestIntegerBounds:
     """Every integer in the contract carries the 64-bit bounds the server enforces."""
 

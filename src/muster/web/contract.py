@@ -12,7 +12,9 @@ cannot see is added here, for every operation from what its route declares:
 - the 64-bit bounds of every integer (``muster.web.limits``), so generated clients and
   schema tests stay in range.
 
-A route declares any other answer itself with ``responses=``; it is kept.
+A create (201) that takes an ``Idempotency-Key`` and sets its own status answers a retry
+200 with the first result; that is documented too. A route declares any other answer
+itself with ``responses=``; it is kept.
 """
 
 from __future__ import annotations
@@ -117,8 +119,20 @@ def _bound_integers(node: Any) -> None:
             _bound_integers(value)
 
 
+def answers_retry_with_200(route: Any) -> bool:
+    """True when a retry (the same Idempotency-Key) is answered 200 with the first result:
+    the route creates (201), takes the key and sets its own status on the response."""
+    takes_key = any(p.alias.lower() == "idempotency-key" for p in route.dependant.header_params)
+    sets_status = route.dependant.response_param_name is not None
+    return takes_key and sets_status and route.status_code == 201
+
+
 def _describe_operation(operation: dict[str, Any], route: Any, method: str) -> None:
     responses = operation.setdefault("responses", {})
+    if answers_retry_with_200(route) and "201" in responses:
+        retry = dict(responses["201"])
+        retry["description"] = "A retry with the same Idempotency-Key: the first answer"
+        responses.setdefault("200", retry)
     for status in sorted(problem_statuses(route, method)):
         name, _ = PROBLEMS[status]
         declared = responses.get(str(status))
