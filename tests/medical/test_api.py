@@ -174,6 +174,14 @@ class TestFhirExport:
         ]
         assert priorities == ["EM"]
 
+    def test_content_type_is_documented(self, make_client: MakeClient) -> None:
+        """The export answers application/fhir+json, as the OpenAPI document says."""
+        medic = make_client("medic")
+        answer = medic.get("/api/v1/medical/fhir")
+        assert answer.headers["content-type"] == "application/fhir+json"
+        documented = medic.get("/openapi.json").json()["paths"]["/api/v1/medical/fhir"]
+        assert "application/fhir+json" in documented["get"]["responses"]["200"]["content"]
+
     def test_export_refused_to_non_medical(self, make_client: MakeClient) -> None:
         """The commander is refused the clinical export."""
         assert make_client("commander").get("/api/v1/medical/fhir").status_code == 403

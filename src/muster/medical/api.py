@@ -260,7 +260,11 @@ def lift_hold(
     return {"id": hold.id, "kind": hold.kind, "person_id": hold.person_id}
 
 
-@router.get("/fhir")
+@router.get(
+    "/fhir",
+    response_class=Response,
+    responses={200: {"content": {"application/fhir+json": {}}, "description": "FHIR Bundle"}},
+)
 def fhir_bundle(session: SessionDep, actor: CurrentActor) -> Response:
     """Casualties and admissions as an HL7 FHIR (R4B) Bundle: medical roles only."""
     authorize(actor, "medical.export")
