@@ -17,6 +17,7 @@ from muster.config import get_settings
 from muster.db import Database
 from muster.events.models import Event
 from muster.people.enums import Affiliation
+from muster.people.models import Party
 from muster.places.models import Portal
 
 Client = Callable[..., TestClient]
@@ -116,3 +117,60 @@ class TestByApi:
             resp = observer.post(url, json=body)
             assert resp.status_code == 403, (url, resp.text)
             assert "Nobody" not in resp.text
+
+
+class TestVisits:
+    """issue_visit owns who may let a visitor aboard: the command, or a medic hosting."""
+
+    def _visit(self, client: TestClient, host: str) -> int:
+        body = {
+            "person": "Surgeon",
+            "host": host,
+            "purpose": "nanite work",
+            "zone_ids": [],
+            "valid_from": "2000-01-01T00:00:00Z",
+            "valid_until": "2999-01-01T00:00:00Z",
+        }
+        return client.post("/api/v1/visits", json=body).status_code
+
+    @pytest.fixture
+    def visitor(self, db: Database, make_client: Client, station: dict[str, str]) -> None:
+        with db.session_scope(write=False) as s:
+            vessel_id = s.scalar(select(Party.id).where(Party.name == "Vessel"))
+        admin = make_client("admin")
+        for body in (
+            {"name": "Surgeon", "affiliation": "visitor", "party_id": vessel_id},
+            {"name": "Mia", "affiliation": "crew", "roles": ["medic"]},
+            {"name": "Ken", "affiliation": "crew"},
+        ):
+            assert admin.post("/api/v1/persons", json=body).status_code == 201
+
+    def test_liaison_issues_and_observer_is_refused(
+        self, make_client: Client, visitor: None
+    ) -> None:
+        assert self._visit(make_client("observer"), "Ken") == 403
+        assert self._visit(make_client("liaison"), "Ken") == 201
+
+    def test_medic_only_as_the_hospital_host(self, make_client: Client, visitor: None) -> None:
+        medic = make_client("medic")
+        assert self._visit(medic, "Ken") == 403
+        assert self._visit(medic, "Mia") == 201
+
+    def test_observer_refused_at_the_shell(
+        self, db: Database, muster: Invoke, visitor: None
+    ) -> None:
+        result = muster(
+            "access",
+            "visit",
+            "Surgeon",
+            "--host",
+            "Ken",
+            "--purpose",
+            "x",
+            "--until",
+            "2999-01-01T00:00:00",
+            user="olga",
+        )
+        assert result.exit_code == 1
+        assert "may not visit.issue" in result.output
+        assert _events(db, "access.visit.issued") == 0

@@ -134,13 +134,12 @@ def visit_cmd(
     """Issue a visit authorization from now until a time."""
     from muster import clock
     from muster.access import passes
-    from muster.people.service import find_person
 
     with cli_session() as session:
         row = passes.issue_visit(
             session,
-            person_id=find_person(session, person).id,
-            host_id=find_person(session, host).id,
+            person_id=person,
+            host_id=host,
             purpose=purpose,
             zone_ids=zone,
             valid_from=clock.now(),

@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.access.models import DutyPass, VisitAuthorization
-from muster.errors import Invalid, NotFound
+from muster.errors import Forbidden, Invalid, NotFound
 from muster.events.service import append_event
 from muster.people.enums import Affiliation
-from muster.people.service import find_person, get_person
+from muster.people.service import find_person
 from muster.places.models import Zone
 from muster.policy.actor import Actor
-from muster.policy.authorize import authorize
+from muster.policy.authorize import authorize, is_allowed
 
 
 def _check_window(valid_from: datetime, valid_until: datetime) -> None:
@@ -94,11 +94,26 @@ def issue_visit(
     valid_until: datetime,
     actor: Actor,
 ) -> VisitAuthorization:
-    """Let a visitor board under escort and pass doors into the listed zones."""
-    person = get_person(session, person_id)
+    """Let a visitor board under escort and pass doors into the listed zones.
+
+    The command issues visits (``visit.issue``); a medic only as the hospital's chief
+    hosting a visiting surgeon (``hospital.manage``, with a medic as the host), as
+    ``medical.flows.authorize_surgeon_visit`` does. Authorized before anyone is looked up
+    (``person_id`` and ``host_id``: ids, badge ids or names); the host is checked after.
+    """
+    by_command = is_allowed(actor, "visit.issue")
+    if not by_command and not is_allowed(actor, "hospital.manage"):
+        authorize(actor, "visit.issue")  # refused: the answer names the action
+    person = find_person(session, person_id)
     if person.affiliation != Affiliation.VISITOR:
         raise Invalid("visit authorizations are for visitors")
-    host = get_person(session, host_id)
+    host = find_person(session, host_id)
+    if not by_command and "medic" not in host.roles:
+        raise Forbidden(
+            f"{actor.label} may issue a visit only as the hospital's host, with a medic as "
+            "the host; other visits are the commander's, an officer's or the liaison's",
+            action="visit.issue",
+        )
     for zone_id in zone_ids:
         if session.get(Zone, zone_id) is None:
             raise NotFound(f"no zone with id {zone_id!r}")
