@@ -164,3 +164,7 @@ class TestHospitalCommands:
         done = CliRunner().invoke(hospital_app, ["admit", "Omar", "--bed", "Trauma/T1"])
         assert done.exit_code == 1
         assert "may not hospital.manage" in done.output
+        # Whether Omar is in hospital is not told to an officer either.
+        out = CliRunner().invoke(hospital_app, ["discharge", "Omar", "--disposition", "home"])
+        assert "may not hospital.manage" in out.output
+        assert "not in hospital" not in out.output

@@ -290,7 +290,7 @@ def transfer(
     with cli_session() as session:
         actor = cli_actor(session)
         who = find_person(session, person)
-        admission = hospital.current_admission(session, person_id=who.id)
+        admission = hospital.current_admission(session, person_id=who.id, actor=actor)
         target = hospital.find_bed(session, bed)
         hospital.transfer(
             session, admission_id=admission.id, bed_id=target.id, condition=condition, actor=actor
@@ -310,6 +310,6 @@ def discharge(
     with cli_session() as session:
         actor = cli_actor(session)
         who = find_person(session, person)
-        admission = hospital.current_admission(session, person_id=who.id)
+        admission = hospital.current_admission(session, person_id=who.id, actor=actor)
         hospital.discharge(session, admission_id=admission.id, disposition=disposition, actor=actor)
         console.print(f"{who.name} discharged: {disposition}.")

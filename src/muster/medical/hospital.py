@@ -278,8 +278,9 @@ def discharge(session: Session, *, admission_id: str, disposition: str, actor: A
     return admission
 
 
-def current_admission(session: Session, *, person_id: str) -> Admission:
-    """The person's admission still open (they are in hospital now)."""
+def current_admission(session: Session, *, person_id: str, actor: Actor) -> Admission:
+    """The person's admission still open, for those who manage the hospital (clinical)."""
+    authorize(actor, MANAGE)
     admission = session.scalar(
         select(Admission).where(Admission.person_id == person_id, Admission.discharged_at.is_(None))
     )
