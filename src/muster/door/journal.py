@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -56,10 +56,10 @@ class Entry:
 
 @dataclass
 class _Ticket:
-    """An entry waiting for the writer thread's commit."""
+    """An entry waiting for its shared commit."""
 
     row: dict[str, Any]
-    done: threading.Event = field(default_factory=threading.Event)
+    done: bool = False
     error: Exception | None = None
 
 
@@ -73,7 +73,7 @@ class Journal:
         self._marked = threading.Condition()
         self._queue_lock = threading.Condition()
         self._queue: list[_Ticket] = []
-        self._writer: threading.Thread | None = None
+        self._committing = False
 
     def wait_uploaded(self, timeout: float) -> bool:
         """Block until nothing waits for upload, or ``timeout`` seconds pass."""
@@ -90,8 +90,9 @@ class Journal:
         """Commit one entry (durable when this returns).
 
         Group commit: entries written at the same moment by several readers' requests share
-        one transaction and one fsync (the writer thread takes whatever has queued while
-        the previous commit ran), so the door's throughput is not one fsync per decision.
+        one transaction and one fsync. The first caller to find no commit under way commits
+        everything queued by then, in its own thread; the others wait for it, and one of
+        those left over commits next. The door's throughput is not one fsync per decision.
         """
         row = {
             "key": key,
@@ -104,32 +105,32 @@ class Journal:
         ticket = _Ticket(row)
         with self._queue_lock:
             self._queue.append(ticket)
-            if self._writer is None or not self._writer.is_alive():
-                self._writer = threading.Thread(
-                    target=self._write_queued, name="door-journal", daemon=True
-                )
-                self._writer.start()
-            self._queue_lock.notify()
-        ticket.done.wait()
+            while not ticket.done and self._committing:
+                self._queue_lock.wait()
+            if not ticket.done:  # no commit under way: this caller commits what queued
+                self._committing = True
+                batch, self._queue = self._queue, []
+        if not ticket.done:
+            try:
+                self._commit_batch(batch)
+            finally:
+                with self._queue_lock:
+                    for done in batch:
+                        done.done = True
+                    self._committing = False
+                    self._queue_lock.notify_all()
         if ticket.error is not None:
             raise ticket.error
 
-    def _write_queued(self) -> None:
-        while True:
-            with self._queue_lock:
-                while not self._queue:
-                    self._queue_lock.wait()
-                batch, self._queue = self._queue, []
-            try:
-                self._commit([t.row for t in batch])
-            except Exception:
-                for ticket in batch:  # one bad entry (a key used twice) fails alone
-                    try:
-                        self._commit([ticket.row])
-                    except Exception as exc:
-                        ticket.error = exc
-            for ticket in batch:
-                ticket.done.set()
+    def _commit_batch(self, batch: list[_Ticket]) -> None:
+        try:
+            self._commit([t.row for t in batch])
+        except Exception:
+            for ticket in batch:  # one bad entry (a key used twice) fails alone
+                try:
+                    self._commit([ticket.row])
+                except Exception as exc:
+                    ticket.error = exc
 
     def _commit(self, rows: list[dict[str, Any]]) -> None:
         with self.engine.connect() as conn:
