@@ -22,6 +22,7 @@ class TestCasualtyBoard:
         page = sign_in(console.browser(), "ines").get("/medical").text
         assert "Laceration, left arm" in page
         assert "Warrior 01" in page
+        assert "cannot walk; breathing 20/min, perfused, obeys commands: delayed" in page
 
     def test_officer_records_and_retriages(self, records: Records, console: ConsoleKit) -> None:
         client = sign_in(console.browser(), "ken")

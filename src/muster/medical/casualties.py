@@ -259,6 +259,16 @@ def triage_history(session: Session, *, casualty_id: str) -> list[TriageAssessme
     return list(session.scalars(query.order_by(TriageAssessment.assessed_at)).all())
 
 
+def latest_triages(session: Session, casualty_ids: list[str]) -> dict[str, TriageAssessment]:
+    """The latest triage of each casualty named (what decided its category now)."""
+    rows = session.scalars(
+        select(TriageAssessment)
+        .where(TriageAssessment.casualty_id.in_(casualty_ids))
+        .order_by(TriageAssessment.assessed_at)
+    )
+    return {row.casualty_id: row for row in rows}
+
+
 def list_casualties(
     session: Session,
     *,

@@ -40,6 +40,10 @@ def casualty_list_part(session: Session, viewer: Any, params: Mapping[str, str])
         "casualty_rows": rows,
         "casualty_rows_total": total,
         "casualty_names": person_names(session, ids),
+        "casualty_why": {
+            cid: t.override_reason or t.explanation
+            for cid, t in casualties.latest_triages(session, [r.id for r in rows]).items()
+        },
         "triages": list(Triage),
         "may_record": viewer.can("casualty.record"),
     }
