@@ -193,3 +193,17 @@ class TestTheSouthAirlockMoment:
         expect(guard.locator('li.line[data-state="passed"]')).to_have_count(12)
         expect(guard.locator("#notice-area")).to_contain_text("Passages recorded: ")
         expect(guard.locator('li.line[data-state="deny"]')).to_have_count(12)
+
+
+class TestOnAPhone:
+    """On a 390x844 phone the post reads one line a person with nothing off the screen."""
+
+    def test_request_on_a_phone(self, guard: Page) -> None:
+        guard.set_viewport_size({"width": 390, "height": 844})
+        ask_everyone(guard, 25)
+        assert guard.evaluate("document.documentElement.scrollWidth") <= 390
+        heights = guard.locator("li.line").evaluate_all(
+            "els => els.map(e => e.getBoundingClientRect().height)"
+        )
+        assert max(heights) < 60, "a person's line wraps on a phone"
+        guard.screenshot(path="/tmp/post-phone.png")
