@@ -11,15 +11,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, status
 
 from muster import clock
-from muster.logistics.custody import chain_of_custody
-from muster.logistics.items import get_item, get_unit
 from muster.logistics.schemas import CustodyRead
 from muster.places.service import find_post
-from muster.policy.authorize import authorize
 from muster.posts.board import post_board
 from muster.posts.help import request_help
 from muster.posts.models import PostReport
-from muster.posts.reading import force_of_reports, force_with_unit, list_reports
+from muster.posts.reading import force_of_reports, list_reports, weapon_record
 from muster.posts.rules import authorize_read
 from muster.posts.schemas import (
     BoardRowRead,
@@ -111,17 +108,11 @@ def read_force_of_unit(
     actor: CurrentActor,
 ) -> CustodyForce:
     """A weapon's chain of custody and, beside it, the force it was used in."""
-    authorize(actor, "logistics.read")
-    authorize_read(actor)
-    unit = get_unit(session, unit_id)
-    chain = [
-        CustodyRead.model_validate(c).model_dump(mode="json")
-        for c in chain_of_custody(session, unit.id)
-    ]
+    record = weapon_record(session, ref=unit_id, actor=actor)
     return CustodyForce(
-        unit_id=unit.id,
-        serial=unit.serial,
-        item=get_item(session, unit.item_id).name,
-        chain=chain,
-        force=[ForceRead.model_validate(f) for f in force_with_unit(session, unit.id)],
+        unit_id=record.unit.id,
+        serial=record.unit.serial,
+        item=record.item.name,
+        chain=[CustodyRead.model_validate(c).model_dump(mode="json") for c in record.chain],
+        force=[ForceRead.model_validate(f) for f in record.force],
     )

@@ -8,14 +8,11 @@ import typer
 
 from muster import clock
 from muster.cli.common import cli_actor, cli_session, console, fail
-from muster.logistics.custody import chain_of_custody
 from muster.places.service import find_post
-from muster.policy.authorize import authorize
 from muster.posts.board import post_board
 from muster.posts.enums import PostStatus
-from muster.posts.force import weapon_unit
 from muster.posts.help import request_help
-from muster.posts.reading import force_with_unit, list_reports
+from muster.posts.reading import list_reports, weapon_record
 from muster.posts.rules import authorize_read
 from muster.posts.schemas import ForceCreate, ReportCreate
 from muster.posts.service import file_report, report_summary
@@ -133,13 +130,10 @@ def list_cmd(
 def weapon_cmd(unit: Annotated[str, typer.Argument(help="Weapon's unit id or serial")]) -> None:
     """A weapon's chain of custody and, beside it, the force it was used in."""
     with cli_session(write=False) as session:
-        actor = cli_actor(session)
-        authorize(actor, "logistics.read")
-        authorize_read(actor)
-        found, item = weapon_unit(session, unit)
-        console.print(f"{item.name} {found.serial}")
-        for link in chain_of_custody(session, found.id):
+        record = weapon_record(session, ref=unit, actor=cli_actor(session))
+        console.print(f"{record.item.name} {record.unit.serial}")
+        for link in record.chain:
             back = f", back {link.back_at:%Y-%m-%d %H:%M:%S}" if link.back_at else ", held now"
             console.print(f"  custody {link.position}: out {link.out_at:%Y-%m-%d %H:%M:%S}{back}")
-        for use in force_with_unit(session, found.id):
+        for use in record.force:
             console.print(f"  force {use.used_at:%Y-%m-%d %H:%M:%S}: {use.outcome}")

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from muster.errors import NotFound
 from muster.incidents.enums import IncidentStatus
 from muster.incidents.models import Incident
+from muster.logistics.custody import chain_of_custody
+from muster.logistics.models import Custody, Item, Unit
+from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 from muster.posts.models import ForceUse, PostReport
+from muster.posts.rules import authorize_read
 
 OPEN = (IncidentStatus.ACTIVE, IncidentStatus.STABLE)
 
@@ -73,6 +80,35 @@ def force_with_unit(session: Session, unit_id: str) -> list[ForceUse]:
     """Every recorded use of force with this weapon, oldest first."""
     query = select(ForceUse).where(ForceUse.unit_id == unit_id).order_by(ForceUse.used_at)
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class WeaponRecord:
+    """A weapon's chain of custody with, beside it, the force it was used in."""
+
+    unit: Unit
+    item: Item
+    chain: list[Custody]
+    force: list[ForceUse]
+
+
+def weapon_record(session: Session, *, ref: str, actor: Actor) -> WeaponRecord:
+    """The weapon a unit id or serial names, for one who may read custody and the posts'
+    reports (both asked before any lookup)."""
+    authorize(actor, "logistics.read")
+    authorize_read(actor)
+    found = session.execute(
+        select(Unit, Item)
+        .join(Item, Item.id == Unit.item_id)
+        .where((Unit.id == ref) | (Unit.serial == ref))
+    ).all()
+    if len(found) != 1:
+        what = "more than one unit has" if found else "no weapon with"
+        raise NotFound(f"{what} serial or id {ref!r}; give the unit's id")
+    unit, item = found[0]
+    return WeaponRecord(
+        unit, item, chain_of_custody(session, unit.id), force_with_unit(session, unit.id)
+    )
 
 
 def force_in_incident(session: Session, incident_id: str) -> list[ForceUse]:
