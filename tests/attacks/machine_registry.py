@@ -21,11 +21,6 @@ ALERT = "people.alert.raised"
 class RegistryAttack(AttackMachine):
     """Every role edits the registry; the oracle checks who may and what follows."""
 
-    def _guarded(self, subject: str) -> bool:
-        """Held or with an open case: changing who they are is the commander's alone."""
-        open_case = any(c.human == subject and not c.ended for c in self.oracle.cases.values())
-        return self.oracle.held(subject) or open_case
-
     def _accepted(self, who: str, subject: str, guarded: bool, what: str) -> None:
         """The registry accepted a change of who a person is: by whom, and alerted."""
         if guarded and who != "commander":
@@ -59,7 +54,7 @@ class RegistryAttack(AttackMachine):
         body: dict[str, Any] = {"affiliation": affiliation}
         if affiliation == "visitor":
             body["party_id"] = self.world.ids["vessel"]
-        guarded = self._guarded(subject)
+        guarded = self.oracle.guarded(subject)
         if self._patch(who, subject, body):
             self._changed(who, subject, affiliation, guarded)
 
@@ -70,7 +65,7 @@ class RegistryAttack(AttackMachine):
     )
     def change_party(self, who: str, subject: str, joins: bool) -> None:
         """Move a person into the visiting vessel's party, or out of any party."""
-        guarded = self._guarded(subject)
+        guarded = self.oracle.guarded(subject)
         body = {"party_id": self.world.ids["vessel"] if joins else None}
         if self._patch(who, subject, body):
             self._accepted(who, subject, guarded, "change the party of")
@@ -79,7 +74,7 @@ class RegistryAttack(AttackMachine):
     def change_badge(self, who: str, subject: str) -> None:
         """Give a person a new badge."""
         badge = f"B-{uuid.uuid4().hex[:8]}"
-        guarded = self._guarded(subject)
+        guarded = self.oracle.guarded(subject)
         if self._patch(who, subject, {"badge_id": badge}):
             self.badges[subject] = badge
             self._accepted(who, subject, guarded, "re-badge")
@@ -87,14 +82,14 @@ class RegistryAttack(AttackMachine):
     @rule(subject=st.sampled_from(SUBJECTS), affiliation=st.sampled_from(AFFILIATIONS))
     def change_by_cli(self, subject: str, affiliation: str) -> None:
         """The shell user (the local administrator) changes a person's affiliation."""
-        guarded = self._guarded(subject)
+        guarded = self.oracle.guarded(subject)
         if self.cli("person", "update", self.records[subject], "--affiliation", affiliation):
             self._changed("shell", subject, affiliation, guarded)
 
     @rule(who=st.sampled_from(EVERYONE), subject=st.sampled_from(SUBJECTS))
     def archive(self, who: str, subject: str) -> None:
         """Archive (or delete) a person's record."""
-        guarded = self._guarded(subject)
+        guarded = self.oracle.guarded(subject)
         resp = self.act(who).client.delete(f"/api/v1/persons/{self.records[subject]}")
         if resp.status_code == 200:
             self._accepted(who, subject, guarded, "archive")
@@ -114,7 +109,7 @@ class RegistryAttack(AttackMachine):
         }
         if affiliation == "visitor":
             body["party_id"] = self.world.ids["vessel"]
-        guarded = self._guarded(subject)
+        guarded = self.oracle.guarded(subject)
         resp = self.act(who).client.post("/api/v1/persons", json=body)
         if resp.status_code == 201:
             record = resp.json()["id"]

@@ -139,6 +139,13 @@ class Oracle:
             )
         hold.open = False
 
+    def guarded(self, human: str) -> bool:
+        """Held, or in a consent case not revoked or ended: changing who they are
+        (affiliation, party, badge, archive, registering them again) is the commander's
+        alone and alerted, and the holds and cases follow them (P1, P2)."""
+        open_case = any(c.human == human and not c.ended for c in self.cases.values())
+        return self.held(human) or open_case
+
     # ---- consent cases (P2) ----
 
     def cooling_off(self, human: str, vessel: str) -> bool:
