@@ -103,6 +103,20 @@ class TestWriteOffLost:
         units = client.get(f"/api/v1/items/{rifle.item}/units").json()
         assert units[0]["status"] == "signed_out"
 
+    def test_a_member_of_a_visiting_party_is_no_witness(
+        self, client: TestClient, rifle: Rifle
+    ) -> None:
+        """A resident who joined the visiting party witnesses nothing for the station."""
+        party = client.post("/api/v1/parties", json={"name": "Visiting party", "kind": "vessel"})
+        assert party.status_code == 201, party.text
+        moved = client.patch(f"/api/v1/persons/{rifle.lisa}", json={"party_id": party.json()["id"]})
+        assert moved.status_code == 200, moved.text
+        response = _lost(client, rifle, rifle.lisa)
+        assert response.status_code == 422
+        assert "visiting party" in response.json()["detail"]
+        units = client.get(f"/api/v1/items/{rifle.item}/units").json()
+        assert units[0]["status"] == "signed_out"
+
     def test_a_blank_reason_is_422(self, client: TestClient, rifle: Rifle) -> None:
         """A write-off says how the unit was lost."""
         assert _lost(client, rifle, rifle.dominic, reason=" ").status_code == 422

@@ -112,3 +112,19 @@ class TestWeaponCommand:
         assert shown.exit_code == 0, shown.output
         assert "custody 1: out" in shown.output
         assert "Warning shot fired" in shown.output
+
+    def test_out_of_range_force_is_a_message_not_a_traceback(
+        self, as_gail: Station, db: Database
+    ) -> None:
+        """Force options past their limits end the command with what to fix."""
+        filed = CliRunner().invoke(
+            report_app,
+            [
+                "file", "South airlock post", "--status", "force_used", "--force-by", "gail",
+                "--against-count", "99999", "--outcome", "Driven back",
+            ],
+        )  # fmt: skip
+        assert filed.exit_code == 1
+        assert "against_count" in filed.output
+        assert filed.exception is None or isinstance(filed.exception, SystemExit)
+

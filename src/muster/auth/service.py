@@ -7,11 +7,12 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Executable, bindparam, func, select
+from sqlalchemy.orm import Session, object_session
 
 from muster import clock
 from muster.auth import throttle
@@ -20,6 +21,7 @@ from muster.errors import Conflict, DomainError, Invalid, NotFound
 from muster.events.service import append_event
 from muster.ops import context
 from muster.ops.metrics import SIGNIN_THROTTLED
+from muster.people.enums import of_visiting_party
 from muster.policy.actor import Actor, Role
 from muster.policy.authorize import authorize
 
@@ -66,13 +68,33 @@ def _check_roles(roles: list[str]) -> list[str]:
     return sorted(set(roles))
 
 
+def _station_roles(
+    roles: list[str], affiliation: str | None, party_id: str | None
+) -> frozenset[str]:
+    """The roles an account acts with: none while its person is of the visiting party (P6).
+
+    Checked each time an actor is built, not only when the account is made, so a person
+    moved into the visiting party (a registry edit, a party joined) loses every station role
+    at once, on every path, and gets it back only by leaving it.
+    """
+    return frozenset() if of_visiting_party(affiliation, party_id) else frozenset(roles)
+
+
 def actor_for(account: Account, *, token: ApiToken | None = None) -> Actor:
     """The actor an account acts as, through ``token`` (its scopes and bindings) if given."""
+    from muster.people.models import Person  # the registry sits above auth
+
+    session = object_session(account)
+    person = session.get(Person, account.person_id) if session and account.person_id else None
     return Actor(
         kind="token" if token else "account",
         id=token.id if token else account.id,
         name=account.display_name,
-        roles=frozenset(account.roles),
+        roles=_station_roles(
+            account.roles,
+            person.affiliation if person else None,
+            person.party_id if person else None,
+        ),
         person_id=account.person_id,
         account_id=account.id,
         scopes=frozenset(token.scopes) if token and token.scopes else None,
@@ -85,11 +107,10 @@ def actor_for(account: Account, *, token: ApiToken | None = None) -> Actor:
 
 def _refuse_visitor_roles(session: Session, person_id: str) -> None:
     """A visiting party's person holds no station role (P6): refuse their account any role."""
-    from muster.people.enums import Affiliation  # the registry sits above auth
-    from muster.people.models import Person
+    from muster.people.models import Person  # the registry sits above auth
 
     person = session.get(Person, person_id)
-    if person is not None and (person.affiliation is Affiliation.VISITOR or person.party_id):
+    if person is not None and of_visiting_party(person.affiliation, person.party_id):
         raise Invalid(
             f"{person.name} is of the visiting party and may hold no station role; "
             "create the account without roles"
@@ -363,26 +384,34 @@ def list_tokens(session: Session) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())).all())
 
 
-# One indexed read per request: the token joined to its account, by primary key, through
-# Core (no ORM objects to build); revocation and disabling take effect at the next request.
-_TOKEN_Q = (
-    select(
-        ApiToken.id,
-        ApiToken.name,
-        ApiToken.secret_hash,
-        ApiToken.revoked_at,
-        ApiToken.scopes,
-        ApiToken.portal_id,
-        ApiToken.channel_ids,
-        Account.id,
-        Account.display_name,
-        Account.roles,
-        Account.person_id,
-        Account.active,
+@cache
+def _token_query() -> Executable:
+    """One indexed read per request: the token joined to its account and the account's
+    person, by primary key, through Core (no ORM objects to build); revocation, disabling
+    and a move into the visiting party take effect at the next request."""
+    from muster.people.models import Person  # the registry sits above auth
+
+    return (
+        select(
+            ApiToken.id,
+            ApiToken.name,
+            ApiToken.secret_hash,
+            ApiToken.revoked_at,
+            ApiToken.scopes,
+            ApiToken.portal_id,
+            ApiToken.channel_ids,
+            Account.id,
+            Account.display_name,
+            Account.roles,
+            Account.person_id,
+            Account.active,
+            Person.affiliation,
+            Person.party_id,
+        )
+        .join(Account, Account.id == ApiToken.account_id, isouter=True)
+        .join(Person, Person.id == Account.person_id, isouter=True)
+        .where(ApiToken.id == bindparam("token_id"))
     )
-    .join(Account, Account.id == ApiToken.account_id, isouter=True)
-    .where(ApiToken.id == bindparam("token_id"))
-)
 
 
 def token_actor(session: Session, bearer: str) -> Actor:
@@ -391,11 +420,11 @@ def token_actor(session: Session, bearer: str) -> Actor:
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         raise InvalidToken("malformed API token; expected mst_<id>_<secret>")
     session.flush()  # a change to the token or account made earlier in this transaction counts
-    row = session.connection().execute(_TOKEN_Q, {"token_id": parts[1]}).first()
+    row = session.connection().execute(_token_query(), {"token_id": parts[1]}).first()
     if row is None or not hmac.compare_digest(row[2], _sha256(parts[2])):
         raise InvalidToken("unknown API token")
     token_id, name, _, revoked_at, scopes, portal_id, channel_ids = row[:7]
-    account_id, display_name, roles, person_id, active = row[7:]
+    account_id, display_name, roles, person_id, active, affiliation, party_id = row[7:]
     if revoked_at is not None:
         raise InvalidToken(f"API token {name!r} was revoked")
     if account_id is None or not active:
@@ -404,7 +433,7 @@ def token_actor(session: Session, bearer: str) -> Actor:
         kind="token",
         id=token_id,
         name=display_name,
-        roles=frozenset(roles),
+        roles=_station_roles(roles, affiliation, party_id),
         person_id=person_id,
         account_id=account_id,
         scopes=frozenset(scopes) if scopes else None,

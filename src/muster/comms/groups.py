@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from muster.errors import Invalid
 from muster.incidents.models import Incident, RoleAssignment
 from muster.people.enums import Affiliation, PersonStatus
+from muster.people.enums import of_visiting_party as visiting
 from muster.people.models import Person
 from muster.places.models import Portal, Post, PostAssignment
 from muster.schemas import StrictModel
@@ -117,7 +118,7 @@ def station_staff() -> list[ColumnElement[bool]]:
 
 def of_visiting_party(person: Person) -> bool:
     """True if ``person`` belongs to the visiting party (a visitor or a party member)."""
-    return person.affiliation is Affiliation.VISITOR or person.party_id is not None
+    return visiting(person.affiliation, person.party_id)
 
 
 def has_role(session: Session, role: str) -> ColumnElement[bool]:

@@ -20,6 +20,7 @@ from muster.logistics.enums import MovementReason, UnitStatus
 from muster.logistics.items import get_item, get_unit, unit_location
 from muster.logistics.ledger import move
 from muster.logistics.models import Custody
+from muster.people.enums import of_visiting_party
 from muster.people.models import Person
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
@@ -35,8 +36,8 @@ def _witness(session: Session, person_id: str, custody: Custody, actor: Actor) -
         raise NotFound(f"no person with id {person_id!r} to witness the loss")
     if witness.archived_at is not None or witness.status.value == "deceased":
         raise Invalid(f"{witness.name} cannot witness anything (archived or deceased)")
-    if witness.affiliation.value == "visitor":
-        raise Invalid(f"{witness.name} is a visitor; a member of the station witnesses")
+    if of_visiting_party(witness.affiliation, witness.party_id):
+        raise Invalid(f"{witness.name} is of the visiting party; a member of the station witnesses")
     involved = {custody.signed_by_person_id, actor.person_id}
     if custody.holder_kind.value == "person":
         involved.add(custody.holder_id)

@@ -11,6 +11,12 @@ class Affiliation(StrEnum):
     VISITOR = "visitor"
 
 
+def of_visiting_party(affiliation: str | None, party_id: str | None) -> bool:
+    """True for a person of the visiting party: a visitor, or anyone in a visiting party.
+    Such a person holds no station role (P6), whatever their account says."""
+    return affiliation == Affiliation.VISITOR or party_id is not None
+
+
 class PersonStatus(StrEnum):
     """A person's state as the station knows it."""
 

@@ -52,21 +52,23 @@ def file_cmd(
     Example: muster report file "West airlock post" --status force_used --visitors 10
     --force-by noor --against-count 10 --outcome "Visitors driven back from the airlock"
     """
-    force = []
-    if force_by:
-        if not outcome:
-            fail("say the outcome of the force used: --outcome")
-        force.append(
-            ForceCreate(
-                used_by=force_by,
-                against=against or [],
-                against_count=against_count,
-                weapon=weapon,
-                means=means,
-                outcome=outcome,
-            )
-        )
+    if force_by and not outcome:
+        fail("say the outcome of the force used: --outcome")
     try:
+        force = (
+            [
+                ForceCreate(
+                    used_by=force_by,
+                    against=against or [],
+                    against_count=against_count,
+                    weapon=weapon,
+                    means=means,
+                    outcome=outcome,
+                )
+            ]
+            if force_by
+            else []
+        )
         data = ReportCreate(
             status=status,
             visitors=visitors,
