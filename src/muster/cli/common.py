@@ -59,7 +59,8 @@ def cli_session(*, write: bool = True) -> Iterator[Session]:
     """One transaction for a command; domain errors end the command with their message.
 
     The command may act (``cli_actor``): the password of ``MUSTER_USER`` is asked for
-    first, before the transaction takes any lock.
+    first, before the transaction takes any lock, and the account signs in before the
+    command reads anything, so a wrong password learns nothing of what is on record.
     """
     credentials = _credentials()
     db = open_database()
@@ -67,6 +68,8 @@ def cli_session(*, write: bool = True) -> Iterator[Session]:
         with db.session_scope(write=write) as session:
             session.info[_CREDENTIALS_KEY] = credentials
             session.info[_WRITE_KEY] = write
+            if credentials[0]:
+                cli_actor(session)
             yield session
     except DomainError as exc:
         fail(exc.message)
