@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from attacks.machine import AFFILIATIONS, EVERYONE, SUBJECTS, AttackMachine
+from attacks.world import expect
 
 ALERT = "people.alert.raised"
 
@@ -41,8 +42,12 @@ class RegistryAttack(AttackMachine):
         human.affiliation = affiliation
 
     def _patch(self, who: str, subject: str, body: dict[str, Any]) -> bool:
+        """True if the API accepted a change that changes something (a change to the
+        values a person already has changes no one)."""
         url = f"/api/v1/persons/{self.records[subject]}"
-        return bool(self.act(who).client.patch(url, json=body).status_code == 200)
+        before = expect(self.world.admin.get(url), 200)
+        accepted = self.act(who).client.patch(url, json=body).status_code == 200
+        return accepted and any(before.get(k) != v for k, v in body.items())
 
     @rule(
         who=st.sampled_from(["admin", "commander", *EVERYONE]),
