@@ -85,28 +85,59 @@ def _diff(then: dict[str, Any], now: dict[str, Any]) -> list[str]:
 def permit_changes(
     session: Session, permit: Decision, portal: PortalFacts, direction: Direction, at: datetime
 ) -> str:
-    """What changed since ``permit`` was decided, in words; empty when nothing did.
+    """What changed since ``permit`` was decided, in words; empty when nothing did."""
+    return fact_changes(
+        session,
+        person_id=permit.person_id or "",
+        cedar_input=permit.cedar_input or {},
+        policy_version=permit.policy_version,
+        portal_id=portal.id,
+        direction=direction,
+        at=at,
+    )
+
+
+def fact_changes(
+    session: Session,
+    *,
+    person_id: str,
+    cedar_input: dict[str, Any],
+    policy_version: str,
+    portal_id: str,
+    direction: Direction,
+    at: datetime,
+) -> str:
+    """What changed since a permit with ``cedar_input`` and ``policy_version`` was decided,
+    in words; empty when nothing did. The rule of every passage, on the server's record
+    and on a door's replica alike.
 
     The person's and the portal's facts, the parts of the context that do not depend on
     the group, and the policy in force are read again now and compared with what the
     decision stored.
     """
-    person_id = permit.person_id or ""
-    known = load_request(session, portal.id, [person_id], at)
+    known = load_request(session, portal_id, [person_id], at)
     person = known.persons.get(person_id)
     stopped = precheck(person, person_id)
     if stopped is not None or person is None:
         return stopped.reason if stopped is not None else "the person is not on the register"
-    then = permit.cedar_input or {}
+    then = cedar_input
     now = cedar_input_for(person, known.portal, direction, [])
     changes = []
-    if known.policy_version != permit.policy_version:
+    if known.policy_version != policy_version:
         changes.append("another policy was activated")
     changes += _diff(then.get("person", {}).get("attrs", {}), now.person["attrs"])
     changes += _diff(then.get("portal", {}).get("attrs", {}), now.portal["attrs"])
     context = {k: v for k, v in then.get("context", {}).items() if k != "escort_present"}
     changes += _diff(context, {k: v for k, v in now.context.items() if k != "escort_present"})
     return "; ".join(changes)
+
+
+def refusal_reason(person: str, direction: Direction, portal: str, changes: str) -> str:
+    """The words of a passage refused because its permit's facts changed."""
+    return (
+        f"the permit for {person} to {direction.value} at {portal} no longer holds: "
+        f"{changes}; do not let them through, ask the airlock again"
+    )
 
 
 def _refuse(
@@ -122,10 +153,7 @@ def _refuse(
 ) -> PassageOutcome:
     """Spend the permit, alert the post at the portal, and answer with the refusal."""
     permit.used_at = at
-    reason = (
-        f"the permit for {person.name} to {direction.value} at {portal.name} no longer holds: "
-        f"{changes}; do not let them through, ask the airlock again"
-    )
+    reason = refusal_reason(person.name, direction, portal.name, changes)
     posts = list(session.scalars(select(Post.id).where(Post.portal_id == portal.id)))
     append_event(
         session,

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response, status
 
 from muster.door.feed import read_feed
-from muster.door.schemas import DoorRequestIn
-from muster.door.uploads import record_door_request
+from muster.door.schemas import DoorAlertIn, DoorRequestIn
+from muster.door.uploads import record_door_alert, record_door_request
 from muster.web.deps import CurrentActor, SessionDep
 
 router = APIRouter(prefix="/api/v1/doors", tags=["doors"])
@@ -46,3 +46,23 @@ def upload_door_request(
         "recorded": upload.recorded,
         "seqs": list(upload.seqs),
     }
+
+
+@router.post("/portals/{portal_id}/alerts", status_code=status.HTTP_201_CREATED)
+def upload_door_alert(
+    portal_id: str,
+    body: DoorAlertIn,
+    session: SessionDep,
+    actor: CurrentActor,
+    response: Response,
+    idempotency_key: Annotated[str, Header(min_length=1, max_length=200)],
+) -> dict[str, Any]:
+    """Raise an alert for the post at a door's portal (a passage the door refused, or an
+    entry of its journal the server refused); a retry with the same Idempotency-Key raises
+    nothing more and answers 200."""
+    seq = record_door_alert(
+        session, portal_id=portal_id, alert=body, idempotency_key=idempotency_key, actor=actor
+    )
+    if seq is None:
+        response.status_code = status.HTTP_200_OK
+    return {"seq": seq}

@@ -24,10 +24,10 @@ from muster.access.decisions import (
 from muster.access.enums import Direction
 from muster.access.explain import instruction
 from muster.access.facts import PortalFacts, RequestFacts, load_request
-from muster.access.passages import PERMIT_VALID_FOR
+from muster.access.passages import PERMIT_VALID_FOR, fact_changes, refusal_reason
 from muster.db import new_id
 from muster.door.freshness import Freshness
-from muster.door.journal import PASSAGE, REQUEST, Journal
+from muster.door.journal import ALERT, PASSAGE, REQUEST, Journal
 from muster.door.replica import Replica
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.chain import format_time
@@ -131,23 +131,50 @@ class DoorController:
             raise NotFound(f"no person {person_ref!r} on this door's register")
         for entry in self.journal.entries_of(PASSAGE, key):
             return entry.body, False
-        permit = self._permit(known.portal.id, person_id, direction)
-        if permit is None:
+        found = self._permit(known.portal.id, person_id, direction)
+        if found is None:
             raise Conflict(
                 f"no recent unused permit at this door for {person_ref} to {direction.value}; "
                 "ask the door for a decision first"
             )
+        permit, policy_version = found
+        with self.replica.read_session() as session:
+            changes = fact_changes(
+                session,
+                person_id=person_id,
+                cedar_input=permit.get("cedar_input") or {},
+                policy_version=policy_version,
+                portal_id=known.portal.id,
+                direction=direction,
+                at=clock.now(),
+            )
+        if changes:
+            person = known.persons.get(person_id)
+            name = person.name if person else person_ref
+            reason = refusal_reason(name, direction, known.portal.name, changes)
+            self.alert_post(
+                key=new_id(),
+                portal_id=known.portal.id,
+                about="passage.refused",
+                text=f"Passage refused at the door: {reason}.",
+                person_id=person_id,
+                decision_id=str(permit["decision_id"]),
+            )
+            raise Conflict(reason)
         body = {
             "key": key,
             "person": person_id,
             "direction": direction.value,
-            "decision_id": permit,
+            "decision_id": str(permit["decision_id"]),
             "portal_id": known.portal.id,
         }
         self._journal(key=key, kind=PASSAGE, portal_id=known.portal.id, body=body)
         return body, True
 
-    def _permit(self, portal_id: str, person_id: str, direction: Direction) -> str | None:
+    def _permit(
+        self, portal_id: str, person_id: str, direction: Direction
+    ) -> tuple[dict[str, Any], str] | None:
+        """The newest unspent permit (its decision) and the policy version it was decided on."""
         since: datetime = clock.now() - PERMIT_VALID_FOR + timedelta(seconds=1)
         spent = self.journal.permits_spent()
         for entry in reversed(self.journal.requests_since(portal_id, since)):
@@ -155,8 +182,32 @@ class DoorController:
                 continue
             for d in entry.body["decisions"]:
                 if d["person_id"] == person_id and d["allowed"] and d["decision_id"] not in spent:
-                    return str(d["decision_id"])
+                    return d, str(entry.body["policy_version"])
         return None
+
+    def alert_post(
+        self,
+        *,
+        key: str,
+        portal_id: str,
+        about: str,
+        text: str,
+        person_id: str | None = None,
+        decision_id: str | None = None,
+        entry_key: str = "",
+    ) -> None:
+        """Journal an alert for the post at ``portal_id``, uploaded like every entry and
+        raised on the central record; once per ``key``."""
+        if self.journal.entries_of(ALERT, key):
+            return
+        body = {
+            "about": about,
+            "text": text,
+            "person_id": person_id,
+            "decision_id": decision_id,
+            "entry_key": entry_key,
+        }
+        self._journal(key=key, kind=ALERT, portal_id=portal_id, body=body)
 
     def _journal(self, *, key: str, kind: str, portal_id: str, body: dict[str, Any]) -> None:
         self.journal.write(key=key, kind=kind, portal_id=portal_id, body=body)

@@ -29,7 +29,7 @@ ENTRIES = Table(
     JOURNAL_METADATA,
     Column("n", Integer, primary_key=True, autoincrement=True),
     Column("key", String(200), unique=True, nullable=False),
-    Column("kind", String(20), nullable=False),  # "request" or "passage"
+    Column("kind", String(20), nullable=False),  # "request", "passage" or "alert"
     Column("portal_id", String(36), nullable=False),
     Column("body", Text, nullable=False),
     Column("at", String(40), nullable=False),
@@ -38,6 +38,7 @@ ENTRIES = Table(
 )
 REQUEST = "request"
 PASSAGE = "passage"
+ALERT = "alert"  # for the post at the portal: a passage the door refused, an upload refused
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,6 @@ class Journal:
         )
 
     def permits_spent(self) -> set[str]:
-        """Decision ids whose passage is journalled."""
-        rows = self._entries(select(ENTRIES).where(ENTRIES.c.kind == PASSAGE))
-        return {str(e.body.get("decision_id", "")) for e in rows}
+        """Decision ids whose passage is journalled, or whose passage the door refused."""
+        rows = self._entries(select(ENTRIES).where(ENTRIES.c.kind.in_((PASSAGE, ALERT))))
+        return {str(e.body.get("decision_id") or "") for e in rows} - {""}

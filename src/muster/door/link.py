@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from muster.door.controller import DoorController
-from muster.door.journal import REQUEST, Entry
+from muster.door.journal import ALERT, REQUEST, Entry
 from muster.door.replica import ChainBroken
 from muster.errors import Invalid
 from muster.events.signing import SignedCheckpoint, check_signature
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 RETRY_SECONDS = 0.5
 # Answers that retrying cannot change: the entry is kept with the server's reason.
 FINAL_REFUSALS = frozenset({409, 422})
+# The key of the alert raised when an entry is refused for good derives from the entry's.
+REFUSAL_KEYS = uuid.UUID("6f1d2c3e-8a4b-5c6d-9e0f-1a2b3c4d5e6f")
 
 
 @dataclass
@@ -117,14 +120,41 @@ class Link:
                 elif response.status_code in FINAL_REFUSALS:
                     detail = response.json().get("detail", response.text)
                     log.warning("the server refused journal entry %s: %s", entry.key, detail)
+                    self._alert_refusal(entry, detail)
                     self.door.journal.mark_uploaded(entry.key, f"refused: {detail}")
                 else:
                     response.raise_for_status()
                     return done
                 done += 1
 
+    def _alert_refusal(self, entry: Entry, detail: Any) -> None:
+        """A decision or passage the central record will never hold: the post must hear of
+        it. Journalled before the entry is marked, keyed by the entry, so a crash between
+        the two raises it once."""
+        if entry.kind == ALERT:
+            return  # an alert refused for good is logged above; no alert about an alert
+        self.door.alert_post(
+            key=str(uuid.uuid5(REFUSAL_KEYS, entry.key)),
+            portal_id=entry.portal_id,
+            about="door.upload_refused",
+            text=(
+                f"The server refused the door's {entry.kind} {entry.key} for good: "
+                f"{str(detail)[:1000]}. It is not in the central record; check the door "
+                "and its journal."
+            ),
+            person_id=entry.body.get("person") if entry.kind != REQUEST else None,
+            decision_id=entry.body.get("decision_id"),
+            entry_key=entry.key,
+        )
+
     def _upload(self, http: httpx.Client, entry: Entry) -> httpx.Response:
         headers = {"Idempotency-Key": entry.key}
+        if entry.kind == ALERT:
+            return http.post(
+                f"/api/v1/doors/portals/{entry.portal_id}/alerts",
+                json=entry.body,
+                headers=headers,
+            )
         if entry.kind == REQUEST:
             return http.post(
                 f"/api/v1/doors/portals/{entry.portal_id}/requests",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -34,3 +34,15 @@ class DoorRequestIn(StrictModel):
     decided_at: AwareDatetime
     stale: Text = ""  # why the door failed secure (its replica was not fresh), if it did
     decisions: list[DoorDecisionIn] = Field(min_length=1, max_length=500)
+
+
+class DoorAlertIn(StrictModel):
+    """Something the post at a door's portal must hear of, raised at the door: a passage
+    the door refused (``passage.refused``) or a journal entry the server refused for good
+    (``door.upload_refused``). Its Idempotency-Key is the alert's journal key."""
+
+    about: Literal["passage.refused", "door.upload_refused"]
+    text: Annotated[str, Field(min_length=1, max_length=4000)]
+    person_id: Id | None = None
+    decision_id: Id | None = None
+    entry_key: Annotated[str, Field(max_length=200)] = ""  # the refused entry's key

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from muster.access.schemas import AccessRequestIn, PassageIn
 from muster.door.controller import DoorController
 from muster.errors import DomainError
+from muster.web.limits import check_input_limits
 from muster.web.problems import install_problem_handlers
 
 
@@ -30,7 +31,14 @@ class ReaderUnauthenticated(DomainError):
 
 def create_door_app(door: DoorController, *, reader_secret: str | None = None) -> FastAPI:
     """The door's app for its readers."""
-    app = FastAPI(title="Muster door controller", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Muster door controller",
+        docs_url=None,
+        redoc_url=None,
+        # The server's input limits, before anything is decided or journalled: a reference
+        # the server could not store (NUL) would make a decision the record never gets.
+        dependencies=[Depends(check_input_limits)],
+    )
     install_problem_handlers(app)
 
     def reader(authorization: Annotated[str, Header()] = "") -> None:

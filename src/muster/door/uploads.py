@@ -23,10 +23,12 @@ from muster.access.api import portal_resource
 from muster.access.decisions import ALERT, log_decision
 from muster.access.facts import load_persons, load_portal
 from muster.access.models import Decision
-from muster.door.schemas import DoorRequestIn
+from muster.door.schemas import DoorAlertIn, DoorRequestIn
 from muster.errors import Conflict, Invalid
+from muster.events.models import Event, EventSubject
 from muster.events.service import append_event
 from muster.people.models import Person
+from muster.places.models import Post
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
 from muster.policy.engine import Verdict
@@ -34,6 +36,8 @@ from muster.policy.engine import Verdict
 _INSERT = insert(cast(Table, Decision.__table__))
 # A door's clock may run a little ahead of the server's; more than this is refused.
 CLOCK_SKEW = timedelta(seconds=30)
+# An alert's key is kept as a subject of its event ("door-alert:KEY", at most 64 characters).
+ALERT_KEY_MAX = 53
 
 
 @dataclass(frozen=True)
@@ -129,3 +133,50 @@ def record_door_request(
         )
         seqs.append(alert.seq)
     return Upload(upload.request_id, len(rows), tuple(seqs))
+
+
+def record_door_alert(
+    session: Session, *, portal_id: str, alert: DoorAlertIn, idempotency_key: str, actor: Actor
+) -> int | None:
+    """Raise an alert a door sent for the post at its portal, once per Idempotency-Key;
+    the seq of the event it appended (None on a retry)."""
+    portal = load_portal(session, portal_id)
+    authorize(actor, "access.request", portal_resource(portal))
+    key = idempotency_key.strip()
+    if not key or len(key) > ALERT_KEY_MAX:
+        raise Invalid(
+            f"send the alert's journal key (1 to {ALERT_KEY_MAX} characters) as its Idempotency-Key"
+        )
+    found = session.scalar(
+        select(func.count())
+        .select_from(EventSubject)
+        .join(Event, Event.seq == EventSubject.seq)
+        .where(EventSubject.subject == f"door-alert:{key}", Event.kind == ALERT)
+    )
+    if found:
+        return None
+    person = session.get(Person, alert.person_id) if alert.person_id else None
+    posts = list(session.scalars(select(Post.id).where(Post.portal_id == portal.id)))
+    event = append_event(
+        session,
+        kind=ALERT,
+        actor=actor,
+        subjects=[
+            f"door-alert:{key}",
+            portal.id,
+            person.id if person else "",
+            person.party_id or "" if person else "",
+            alert.decision_id or "",
+            *posts,
+        ],
+        payload={
+            "audience": "post",
+            "about": alert.about,
+            "person": person.name if person else "",
+            "portal": portal.name,
+            "decision_id": alert.decision_id or "",
+            "entry_key": alert.entry_key,
+            "text": alert.text,
+        },
+    )
+    return event.seq
