@@ -72,3 +72,14 @@ class TestText:
     def test_short_name_one_line(self) -> None:
         assert fit_lines("Gym", 13, 160) == ["Gym"]
         assert text_width("MMMM", 10) > text_width("iiii", 10)
+
+
+class TestAwkwardPositions:
+    """Zones placed on top of each other or far apart still get cells of their own."""
+
+    def test_fixed_zones_that_overflow_the_spring_layout(self) -> None:
+        """A subnormal coordinate once overflowed the spring layout (found by hypothesis)."""
+        zones: dict[str, tuple[float, float] | None] = {"aa": None, "a": (0.0, 2.2250738585e-313)}
+        cells = grid_cells(zones, [("a", "aa")])
+        assert set(cells) == set(zones)
+        assert len(set(cells.values())) == len(cells)

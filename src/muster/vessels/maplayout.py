@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 
 ZONE_W, ZONE_H = 180.0, 66.0
 GAP_X, GAP_Y = 70.0, 56.0
@@ -90,15 +91,23 @@ def _preferred(
     if known:
         xs, ys = [p[0] for p in known.values()], [p[1] for p in known.values()]
         centre = ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2)
-    placed = nx.spring_layout(
-        graph,
-        pos=dict(known) or None,
-        fixed=list(known) or None,
-        seed=7,
-        scale=50.0,
-        center=centre,
-    )
-    out = {zid: (float(p[0]), float(p[1])) for zid, p in placed.items()}
+    # The spring layout only suggests where an unplaced zone would like to be (each zone
+    # then takes a free cell of its own). With fixed zones far apart or on top of each
+    # other its arithmetic can overflow; a suggestion that is not a number becomes the
+    # centre, and the grid still gives every zone a cell.
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        placed = nx.spring_layout(
+            graph,
+            pos=dict(known) or None,
+            fixed=list(known) or None,
+            seed=7,
+            scale=50.0,
+            center=centre,
+        )
+    out = {
+        zid: (float(p[0]), float(p[1])) if np.all(np.isfinite(p)) else centre
+        for zid, p in placed.items()
+    }
     out.update(known)
     return out
 
