@@ -127,4 +127,3 @@ class TestWeaponCommand:
         assert filed.exit_code == 1
         assert "against_count" in filed.output
         assert filed.exception is None or isinstance(filed.exception, SystemExit)
-
