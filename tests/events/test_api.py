@@ -124,11 +124,13 @@ class TestStream:
         assert seqs == [1, 2, 3, 4, 5, 6, 7]
 
     def test_stream_ends_when_client_disconnects(
-        self, live_url: tuple[str, dict[str, str]]
+        self, db: Database, live_url: tuple[str, dict[str, str]]
     ) -> None:
         """After the client goes away the server-side generator finishes."""
         url, headers = live_url
-        before = events_api.open_streams()
+        # Counted on this test's database: streams other tests left to their servers in
+        # this process come and go on their own.
+        before = events_api.open_streams(db)
         with (
             httpx.Client(base_url=url, headers=headers, timeout=10) as http,
             http.stream("GET", "/api/v1/events/stream") as response,
@@ -136,8 +138,8 @@ class TestStream:
             next(response.iter_lines())
             # Awaited, not polled: the server counts each stream as it opens and closes (the
             # bound only keeps a broken server from hanging the run).
-            assert events_api.wait_for_open_streams(before + 1, timeout=120)
-        assert events_api.wait_for_open_streams(before, timeout=120)
+            assert events_api.wait_for_open_streams(before + 1, timeout=120, db=db)
+        assert events_api.wait_for_open_streams(before, timeout=120, db=db)
 
     def test_stream_requires_sign_in(self, live_url: tuple[str, dict[str, str]]) -> None:
         """Without credentials the stream answers 401."""

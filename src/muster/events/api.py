@@ -81,25 +81,32 @@ def format_head(seq: int, rows: int) -> bytes:
 
 
 _streams_changed = threading.Condition()
+_streams_by_database: dict[int, int] = {}  # id(Database) -> its live streams
 
 
-def open_streams() -> int:
-    """How many live streams this process is serving now."""
-    return _open_streams
+def open_streams(db: Database | None = None) -> int:
+    """How many live streams this process is serving now (on ``db`` alone, if given)."""
+    return _open_streams if db is None else _streams_by_database.get(id(db), 0)
 
 
-def _count_stream(change: int) -> None:
+def _count_stream(db: Database, change: int) -> None:
     global _open_streams
     with _streams_changed:
         _open_streams += change
+        left = _streams_by_database.get(id(db), 0) + change
+        if left:
+            _streams_by_database[id(db)] = left
+        else:
+            _streams_by_database.pop(id(db), None)
         _streams_changed.notify_all()
 
 
-def wait_for_open_streams(count: int, timeout: float) -> bool:
-    """Wait until this process serves exactly ``count`` live streams; False after
-    ``timeout`` seconds without it (a bound for a caller that must not hang)."""
+def wait_for_open_streams(count: int, timeout: float, db: Database | None = None) -> bool:
+    """Wait until this process serves exactly ``count`` live streams (on ``db`` alone, if
+    given); False after ``timeout`` seconds without it (a bound for a caller that must not
+    hang)."""
     with _streams_changed:
-        return _streams_changed.wait_for(lambda: _open_streams == count, timeout)
+        return _streams_changed.wait_for(lambda: open_streams(db) == count, timeout)
 
 
 track_live_streams(open_streams)
@@ -178,7 +185,7 @@ async def event_stream(
     cursor, last_hash = start, None
     pause = min(heartbeat, HEAD_EVERY) if heads else heartbeat
     head_sent = time.monotonic()
-    _count_stream(+1)
+    _count_stream(db, +1)
     try:
         yield f"retry: 2000\n: resuming after {cursor}\n\n".encode()
         while True:
@@ -209,7 +216,7 @@ async def event_stream(
                 if tail > cursor:
                     break
     finally:
-        _count_stream(-1)
+        _count_stream(db, -1)
 
 
 @router.get("/stream")
