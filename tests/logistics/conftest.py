@@ -108,3 +108,28 @@ def build_station(session: Session, actor: Actor) -> Station:
         lisa=make_person(session, actor, "Lisa", []),
         dominic=make_person(session, actor, "Dominic", ["officer"]),
     )
+
+
+def rifle_signed_out(session: Session, actor: Actor) -> tuple[Station, Item, str]:
+    """The station with rifle RF-01 received at the armory and signed out to the South
+    airlock's guard: (station, the rifle item, the unit's id)."""
+    from muster.logistics.custody import sign_out_unit
+    from muster.logistics.enums import HolderKind
+    from muster.logistics.stock import receive_stock
+
+    st = build_station(session, actor)
+    item = create_item(
+        session, data=ItemCreate(name="Rifle", kind=ItemKind.WEAPON, tracked=True), actor=actor
+    )
+    armory = Location(LocationKind.ZONE, st.armory.id)
+    rows = receive_stock(session, item_id=item.id, location=armory, serials=["RF-01"], actor=actor)
+    unit_id = rows[0].unit_id
+    assert unit_id is not None
+    sign_out_unit(
+        session,
+        unit_id=unit_id,
+        holder_kind=HolderKind.PERSON,
+        holder_id=st.guard_south.id,
+        actor=actor,
+    )
+    return st, item, unit_id

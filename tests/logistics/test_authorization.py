@@ -16,18 +16,12 @@ from fastapi.testclient import TestClient
 
 from muster.auth import service as auth_service
 from muster.db import Database
-from muster.logistics.custody import sign_out_unit
-from muster.logistics.enums import HolderKind, ItemKind, LocationKind
-from muster.logistics.items import create_item
-from muster.logistics.locations import Location
-from muster.logistics.schemas import ItemCreate
-from muster.logistics.stock import receive_stock
 from muster.places.enums import PortalKind
 from muster.places.schemas import PortalCreate
 from muster.places.service import create_portal
 from muster.policy.actor import Actor
 
-from .conftest import build_station
+from .conftest import rifle_signed_out
 
 SYSTEM = Actor.system("test")
 # What a refusal must not reveal: the item, its serial, the holder and the post.
@@ -50,22 +44,7 @@ class Ids:
 def ids(db: Database) -> Ids:
     """A rifle RF-01 signed out to the South airlock post's guard, and a door for a reader."""
     with db.session_scope() as session:
-        st = build_station(session, SYSTEM)
-        data = ItemCreate(name="Rifle", kind=ItemKind.WEAPON, tracked=True)
-        item = create_item(session, data=data, actor=SYSTEM)
-        armory = Location(LocationKind.ZONE, st.armory.id)
-        rows = receive_stock(
-            session, item_id=item.id, location=armory, serials=["RF-01"], actor=SYSTEM
-        )
-        unit_id = rows[0].unit_id
-        assert unit_id is not None
-        sign_out_unit(
-            session,
-            unit_id=unit_id,
-            holder_kind=HolderKind.PERSON,
-            holder_id=st.guard_south.id,
-            actor=SYSTEM,
-        )
+        st, item, unit_id = rifle_signed_out(session, SYSTEM)
         create_portal(
             session,
             data=PortalCreate(

@@ -14,15 +14,9 @@ from typer.testing import CliRunner
 from muster.config import get_settings
 from muster.db import Database
 from muster.logistics.cli import stock_app
-from muster.logistics.custody import sign_out_unit
-from muster.logistics.enums import HolderKind, ItemKind, LocationKind
-from muster.logistics.items import create_item
-from muster.logistics.locations import Location
-from muster.logistics.schemas import ItemCreate
-from muster.logistics.stock import receive_stock
 from muster.policy.actor import Actor
 
-from .conftest import build_station
+from .conftest import rifle_signed_out
 
 SYSTEM = Actor.system("test")
 
@@ -42,23 +36,8 @@ class Rifle:
 def rifle(db: Database) -> Rifle:
     """A rifle received at the armory and signed out to the South airlock's guard."""
     with db.session_scope() as session:
-        st = build_station(session, SYSTEM)
-        data = ItemCreate(name="Rifle", kind=ItemKind.WEAPON, tracked=True)
-        item = create_item(session, data=data, actor=SYSTEM)
-        armory = Location(LocationKind.ZONE, st.armory.id)
-        rows = receive_stock(
-            session, item_id=item.id, location=armory, serials=["RF-01"], actor=SYSTEM
-        )
-        unit = rows[0].unit_id
-        assert unit is not None
-        sign_out_unit(
-            session,
-            unit_id=unit,
-            holder_kind=HolderKind.PERSON,
-            holder_id=st.guard_south.id,
-            actor=SYSTEM,
-        )
-        return Rifle(item.id, unit, st.guard_south.id, st.dominic.id, st.lisa.id)
+        st, item, unit_id = rifle_signed_out(session, SYSTEM)
+        return Rifle(item.id, unit_id, st.guard_south.id, st.dominic.id, st.lisa.id)
 
 
 def _lost(client: TestClient, rifle: Rifle, witness: str, reason: str = "Dropped in the collar"):
