@@ -22,6 +22,7 @@ from muster.web.console import overview_alarms  # noqa: F401  (its live part)
 from muster.web.console.fragments import fill, fragment
 from muster.web.console.overview_panels import OVERVIEW_DOMAIN_PARTS
 from muster.web.console.rendering import render, works_at_a_post
+from muster.web.console.vessel_pages import station_map
 from muster.web.console.viewer import ViewerDep, require
 from muster.web.deps import SessionDep
 
@@ -88,5 +89,6 @@ def overview(request: Request, session: SessionDep, viewer: ViewerDep) -> Respon
         if posts:  # a guard lands on her own post, not the commander's overview
             return RedirectResponse(f"/posts/{posts[0].portal_id}", status_code=303)
     context = fill(session, viewer, OVERVIEW_PARTS, request.query_params)
+    context.update(station_map(session, viewer))
     context["live_after"] = last_seq(session)
     return render(request, "overview.html", viewer, context)

@@ -35,6 +35,7 @@ from muster.web.console.fragments import fill, fragment
 from muster.web.console.passage_notice import PassageTally
 from muster.web.console.post_request import MAX_PICK, ORDERS, portal_resource
 from muster.web.console.rendering import redirect, render
+from muster.web.console.vessel_pages import station_map
 from muster.web.console.viewer import FormViewerDep, Viewer, ViewerDep, require
 from muster.web.deps import SessionDep
 
@@ -168,6 +169,7 @@ def post_view(
             "direction": direction,
             "post_ids": post_ids,
             "back": params["back"],
+            **station_map(session, viewer),
             "live_after": last_seq(session),
         }
     )

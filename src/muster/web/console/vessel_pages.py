@@ -8,18 +8,28 @@ inlined and fetched again by the live stream when a portal's mode changes.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse
 
 from muster.events.service import last_seq
 from muster.vessels.mapsvg import render_map_svg
 from muster.vessels.service import list_vessels
 from muster.web.console.rendering import render
-from muster.web.console.viewer import ViewerDep, require
+from muster.web.console.viewer import Viewer, ViewerDep, require
 from muster.web.deps import SessionDep
 
 router = APIRouter()
 LISTED = 50
+
+
+def station_map(session: Session, viewer: Viewer) -> dict[str, Any]:
+    """The station map inlined for a page (the overview, a post, the vessels page), or
+    nothing for an operator the policy does not show it to. The live stream redraws it
+    (``fragments/station_map_card.html`` fetches the API's SVG again)."""
+    return {"map_svg": render_map_svg(session) if viewer.can("map.read") else ""}
 
 
 @router.get("/vessels", response_class=HTMLResponse)
@@ -27,13 +37,10 @@ def vessels_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HT
     """The vessels watched with their tracks, and the station map."""
     require(viewer, "vessel.read")
     rows, total = list_vessels(session, limit=LISTED)
-    may_see_map = viewer.can("map.read")
     context = {
         "vessels": rows,
         "total": total,
-        "may_see_map": may_see_map,
-        # Inline, so the live stream can redraw it in place (the fragment is the same SVG).
-        "map_svg": render_map_svg(session) if may_see_map else "",
+        **station_map(session, viewer),
         "live_after": last_seq(session),
     }
     return render(request, "vessels.html", viewer, context)
