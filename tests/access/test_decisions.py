@@ -19,7 +19,6 @@ from muster.access.holds import lift_hold, place_hold
 from muster.access.models import Decision
 from muster.access.modes import set_portal_mode
 from muster.access.passes import issue_duty_pass, issue_visit
-from muster.errors import Invalid
 from muster.events.models import Event
 from muster.people.enums import Affiliation, PersonStatus
 from muster.places.enums import PortalMode
@@ -149,19 +148,6 @@ class TestStationExit:
         assert result.rule_ids == ("exit.forbid.resident-to-vessel",)
         assert "consent case" in result.explanation
         assert one(station, "Ana", "Empty airlock", Direction.EXIT).allowed
-
-    def test_duty_pass_names_its_duty(self, station: Station) -> None:
-        ana = station.add_person("Ana", Affiliation.RESIDENT)
-        start, end = window()
-        with pytest.raises(Invalid, match="name the duty"):
-            issue_duty_pass(
-                station.session,
-                person_id=ana.id,
-                purpose="  ",
-                valid_from=start,
-                valid_until=end,
-                actor=JOHN,
-            )
 
 
 class TestHolds:

@@ -9,7 +9,6 @@ from muster.access.decisions import decide_request
 from muster.access.enums import Direction
 from muster.access.passages import record_passage
 from muster.access.presence import head_counts, place_of
-from muster.access.rollcall import mark_accounted, rollcall_report, start_rollcall
 from muster.errors import Conflict
 from muster.people.enums import Affiliation
 from muster.policy.actor import Actor
@@ -121,36 +120,3 @@ class TestPresence:
             actor=GUARD,
         )
         assert again.decisions[0].rule_ids == ("any.forbid.passback",)
-
-    def test_counts_by_affiliation(self, station: Station) -> None:
-        station.add_person("Ana", Affiliation.RESIDENT)
-        station.add_person("Ken", Affiliation.CREW)
-        station.add_person("Lost", Affiliation.RESIDENT, zone=None)
-        counts = head_counts(station.session)
-        assert counts.by_affiliation == {"resident": 1, "crew": 1}
-        assert counts.aboard == 2
-        assert counts.unknown == 1
-        assert counts.visitors_expected[station.vessel.id] == 4
-
-
-class TestRollCall:
-    """Everyone alive is unaccounted for until a post marks them."""
-
-    def test_marks(self, station: Station) -> None:
-        station.add_person("Ana", Affiliation.RESIDENT)
-        station.add_person("Ken", Affiliation.CREW)
-        start_rollcall(station.session, reason="after the West airlock", actor=OFFICER)
-        assert station.post is not None
-        mark_accounted(station.session, person_ref="Ana", post_id=station.post.id, actor=GUARD)
-        report = rollcall_report(station.session)
-        assert (report.registered, report.accounted, report.unaccounted) == (2, 1, 1)
-        assert [e.name for e in report.unaccounted_persons] == ["Ken"]
-        assert place_of(station.session, station.persons["Ana"].id).zone_name == "south"
-
-    def test_marked_twice(self, station: Station) -> None:
-        station.add_person("Ana", Affiliation.RESIDENT)
-        start_rollcall(station.session, reason="drill", actor=OFFICER)
-        assert station.post is not None
-        mark_accounted(station.session, person_ref="Ana", post_id=station.post.id, actor=GUARD)
-        with pytest.raises(Conflict):
-            mark_accounted(station.session, person_ref="Ana", post_id=station.post.id, actor=GUARD)

@@ -71,7 +71,9 @@ def issue_duty_pass(
 
 
 def revoke_duty_pass(session: Session, *, pass_id: str, actor: Actor) -> DutyPass:
-    """End a duty pass now."""
+    """End a duty pass now (``duty_pass.issue``: whoever may issue one), authorized before
+    the pass is looked up."""
+    authorize(actor, "duty_pass.issue")
     row = session.get(DutyPass, pass_id)
     if row is None:
         raise NotFound(f"no duty pass with id {pass_id!r}")

@@ -1,4 +1,4 @@
-"""Holds over HTTP, as the roles that would abuse them: lifting (P4) and clinical privacy."""
+"""Holds, as the roles that would abuse them: placing, lifting (P4) and clinical privacy."""
 
 from __future__ import annotations
 
@@ -177,3 +177,50 @@ class TestClinicalPrivacy:
         assert "under medical hold, placed by maria at " in explanation
         assert "nanite" not in explanation
         assert "blood panel" not in explanation
+
+
+class TestProvisional:
+    """Command places and lifts provisional holds; each takes a reason; a lift happens once."""
+
+    def test_a_guard_may_not_place_one(self, db: Database, make_client: MakeClient) -> None:
+        ana = _station(db)["ana"]
+        refused = make_client("guard").post(
+            "/api/v1/holds", json={"person": ana, "kind": "provisional", "reason": "seen"}
+        )
+        assert refused.status_code == 403, refused.text
+        assert "hold.place" in refused.json()["detail"]
+        assert make_client("officer").get("/api/v1/holds").json()["items"] == []
+
+    def test_a_medic_may_not_place_a_provisional_hold(
+        self, db: Database, make_client: MakeClient
+    ) -> None:
+        ana = _station(db)["ana"]
+        refused = make_client("medic").post(
+            "/api/v1/holds", json={"person": ana, "kind": "provisional", "reason": "seen"}
+        )
+        assert refused.status_code == 403, refused.text
+
+    def test_an_officer_places_and_lifts_once(self, db: Database, make_client: MakeClient) -> None:
+        ana = _station(db)["ana"]
+        officer = make_client("officer")
+        hold_id = provisional(officer, ana)
+        assert lift(officer, hold_id).status_code == 200
+        again = lift(officer, hold_id)
+        assert again.status_code == 409, again.text
+        assert "already lifted" in again.json()["detail"]
+
+    def test_a_lift_needs_its_reason(self, db: Database, make_client: MakeClient) -> None:
+        ana = _station(db)["ana"]
+        officer = make_client("officer")
+        hold_id = provisional(officer, ana)
+        refused = officer.post(f"/api/v1/holds/{hold_id}/lift", json={"reason": " "})
+        assert refused.status_code == 422, refused.text
+        assert "reason" in refused.json()["detail"]
+        held = officer.get("/api/v1/holds", params={"person": ana}).json()["items"]
+        assert [h["id"] for h in held] == [hold_id]
+
+    def test_an_unknown_hold(self, db: Database, make_client: MakeClient) -> None:
+        _station(db)
+        refused = lift(make_client("officer"), "no-such-hold")
+        assert refused.status_code == 404, refused.text
+        assert "list holds" in refused.json()["detail"]
