@@ -73,6 +73,7 @@ class DoorController:
         """Decide a request at one of this door's portals, journal it, and answer."""
         check_refs(person_refs)
         stale = self.freshness.stale_reason()
+        replica_rows = self.freshness.applied_rows  # read before the facts: never ahead
         with self.replica.read_session() as session:
             known = load_request(session, portal_id, person_refs, clock.now())
             self._served(known.portal)
@@ -92,6 +93,7 @@ class DoorController:
             "policy_version": version,
             "decided_at": format_time(decided_at),
             "stale": stale,
+            "replica_rows": replica_rows,
             "decisions": decisions,
         }
         self._journal(key=request_id, kind=REQUEST, portal_id=known.portal.id, body=body)

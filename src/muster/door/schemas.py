@@ -33,6 +33,9 @@ class DoorRequestIn(StrictModel):
     policy_version: Annotated[str, Field(min_length=1, max_length=36)]
     decided_at: AwareDatetime
     stale: Text = ""  # why the door failed secure (its replica was not fresh), if it did
+    # How far the door's replica had applied the server's row versions when it decided;
+    # None (an older journal) has every permit re-checked centrally.
+    replica_rows: Annotated[int, Field(ge=0, le=2**62)] | None = None
     decisions: list[DoorDecisionIn] = Field(min_length=1, max_length=500)
 
 

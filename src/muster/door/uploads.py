@@ -23,6 +23,7 @@ from muster.access.api import portal_resource
 from muster.access.decisions import ALERT, log_decision
 from muster.access.facts import load_persons, load_portal
 from muster.access.models import Decision
+from muster.door.reconcile import Uploaded, recheck
 from muster.door.schemas import DoorAlertIn, DoorRequestIn
 from muster.errors import Conflict, Invalid
 from muster.events.models import Event, EventSubject
@@ -117,6 +118,17 @@ def record_door_request(
     for row, d in zip(rows, upload.decisions, strict=True):
         verdict = Verdict(d.allowed, tuple(d.rule_ids))
         seqs += log_decision(session, row, persons.get(d.person_id or ""), portal, verdict, actor)
+    seqs += recheck(
+        session,
+        portal=portal,
+        direction=upload.direction,
+        decisions=[
+            Uploaded(d.decision_id, d.person_ref, d.person_id, d.allowed) for d in upload.decisions
+        ],
+        decided_at=upload.decided_at,
+        replica_rows=upload.replica_rows,
+        actor=actor,
+    )
     if upload.stale:
         alert = append_event(
             session,
