@@ -1,4 +1,4 @@
-"""The incident record: command handover, tasks, the log, pins and the timeline."""
+"""The incident record: declaring, command handover, tasks; a closed incident refuses change."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from muster import clock
+from muster.db import Database
 from muster.errors import Conflict, Invalid
-from muster.events.service import append_event
 from muster.incidents.enums import CommandRole, IncidentStatus, Severity, TaskStatus
-from muster.incidents.log import add_log_entry, link_subject, list_log_entries, pin_log_entry
 from muster.incidents.models import Incident
 from muster.incidents.schemas import IncidentCreate, IncidentUpdate, TaskCreate, TaskUpdate
 from muster.incidents.service import (
@@ -24,11 +24,14 @@ from muster.incidents.service import (
     update_incident,
     update_task,
 )
-from muster.incidents.timeline import incident_timeline
+from muster.people.enums import Affiliation
 from muster.people.models import Person
+from muster.people.schemas import PersonCreate
+from muster.people.service import create_person
 from muster.policy.actor import Actor
 
 MakePerson = Callable[..., Person]
+MakeClient = Callable[..., TestClient]
 
 
 @pytest.fixture
@@ -154,48 +157,59 @@ class TestTasks:
         assert list_tasks(session, incident_id=incident.id, status=TaskStatus.OPEN) == [later]
 
 
-class TestTimeline:
-    """The timeline joins the log with the events of linked subjects, in order."""
+class TestOverHttp:
+    """Command declares and changes incidents; responders add tasks; each refusal says why."""
 
-    def test_log_and_linked_events_in_order(
-        self, session: Session, actor: Actor, incident: Incident, make_person: MakePerson
+    @pytest.fixture
+    def commander_id(self, db: Database, actor: Actor) -> str:
+        """John, crew, committed; his id."""
+        with db.session_scope() as session:
+            data = PersonCreate(name="John", affiliation=Affiliation.CREW)
+            return create_person(session, data=data, actor=actor).id
+
+    def declaration(self, commander_id: str) -> dict[str, str]:
+        return {
+            "title": "West airlock confrontation",
+            "kind": "security",
+            "severity": "critical",
+            "location": "West airlock",
+            "commander_id": commander_id,
+        }
+
+    @pytest.mark.parametrize("role", ["guard", "medic", "observer"])
+    def test_only_command_declares(
+        self, make_client: MakeClient, commander_id: str, role: str
     ) -> None:
-        """A linked person's events appear between log entries; unlinked ones do not."""
-        linked, other = make_person("Zane"), make_person("Bystander")
-        link_subject(
-            session, incident_id=incident.id, subject_id=linked.id, label="Zane", actor=actor
-        )
-        entry = add_log_entry(
-            session, incident_id=incident.id, text="Standoff begins.", actor=actor
-        )
-        append_event(
-            session,
-            kind="test.seen",
-            actor=actor,
-            subjects=[linked.id],
-            payload={"summary": "Zane seen at the collar."},
-        )
-        append_event(
-            session,
-            kind="test.seen",
-            actor=actor,
-            subjects=[other.id],
-            payload={"summary": "Bystander elsewhere."},
-        )
-        texts = [i.text for i in incident_timeline(session, incident_id=incident.id)]
-        assert texts.index("Standoff begins.") < texts.index("Zane seen at the collar.")
-        assert "Bystander elsewhere." not in texts
-        assert [i.seq for i in incident_timeline(session, incident_id=incident.id)] == sorted(
-            i.seq for i in incident_timeline(session, incident_id=incident.id)
-        )
-        items = {i.entry_id: i for i in incident_timeline(session, incident_id=incident.id)}
-        assert items[entry.id].text == "Standoff begins."
+        refused = make_client(role).post("/api/v1/incidents", json=self.declaration(commander_id))
+        assert refused.status_code == 403, refused.text
+        assert "incident.declare" in refused.json()["detail"]
+        assert make_client("officer").get("/api/v1/incidents").json()["total"] == 0
 
-    def test_pinned_entries(self, session: Session, actor: Actor, incident: Incident) -> None:
-        """Pinning marks an entry on the timeline and lists it among the pinned."""
-        entry = add_log_entry(session, incident_id=incident.id, text="Two dead.", actor=actor)
-        add_log_entry(session, incident_id=incident.id, text="Routine.", actor=actor)
-        pin_log_entry(session, incident_id=incident.id, entry_id=entry.id, pinned=True, actor=actor)
-        assert list_log_entries(session, incident_id=incident.id, pinned_only=True) == [entry]
-        pinned = [i for i in incident_timeline(session, incident_id=incident.id) if i.pinned]
-        assert [i.entry_id for i in pinned] == [entry.id]
+    def test_an_unknown_commander(self, make_client: MakeClient, commander_id: str) -> None:
+        refused = make_client("officer").post("/api/v1/incidents", json=self.declaration("nope"))
+        assert refused.status_code == 404, refused.text
+
+    def test_a_guard_adds_a_task_but_does_not_close_it(
+        self, make_client: MakeClient, commander_id: str
+    ) -> None:
+        officer, guard = make_client("officer"), make_client("guard")
+        incident = officer.post("/api/v1/incidents", json=self.declaration(commander_id)).json()
+        url = f"/api/v1/incidents/{incident['id']}"
+        assert guard.post(f"{url}/tasks", json={"title": "Seal the collar"}).status_code == 201
+        refused = guard.patch(url, json={"status": "closed"})
+        assert refused.status_code == 403, refused.text
+        assert "incident.command" in refused.json()["detail"]
+        assert officer.patch(url, json={"status": "closed"}).json()["status"] == "closed"
+        closed = guard.post(f"{url}/tasks", json={"title": "Count the wounded"})
+        assert closed.status_code == 409, closed.text
+        assert "reopen it" in closed.json()["detail"]
+
+    def test_a_due_time_needs_its_zone(self, make_client: MakeClient, commander_id: str) -> None:
+        officer = make_client("officer")
+        incident = officer.post("/api/v1/incidents", json=self.declaration(commander_id)).json()
+        refused = officer.post(
+            f"/api/v1/incidents/{incident['id']}/tasks",
+            json={"title": "Seal the collar", "due_at": "2031-05-04T14:30:00"},
+        )
+        assert refused.status_code == 422, refused.text
+        assert "with its zone" in refused.json()["detail"]
