@@ -11,12 +11,10 @@ from access.station import build_station
 from muster.auth import service, throttle
 from muster.auth.models import Account
 from muster.db import Database
-from muster.errors import Forbidden
 from muster.events.models import Event
 from muster.ops import context
 from muster.people.enums import Affiliation
 from muster.policy.actor import Actor
-from muster.policy.authorize import Resource, authorize, authorize_channel, may_use_channel
 
 PASSWORD = "correct horse battery"
 
@@ -156,12 +154,6 @@ class TestPortalBoundToken:
         reader, _ids = _reader(db, client, portal_id="south")
         assert reader.get("/api/v1/presence").status_code == 403
 
-    def test_admin_account_bound_token_cannot_change_mode(self) -> None:
-        """Even an administrator's token, once bound, cannot change its portal's mode."""
-        bound = Actor(kind="token", id="t", name="r", roles=frozenset({"admin"}), portal_id="p")
-        with pytest.raises(Forbidden, match=r"may only access\.request and passage\.record"):
-            authorize(bound, "portal.mode", Resource("Portal", "p"))
-
     def test_unbound_token_of_same_account_works_elsewhere(
         self, db: Database, client: TestClient
     ) -> None:
@@ -183,33 +175,6 @@ class TestPortalBoundToken:
                 portal_id="nope",
                 actor=Actor.system("t"),
             )
-
-
-class TestChannelBoundToken:
-    """A handset's token does comms only, on its own channels."""
-
-    HANDSET = Actor(
-        kind="token",
-        id="t1",
-        name="handset",
-        roles=frozenset({"guard"}),
-        channel_ids=frozenset({"c1"}),
-    )
-
-    def test_other_channel_refused(self) -> None:
-        """Sending on a channel not bound is refused."""
-        with pytest.raises(Forbidden, match="bound to other channels"):
-            authorize_channel(self.HANDSET, "comms.send", "c2")
-
-    def test_non_comms_action_refused(self) -> None:
-        """A handset token cannot request airlock decisions."""
-        with pytest.raises(Forbidden, match="only use comms"):
-            authorize(self.HANDSET, "access.request", Resource("Portal", "p"))
-
-    def test_filter(self) -> None:
-        """may_use_channel says which channels a handset may see."""
-        assert may_use_channel(self.HANDSET, "c1")
-        assert not may_use_channel(self.HANDSET, "c2")
 
 
 class TestAdministrativeAudit:
