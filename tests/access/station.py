@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -10,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.access.presence import move_person
+from muster.db import Database
 from muster.people.enums import Affiliation, PartyKind, PersonStatus
 from muster.people.models import Party, Person
 from muster.places.enums import PortalKind, PortalMode, ZoneKind
@@ -157,3 +160,19 @@ def build_station(session: Session) -> Station:
     session.flush()
     station.post = post
     return station
+
+
+@contextmanager
+def committed_station(db: Database) -> Iterator[Station]:
+    """The test station in a transaction of its own, committed when the block ends (for tests
+    that drive the API): ``with committed_station(db) as st: st.add_person(...)``."""
+    with db.session_scope() as session:
+        yield build_station(session)
+
+
+def ana_in_the_south(db: Database) -> dict[str, str]:
+    """The test station with one resident, Ana, in the South corridor, committed: the South
+    airlock's id (``portal``) and Ana's (``ana``)."""
+    with committed_station(db) as st:
+        st.add_person("Ana", Affiliation.RESIDENT, zone="south")
+    return {"portal": st.portals["South airlock"].id, "ana": st.persons["Ana"].id}

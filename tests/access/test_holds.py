@@ -8,20 +8,11 @@ from typing import Any
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from access.station import build_station
+from access.station import ana_in_the_south
 from muster.db import Database
-from muster.people.enums import Affiliation
 
 MakeClient = Callable[..., TestClient]
 CLINICAL = "positive nanite screening (blood panel)"
-
-
-def _station(db: Database) -> dict[str, str]:
-    """The test station with one resident, Ana, in the South corridor."""
-    with db.session_scope() as s:
-        st = build_station(s)
-        st.add_person("Ana", Affiliation.RESIDENT, zone="south")
-        return {"portal": st.portals["South airlock"].id, "ana": st.persons["Ana"].id}
 
 
 def screen(medic: TestClient, person_id: str, result: str) -> dict[str, Any]:
@@ -59,7 +50,7 @@ class TestMedicalLift:
         self, db: Database, make_client: MakeClient
     ) -> None:
         """The access API's lift refuses a medic while the positive result stands."""
-        ana = _station(db)["ana"]
+        ana = ana_in_the_south(db)["ana"]
         medic = make_client("medic")
         hold_id = screen(medic, ana, "positive")["holds_placed"][0]
         refused = lift(medic, hold_id)
@@ -72,7 +63,7 @@ class TestMedicalLift:
         self, db: Database, make_client: MakeClient
     ) -> None:
         """The commander is refused on both endpoints, even after a clear screening."""
-        ana = _station(db)["ana"]
+        ana = ana_in_the_south(db)["ana"]
         medic, commander = make_client("medic"), make_client("commander")
         hold_id = screen(medic, ana, "positive")["holds_placed"][0]
         screen(medic, ana, "negative")
@@ -85,7 +76,7 @@ class TestMedicalLift:
         self, db: Database, make_client: MakeClient
     ) -> None:
         """A negative result recorded before a provisional hold lifts nothing; a later one does."""
-        ana = _station(db)["ana"]
+        ana = ana_in_the_south(db)["ana"]
         medic, commander = make_client("medic"), make_client("commander")
         screen(medic, ana, "negative")
         hold_id = provisional(commander, ana)
@@ -99,7 +90,7 @@ class TestMedicalLift:
         self, db: Database, make_client: MakeClient
     ) -> None:
         """A caller who may lift no hold gets 403 for any id, existing or not."""
-        ana = _station(db)["ana"]
+        ana = ana_in_the_south(db)["ana"]
         hold_id = provisional(make_client("commander"), ana)
         observer = make_client("observer")
         assert lift(observer, "no-such-hold").status_code == 403
@@ -113,7 +104,7 @@ class TestInconclusive:
         self, db: Database, make_client: MakeClient
     ) -> None:
         """The screening answer names the hold it placed, and the airlock denies the exit."""
-        ids = _station(db)
+        ids = ana_in_the_south(db)
         medic = make_client("medic")
         placed = screen(medic, ids["ana"], "inconclusive")["holds_placed"]
         assert len(placed) == 1
@@ -127,7 +118,7 @@ class TestInconclusive:
 
     def test_inconclusive_keeps_the_hold(self, db: Database, make_client: MakeClient) -> None:
         """After a positive result, an inconclusive one does not let a medic lift the hold."""
-        ana = _station(db)["ana"]
+        ana = ana_in_the_south(db)["ana"]
         medic = make_client("medic")
         hold_id = screen(medic, ana, "positive")["holds_placed"][0]
         screen(medic, ana, "inconclusive")
@@ -139,7 +130,7 @@ class TestClinicalPrivacy:
 
     def test_observer_reads_no_clinical_reason(self, db: Database, make_client: MakeClient) -> None:
         """The observer's hold list withholds the reason; the medic's shows it."""
-        ana = _station(db)["ana"]
+        ana = ana_in_the_south(db)["ana"]
         medic = make_client("medic", username="maria")
         screen(medic, ana, "positive")
         seen = make_client("observer").get("/api/v1/holds").json()["items"]
@@ -151,7 +142,7 @@ class TestClinicalPrivacy:
 
     def test_lift_reason_withheld(self, db: Database, make_client: MakeClient) -> None:
         """A lifted medical hold's lift reason is withheld from the commander."""
-        ana = _station(db)["ana"]
+        ana = ana_in_the_south(db)["ana"]
         medic = make_client("medic", username="maria")
         hold_id = screen(medic, ana, "positive")["holds_placed"][0]
         screen(medic, ana, "negative")
@@ -167,7 +158,7 @@ class TestClinicalPrivacy:
         self, db: Database, make_client: MakeClient
     ) -> None:
         """The airlock's explanation names the medical hold and who placed it, not why."""
-        ids = _station(db)
+        ids = ana_in_the_south(db)
         screen(make_client("medic", username="maria"), ids["ana"], "positive")
         answer = make_client("guard").post(
             f"/api/v1/portals/{ids['portal']}/requests",
@@ -183,7 +174,7 @@ class TestProvisional:
     """Command places and lifts provisional holds; each takes a reason; a lift happens once."""
 
     def test_a_guard_may_not_place_one(self, db: Database, make_client: MakeClient) -> None:
-        ana = _station(db)["ana"]
+        ana = ana_in_the_south(db)["ana"]
         refused = make_client("guard").post(
             "/api/v1/holds", json={"person": ana, "kind": "provisional", "reason": "seen"}
         )
@@ -194,14 +185,14 @@ class TestProvisional:
     def test_a_medic_may_not_place_a_provisional_hold(
         self, db: Database, make_client: MakeClient
     ) -> None:
-        ana = _station(db)["ana"]
+        ana = ana_in_the_south(db)["ana"]
         refused = make_client("medic").post(
             "/api/v1/holds", json={"person": ana, "kind": "provisional", "reason": "seen"}
         )
         assert refused.status_code == 403, refused.text
 
     def test_an_officer_places_and_lifts_once(self, db: Database, make_client: MakeClient) -> None:
-        ana = _station(db)["ana"]
+        ana = ana_in_the_south(db)["ana"]
         officer = make_client("officer")
         hold_id = provisional(officer, ana)
         assert lift(officer, hold_id).status_code == 200
@@ -210,7 +201,7 @@ class TestProvisional:
         assert "already lifted" in again.json()["detail"]
 
     def test_a_lift_needs_its_reason(self, db: Database, make_client: MakeClient) -> None:
-        ana = _station(db)["ana"]
+        ana = ana_in_the_south(db)["ana"]
         officer = make_client("officer")
         hold_id = provisional(officer, ana)
         refused = officer.post(f"/api/v1/holds/{hold_id}/lift", json={"reason": " "})
@@ -220,7 +211,7 @@ class TestProvisional:
         assert [h["id"] for h in held] == [hold_id]
 
     def test_an_unknown_hold(self, db: Database, make_client: MakeClient) -> None:
-        _station(db)
+        ana_in_the_south(db)
         refused = lift(make_client("officer"), "no-such-hold")
         assert refused.status_code == 404, refused.text
         assert "list holds" in refused.json()["detail"]

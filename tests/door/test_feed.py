@@ -1,5 +1,4 @@
-"""The server's side of doors over HTTP: the feed and the uploads, as the roles that would
-abuse them."""
+"""The feed doors follow over HTTP: what a door reads, what it may not see, the stream's heads."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
-from access.station import build_station
+from access.station import ana_in_the_south
 from door.conftest import LiveServer, MakeClient
 from muster.auth import service as auth_service
 from muster.config import Settings
@@ -17,37 +16,8 @@ from muster.db import Database
 from muster.events import api as events_api
 from muster.events.rows import rows_head
 from muster.events.service import append_event, last_seq
-from muster.people.enums import Affiliation
 from muster.policy.actor import Actor
 from muster.web.app import create_app
-
-
-def _station(db: Database) -> dict[str, str]:
-    with db.session_scope() as s:
-        st = build_station(s)
-        st.add_person("Ana", Affiliation.RESIDENT, zone="south")
-        return {"portal": st.portals["South airlock"].id, "ana": st.persons["Ana"].id}
-
-
-def _upload(ana: str, request_id: str = "r-1", **change: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "request_id": request_id,
-        "direction": "exit",
-        "policy_version": "shipped",
-        "decided_at": "2026-01-01T00:00:00+00:00",
-        "decisions": [
-            {
-                "decision_id": f"{request_id}-d",
-                "person_ref": "Ana",
-                "person_id": ana,
-                "allowed": False,
-                "rule_ids": [],
-                "explanation": "Denied",
-            }
-        ],
-    }
-    body.update(change)
-    return body
 
 
 class TestFeed:
@@ -57,7 +27,7 @@ class TestFeed:
         self, db: Database, make_client: MakeClient
     ) -> None:
         """Accounts and tokens carry no image; an event the guard may not read has no body."""
-        _station(db)
+        ana_in_the_south(db)
         with db.session_scope() as s:
             secret = append_event(s, kind="vessels.asset.moved", actor=Actor.system("t")).seq
         feed = make_client("guard").get("/api/v1/doors/feed").json()
@@ -72,7 +42,7 @@ class TestFeed:
 
     def test_reader_token_may_not_read_the_feed(self, db: Database, client: TestClient) -> None:
         """A reader's token bound to a portal is refused (403); no sign-in is 401."""
-        ids = _station(db)
+        ids = ana_in_the_south(db)
         with db.session_scope() as s:
             _t, secret = auth_service.create_token(
                 s,
@@ -93,56 +63,6 @@ class TestFeed:
         assert "after_n" in answer.text
 
 
-class TestUploads:
-    """An upload lands once, only for a known person, with its key, by whom may ask."""
-
-    def test_retry_records_nothing_more(self, db: Database, make_client: MakeClient) -> None:
-        """The first upload is 201; the same key again is 200 with nothing recorded."""
-        ids = _station(db)
-        guard = make_client("guard")
-        url = f"/api/v1/doors/portals/{ids['portal']}/requests"
-        first = guard.post(url, json=_upload(ids["ana"]), headers={"Idempotency-Key": "r-1"})
-        again = guard.post(url, json=_upload(ids["ana"]), headers={"Idempotency-Key": "r-1"})
-        assert (first.status_code, first.json()["recorded"]) == (201, 1)
-        assert (again.status_code, again.json()["recorded"]) == (200, 0)
-
-    def test_bad_uploads_say_what_to_fix(self, db: Database, make_client: MakeClient) -> None:
-        """A key other than the request id, an unknown person, a future time: 422."""
-        ids = _station(db)
-        guard = make_client("guard")
-        url = f"/api/v1/doors/portals/{ids['portal']}/requests"
-        wrong_key = guard.post(url, json=_upload(ids["ana"]), headers={"Idempotency-Key": "x"})
-        assert wrong_key.status_code == 422
-        assert "Idempotency-Key" in wrong_key.json()["detail"]
-        stranger = guard.post(
-            url, json=_upload("no-such-person", "r-2"), headers={"Idempotency-Key": "r-2"}
-        )
-        assert stranger.status_code == 422
-        assert "not on the register" in stranger.json()["detail"]
-        future = _upload(ids["ana"], "r-3", decided_at="2999-01-01T00:00:00+00:00")
-        late = guard.post(url, json=future, headers={"Idempotency-Key": "r-3"})
-        assert late.status_code == 422
-        assert "clock" in late.json()["detail"]
-        naive = _upload(ids["ana"], "r-4", decided_at="2026-01-01T00:00:00")
-        unzoned = guard.post(url, json=naive, headers={"Idempotency-Key": "r-4"})
-        assert unzoned.status_code == 422
-        assert "decided_at" in unzoned.json()["detail"]
-
-    def test_observer_may_not_upload(self, db: Database, make_client: MakeClient) -> None:
-        """An observer's account is refused (403) and nothing is recorded."""
-        ids = _station(db)
-        observer = make_client("observer")
-        answer = observer.post(
-            f"/api/v1/doors/portals/{ids['portal']}/requests",
-            json=_upload(ids["ana"]),
-            headers={"Idempotency-Key": "r-1"},
-        )
-        assert answer.status_code == 403
-        guard = make_client("guard")
-        decisions = guard.get(f"/api/v1/portals/{ids['portal']}/decisions").json()
-        assert decisions == []
-
-
 class TestStreamHeads:
     """Asked for heads, the stream names the log's head after every event it sent."""
 
@@ -150,7 +70,7 @@ class TestStreamHeads:
         self, db: Database, settings: Settings, make_client: MakeClient
     ) -> None:
         """The first head is the log's head; after a new event, a head naming it arrives."""
-        _station(db)
+        ana_in_the_south(db)
         token = str(make_client("guard").headers["authorization"])
         server = LiveServer(create_app(settings, db)).start()
         try:
