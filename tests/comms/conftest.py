@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from comms.station import Station, build_station
 from muster.comms.settings import CommsSettings
+from muster.db import Database
 
 
 @pytest.fixture
@@ -19,3 +20,10 @@ def station(session: Session) -> Station:
 def comms_settings() -> CommsSettings:
     """Default deadlines and chain of command, independent of the environment."""
     return CommsSettings()
+
+
+@pytest.fixture
+def crew(db: Database) -> Station:
+    """The station, committed."""
+    with db.session_scope() as session:
+        return build_station(session)

@@ -7,15 +7,23 @@ Bahati, the visiting commander, is called ``commander`` in the registry and has 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.auth.models import Account
+from muster.comms.enums import ChannelKind, Precedence
+from muster.comms.groups import PostsRule
+from muster.comms.service import create_channel, send_message
 from muster.people.enums import Affiliation, PersonStatus
 from muster.people.models import Person
 from muster.places.enums import PortalKind, ZoneKind
 from muster.places.models import Portal, Post, PostAssignment, Zone
+from muster.policy.actor import Actor
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -103,3 +111,48 @@ def build_station(session: Session) -> Station:
             )
     session.flush()
     return station
+
+
+def commander(station: Station) -> Actor:
+    """John, acting through his account."""
+    return Actor(
+        kind="account",
+        id="acct-john",
+        name="John",
+        roles=frozenset({"commander"}),
+        person_id=station.persons["John"],
+    )
+
+
+def airlock_order(session: Session, station: Station, **kw: object) -> str:
+    """Send John's flash order to every airlock post; return the message id."""
+    channel = create_channel(
+        session,
+        name="Airlock posts",
+        kind=ChannelKind.GROUP,
+        rule=PostsRule(portal_kind="airlock"),
+        actor=commander(station),
+    )
+    message = send_message(
+        session,
+        channel_id=channel.id,
+        precedence=kw.pop("precedence", Precedence.FLASH),  # type: ignore[arg-type]
+        text="Visitors may leave. Residents may not leave with them.",
+        actor=commander(station),
+        **kw,  # type: ignore[arg-type]
+    )
+    return message.id
+
+
+def airlock_channel(client: TestClient) -> str:
+    """Create the airlock posts channel; return its id."""
+    response = client.post(
+        "/api/v1/comms/channels",
+        json={
+            "name": "Airlock posts",
+            "kind": "group",
+            "rule": {"kind": "posts", "portal_kind": "airlock"},
+        },
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
