@@ -71,6 +71,22 @@ def flash_order(db: Database) -> None:
         )
 
 
+# The elements that pass the screen's right edge and are not clipped by a box around them.
+WIDER_THAN_SCREEN = """width => {
+    const clipped = e => {
+        for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+            if (getComputedStyle(a).overflowX !== 'visible') return true;
+        }
+        return false;
+    };
+    return [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > width + 0.5 && !clipped(e))
+        .map(e => `${e.tagName.toLowerCase()}#${e.id} ${Math.round(
+            e.getBoundingClientRect().right)}px: ${(e.textContent || '').trim().slice(0, 60)}`)
+        .slice(0, 8);
+}"""
+
+
 def line(page: Page, name: str) -> str:
     """The selector of one person's line of the open request."""
     return f'li.line[data-person="{name}"]'
@@ -80,7 +96,10 @@ def ask_everyone(page: Page, expected: int) -> None:
     """Select everyone in the corridor and ask for decisions."""
     page.click('button[data-select="side"][data-value="inside"]')
     expect(page.locator("#picked-count")).to_have_text(str(expected))
-    page.click("#ask-button")
+    # Asking is a form's submission: wait for the new page's load event, so that what a test
+    # measures next is laid out with the stylesheet (the list is in the document before it).
+    with page.expect_navigation(wait_until="load"):
+        page.click("#ask-button")
     expect(page.locator("li.line")).to_have_count(expected)
 
 
@@ -201,7 +220,8 @@ class TestOnAPhone:
     def test_request_on_a_phone(self, guard: Page) -> None:
         guard.set_viewport_size({"width": 390, "height": 844})
         ask_everyone(guard, 25)
-        assert guard.evaluate("document.documentElement.scrollWidth") <= 390
+        width = guard.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"off the phone's screen: {guard.evaluate(WIDER_THAN_SCREEN, 390)}"
         heights = guard.locator("li.line").evaluate_all(
             "els => els.map(e => e.getBoundingClientRect().height)"
         )
