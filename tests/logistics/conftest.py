@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy.orm import Session
 
+from muster import clock
+from muster.db import Database
+from muster.logistics import stock
 from muster.logistics.enums import ItemKind, LocationKind
 from muster.logistics.items import create_item
 from muster.logistics.locations import Location
 from muster.logistics.models import Item
+from muster.logistics.request_models import SupplyRequest
+from muster.logistics.request_schemas import RequestCreate
+from muster.logistics.requests import create_request
 from muster.logistics.schemas import ItemCreate
+from muster.logistics.stock import receive_stock
+from muster.logistics.workorder_models import WorkOrder
+from muster.logistics.workorder_schemas import WorkOrderCreate
+from muster.logistics.workorders import create_work_order
 from muster.people.enums import Affiliation
 from muster.people.models import Person
 from muster.people.schemas import PersonCreate
@@ -133,3 +144,80 @@ def rifle_signed_out(session: Session, actor: Actor) -> tuple[Station, Item, str
         actor=actor,
     )
     return st, item, unit_id
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def shield_order(session: Session, actor: Actor, station: Station) -> tuple[Item, Item, WorkOrder]:
+    """Ten sheets in the workshop; George to make four tracked hand shields from six."""
+    sheets = make_item(session, actor, "Aluminium repair sheet", unit="sheet")
+    shields = make_item(session, actor, "Hand shield", ItemKind.EQUIPMENT, tracked=True)
+    stock.receive_stock(
+        session,
+        item_id=sheets.id,
+        location=station.at(station.workshop),
+        quantity=Decimal(10),
+        actor=actor,
+    )
+    data = WorkOrderCreate.model_validate(
+        {
+            "title": "Hand shields from repair sheets",
+            "assignee_person_id": station.george.id,
+            "product_item_id": shields.id,
+            "product_quantity": 4,
+            "output": {"kind": "zone", "id": station.workshop.id},
+            "materials": [
+                {
+                    "item_id": sheets.id,
+                    "quantity": 6,
+                    "location": {"kind": "zone", "id": station.workshop.id},
+                }
+            ],
+            "steps": ["Cut sheets", "Fit grips"],
+        }
+    )
+    return sheets, shields, create_work_order(session, data=data, actor=actor)
+
+
+@pytest.fixture
+def ids(db: Database) -> dict[str, str]:
+    """A committed station: ids of its zones, posts and people."""
+    with db.session_scope() as session:
+        station = build_station(session, Actor.system("test"))
+        return {
+            "armory": station.armory.id,
+            "workshop": station.workshop.id,
+            "south": station.south.id,
+            "west": station.west.id,
+            "guard_south": station.guard_south.id,
+            "lisa": station.lisa.id,
+            "george": station.george.id,
+        }
+
+
+def weapons_request(
+    session: Session, actor: Actor, station: Station, *, needed_in: timedelta | None = None
+) -> tuple[Item, SupplyRequest]:
+    """Four rifles in the armory; two asked for at each airlock post."""
+    rifle = make_item(session, actor, "Rifle", ItemKind.WEAPON, tracked=True)
+    receive_stock(
+        session,
+        item_id=rifle.id,
+        location=station.at(station.armory),
+        serials=["R-1", "R-2", "R-3", "R-4"],
+        actor=actor,
+    )
+    data = RequestCreate.model_validate(
+        {
+            "title": "Weapons to the South and West airlocks",
+            "source": {"kind": "zone", "id": station.armory.id},
+            "priority": "flash",
+            "needed_by": clock.now() + needed_in if needed_in else None,
+            "lines": [
+                {"item_id": rifle.id, "quantity": 2, "dest": {"kind": "post", "id": post.id}}
+                for post in (station.south, station.west)
+            ],
+        }
+    )
+    return rifle, create_request(session, data=data, actor=actor)

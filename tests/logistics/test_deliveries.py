@@ -22,46 +22,16 @@ from muster.logistics.enums import (
     UnitStatus,
 )
 from muster.logistics.items import find_unit
-from muster.logistics.models import Item
-from muster.logistics.request_models import SupplyRequest
 from muster.logistics.request_schemas import RequestCreate
 from muster.logistics.requests import (
     approve_request,
     create_request,
-    reject_request,
     request_deliveries,
 )
 from muster.logistics.stock import receive_stock
 from muster.policy.actor import Actor
 
-from .conftest import Station, make_item
-
-
-def weapons_request(
-    session: Session, actor: Actor, station: Station, *, needed_in: timedelta | None = None
-) -> tuple[Item, SupplyRequest]:
-    """Four rifles in the armory; two asked for at each airlock post."""
-    rifle = make_item(session, actor, "Rifle", ItemKind.WEAPON, tracked=True)
-    receive_stock(
-        session,
-        item_id=rifle.id,
-        location=station.at(station.armory),
-        serials=["R-1", "R-2", "R-3", "R-4"],
-        actor=actor,
-    )
-    data = RequestCreate.model_validate(
-        {
-            "title": "Weapons to the South and West airlocks",
-            "source": {"kind": "zone", "id": station.armory.id},
-            "priority": "flash",
-            "needed_by": clock.now() + needed_in if needed_in else None,
-            "lines": [
-                {"item_id": rifle.id, "quantity": 2, "dest": {"kind": "post", "id": post.id}}
-                for post in (station.south, station.west)
-            ],
-        }
-    )
-    return rifle, create_request(session, data=data, actor=actor)
+from .conftest import Station, make_item, weapons_request
 
 
 class TestRequestFlow:
@@ -177,15 +147,6 @@ class TestRequestFlow:
         with pytest.raises(Conflict, match="only 1"):
             pick_delivery(session, delivery_id=delivery.id, actor=actor)
         assert delivery.status is DeliveryStatus.PENDING
-
-    def test_rejected_request_cannot_be_approved(
-        self, session: Session, actor: Actor, station: Station
-    ) -> None:
-        """Once rejected, a request is closed to approval."""
-        _rifle, request = weapons_request(session, actor, station)
-        reject_request(session, request_id=request.id, note="not now", actor=actor)
-        with pytest.raises(Conflict):
-            approve_request(session, request_id=request.id, actor=actor)
 
 
 class TestOverdue:

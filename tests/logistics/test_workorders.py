@@ -7,14 +7,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
-from muster.errors import Conflict, Invalid
+from muster.errors import Conflict
 from muster.logistics import stock
-from muster.logistics.enums import ItemKind, Outcome, WorkOrderStatus
+from muster.logistics.enums import Outcome, WorkOrderStatus
 from muster.logistics.ledger import stock_level
-from muster.logistics.models import Item
-from muster.logistics.photos import attach_photo
 from muster.logistics.workorder_models import WorkOrder
-from muster.logistics.workorder_schemas import WorkOrderCreate
 from muster.logistics.workorders import (
     cancel_work_order,
     complete_step,
@@ -26,42 +23,7 @@ from muster.logistics.workorders import (
 )
 from muster.policy.actor import Actor
 
-from .conftest import Station, make_item
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-def shield_order(session: Session, actor: Actor, station: Station) -> tuple[Item, Item, WorkOrder]:
-    """Ten sheets in the workshop; George to make four tracked hand shields from six."""
-    sheets = make_item(session, actor, "Aluminium repair sheet", unit="sheet")
-    shields = make_item(session, actor, "Hand shield", ItemKind.EQUIPMENT, tracked=True)
-    stock.receive_stock(
-        session,
-        item_id=sheets.id,
-        location=station.at(station.workshop),
-        quantity=Decimal(10),
-        actor=actor,
-    )
-    data = WorkOrderCreate.model_validate(
-        {
-            "title": "Hand shields from repair sheets",
-            "assignee_person_id": station.george.id,
-            "product_item_id": shields.id,
-            "product_quantity": 4,
-            "output": {"kind": "zone", "id": station.workshop.id},
-            "materials": [
-                {
-                    "item_id": sheets.id,
-                    "quantity": 6,
-                    "location": {"kind": "zone", "id": station.workshop.id},
-                }
-            ],
-            "steps": ["Cut sheets", "Fit grips"],
-        }
-    )
-    from muster.logistics.workorders import create_work_order
-
-    return sheets, shields, create_work_order(session, data=data, actor=actor)
+from .conftest import Station, shield_order
 
 
 class TestReservation:
@@ -182,51 +144,4 @@ class TestCompletion:
         with pytest.raises(Conflict, match="done"):
             record_test(
                 session, work_order_id=order.id, name="x", outcome=Outcome.PASSED, actor=actor
-            )
-
-
-class TestPhotos:
-    """Test photos are stored with a checksum; other files are refused."""
-
-    def test_png_is_kept(self, session: Session, actor: Actor, station: Station) -> None:
-        """A PNG attached to a test is stored with its size."""
-        _sheets, _shields, order = shield_order(session, actor, station)
-        test = record_test(
-            session,
-            work_order_id=order.id,
-            name="Blade strike",
-            outcome=Outcome.PASSED,
-            actor=actor,
-        )
-        photo = attach_photo(
-            session,
-            test_id=test.id,
-            filename="strike.png",
-            content_type="image/png",
-            data=PNG,
-            actor=actor,
-        )
-        assert photo.size == len(PNG)
-        assert len(photo.sha256) == 64
-
-    def test_mislabelled_file_is_refused(
-        self, session: Session, actor: Actor, station: Station
-    ) -> None:
-        """Bytes that are not a PNG, sent as one, are refused."""
-        _sheets, _shields, order = shield_order(session, actor, station)
-        test = record_test(
-            session,
-            work_order_id=order.id,
-            name="Blade strike",
-            outcome=Outcome.PASSED,
-            actor=actor,
-        )
-        with pytest.raises(Invalid, match="not a image/png"):
-            attach_photo(
-                session,
-                test_id=test.id,
-                filename="x.png",
-                content_type="image/png",
-                data=b"hello",
-                actor=actor,
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -36,13 +37,18 @@ def find_item(session: Session, ref: str) -> Item:
     return item
 
 
+def _check_reorder_level(tracked: bool, level: Decimal) -> None:
+    """A tracked item is counted in whole units, so is its reorder level."""
+    if tracked and level != level.to_integral_value():
+        raise Invalid("a tracked item's reorder level is a whole number of units")
+
+
 def create_item(session: Session, *, data: ItemCreate, actor: Actor) -> Item:
     """Add an item to the catalogue."""
     authorize(actor, MANAGE)
     if session.scalar(select(Item.id).where(Item.name == data.name)):
         raise Conflict(f"an item named {data.name!r} exists already; use another name")
-    if data.tracked and data.reorder_level != data.reorder_level.to_integral_value():
-        raise Invalid("a tracked item's reorder level is a whole number of units")
+    _check_reorder_level(data.tracked, data.reorder_level)
     at = clock.now()
     item = Item(**data.model_dump(), created_at=at, updated_at=at)
     session.add(item)
@@ -65,6 +71,8 @@ def update_item(session: Session, *, item_id: str, data: ItemUpdate, actor: Acto
     new_name = values.get("name", item.name)
     if new_name != item.name and session.scalar(select(Item.id).where(Item.name == new_name)):
         raise Conflict(f"an item named {values['name']!r} exists already; use another name")
+    if "reorder_level" in values:
+        _check_reorder_level(item.tracked, values["reorder_level"])
     changes: dict[str, list[Any]] = {}
     for field, value in values.items():
         if getattr(item, field) != value:
