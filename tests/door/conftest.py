@@ -16,15 +16,18 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from access.station import build_station
+from muster.auth.service import create_account
 from muster.config import Settings
 from muster.db import Database
 from muster.door.controller import DoorConfig, DoorController
+from muster.door.enrol import enrol_door
 from muster.door.freshness import Freshness
 from muster.door.link import Link
 from muster.events import bus as bus_module
 from muster.events.rows import rows_head
 from muster.events.service import last_seq
 from muster.people.enums import Affiliation
+from muster.policy.actor import Actor
 from muster.policy.engine import install_engine
 from muster.web.app import create_app
 
@@ -140,8 +143,21 @@ class DoorKit:
         )
 
 
-def _token(client: TestClient) -> str:
-    return str(client.headers["authorization"]).removeprefix("Bearer ")
+def enrol(db: Database, portals: tuple[str, ...], name: str = "south-door") -> str:
+    """A device account for a door and its token, enrolled for ``portals`` (the secret)."""
+    with db.session_scope() as s:
+        create_account(
+            s,
+            username=name,
+            display_name=f"Door {name}",
+            roles=["device"],
+            password="a door's unused password",
+            actor=Actor.system("test"),
+        )
+        _token, secret, _names = enrol_door(
+            s, name=name, username=name, portals=list(portals), actor=Actor.system("test")
+        )
+    return secret
 
 
 @pytest.fixture(autouse=True)
@@ -165,7 +181,7 @@ def kit(
 ) -> Iterator[DoorKit]:
     """The test station, with Ana (a resident with an approved consent case for the docked
     vessel) in the South corridor, served live, and a door for the South airlock and the
-    hospital door following it as a guard's account."""
+    hospital door following it with a door token enrolled for those two portals."""
     with db.session_scope() as s:
         st = build_station(s)
         st.add_person("Ana", Affiliation.RESIDENT, zone="south")
@@ -173,12 +189,13 @@ def kit(
         st.consent_case("Ana")
         ids = {name: p.id for name, p in st.persons.items()}
         ids.update({name: p.id for name, p in st.portals.items()})
-    token = _token(make_client("guard"))
+    portals = ("South airlock", "Hospital door")
+    token = enrol(db, portals)
     server = LiveServer(create_app(settings, db)).start()
     clock = FakeClock()
     data_dir = tmp_path / "door"
     door = DoorController(
-        DoorConfig(portals=("South airlock", "Hospital door"), data_dir=data_dir),
+        DoorConfig(portals=portals, data_dir=data_dir),
         Freshness(clock),
     )
     link = Link(door, server_url=server.url, token=token).start()

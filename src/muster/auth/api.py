@@ -48,6 +48,7 @@ def create_token(body: TokenCreate, session: SessionDep, actor: CurrentActor) ->
         scopes=body.scopes,
         portal_id=body.portal_id,
         channel_ids=body.channel_ids,
+        door_portal_ids=body.door_portal_ids,
         actor=actor,
     )
     return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=secret)

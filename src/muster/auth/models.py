@@ -42,6 +42,8 @@ class ApiToken(Base):
     # Bindings: a reader's token acts only at its portal, a handset's only on its channels.
     portal_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     channel_ids: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # A door controller's token reads the door feed and uploads at these portals only.
+    door_portal_ids: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import Field
 
@@ -43,6 +44,11 @@ class TokenCreate(StrictModel):
     channel_ids: list[str] | None = Field(
         default=None, description="Bind a handset's token to these channels"
     )
+    door_portal_ids: list[Annotated[str, Field(max_length=36)]] | None = Field(
+        default=None,
+        max_length=100,
+        description="Bind a door controller's token to these portals (docs/doors.md)",
+    )
 
 
 class TokenRead(ReadModel):
@@ -54,6 +60,7 @@ class TokenRead(ReadModel):
     scopes: list[str]
     portal_id: str | None = None
     channel_ids: list[str] | None = None
+    door_portal_ids: list[str] | None = None
     created_at: datetime
     revoked_at: datetime | None
 

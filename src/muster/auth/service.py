@@ -102,6 +102,9 @@ def actor_for(account: Account, *, token: ApiToken | None = None) -> Actor:
         channel_ids=frozenset(token.channel_ids)
         if token and token.channel_ids is not None
         else None,
+        door_portal_ids=frozenset(token.door_portal_ids)
+        if token and token.door_portal_ids is not None
+        else None,
     )
 
 
@@ -327,11 +330,14 @@ def create_token(
     actor: Actor,
     portal_id: str | None = None,
     channel_ids: list[str] | None = None,
+    door_portal_ids: list[str] | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a named API token for an account; the secret is returned once, never stored.
 
     ``portal_id`` binds a reader's token to one portal (it may then only request decisions
-    and record passages there); ``channel_ids`` binds a handset's token to its channels.
+    and record passages there); ``channel_ids`` binds a handset's token to its channels;
+    ``door_portal_ids`` binds a door controller's token to its portals (the door feed, and
+    uploads at those portals only).
     ``token.manage``: an administrator.
     """
     authorize(actor, "token.manage")
@@ -340,6 +346,11 @@ def create_token(
     account = get_account_by_username(session, username)
     if portal_id is not None:
         _check_portal(session, portal_id)
+    if door_portal_ids is not None:
+        if not door_portal_ids:
+            raise Invalid("bind a door controller's token to at least one portal")
+        for door_portal in door_portal_ids:
+            _check_portal(session, door_portal)
     secret = secrets.token_urlsafe(32)
     token = ApiToken(
         name=name,
@@ -348,6 +359,7 @@ def create_token(
         scopes=sorted(set(scopes)),
         portal_id=portal_id,
         channel_ids=sorted(set(channel_ids)) if channel_ids is not None else None,
+        door_portal_ids=sorted(set(door_portal_ids)) if door_portal_ids is not None else None,
         created_at=clock.now(),
     )
     session.add(token)
@@ -362,6 +374,7 @@ def create_token(
             "scopes": token.scopes,
             "portal_id": portal_id,
             "channel_ids": token.channel_ids,
+            "door_portal_ids": token.door_portal_ids,
         },
     )
     return token, f"{TOKEN_PREFIX}_{token.id}_{secret}"
@@ -400,6 +413,7 @@ def _token_query() -> Executable:
             ApiToken.scopes,
             ApiToken.portal_id,
             ApiToken.channel_ids,
+            ApiToken.door_portal_ids,
             Account.id,
             Account.display_name,
             Account.roles,
@@ -423,8 +437,8 @@ def token_actor(session: Session, bearer: str) -> Actor:
     row = session.connection().execute(_token_query(), {"token_id": parts[1]}).first()
     if row is None or not hmac.compare_digest(row[2], _sha256(parts[2])):
         raise InvalidToken("unknown API token")
-    token_id, name, _, revoked_at, scopes, portal_id, channel_ids = row[:7]
-    account_id, display_name, roles, person_id, active, affiliation, party_id = row[7:]
+    token_id, name, _, revoked_at, scopes, portal_id, channel_ids, door_portal_ids = row[:8]
+    account_id, display_name, roles, person_id, active, affiliation, party_id = row[8:]
     if revoked_at is not None:
         raise InvalidToken(f"API token {name!r} was revoked")
     if account_id is None or not active:
@@ -439,4 +453,5 @@ def token_actor(session: Session, bearer: str) -> Actor:
         scopes=frozenset(scopes) if scopes else None,
         portal_id=portal_id,
         channel_ids=frozenset(channel_ids) if channel_ids is not None else None,
+        door_portal_ids=frozenset(door_portal_ids) if door_portal_ids is not None else None,
     )

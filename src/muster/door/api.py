@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
 
 from muster.door.feed import read_feed
 from muster.door.schemas import DoorAlertIn, DoorRequestIn
 from muster.door.uploads import record_door_alert, record_door_request
+from muster.events.api import open_stream
+from muster.policy.authorize import DOOR_FEED, authorize
 from muster.web.deps import CurrentActor, SessionDep
 
 router = APIRouter(prefix="/api/v1/doors", tags=["doors"])
@@ -22,6 +25,19 @@ def read_door_feed(
     """Events after ``after_seq`` and row versions after ``after_n``, for a door's replica
     (docs/doors.md); ``complete`` is false when more follow at once."""
     return read_feed(session, after_seq=after_seq, after_n=after_n, actor=actor).as_dict()
+
+
+@router.get("/stream")
+async def stream_for_door(
+    request: Request,
+    actor: CurrentActor,
+    last_event_id: Annotated[str | None, Header()] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+) -> StreamingResponse:
+    """The record's live stream with a ``head`` event at least every 250 ms, for a door
+    (``door.feed``: a door's token may follow it without reading the record's API)."""
+    authorize(actor, DOOR_FEED)
+    return await open_stream(request, actor, last_event_id=last_event_id, after=after, heads=True)
 
 
 @router.post("/portals/{portal_id}/requests", status_code=status.HTTP_201_CREATED)

@@ -8,11 +8,32 @@ from typing import Annotated
 
 import typer
 
-from muster.cli.common import fail
+from muster.cli.common import cli_actor, cli_session, console, fail
 
 door_app = typer.Typer(help="Door controllers that decide at the door.", no_args_is_help=True)
 TOKEN_ENV = "MUSTER_DOOR_TOKEN"
 READER_SECRET_ENV = "MUSTER_DOOR_READER_SECRET"
+
+
+@door_app.command("enrol")
+def enrol_cmd(
+    name: Annotated[str, typer.Argument(help="The door token's name")],
+    user: Annotated[str, typer.Option(help="Account the door acts as (a device's account)")],
+    portal: Annotated[list[str], typer.Option(help="Portal id or name it serves (repeatable)")],
+) -> None:
+    """Create the door controller's token, bound to its portals; the secret is printed once.
+
+    Example: muster door enrol south-door --user south-door --portal "South airlock"
+    """
+    from muster.door.enrol import enrol_door
+
+    with cli_session() as session:
+        _token, secret, names = enrol_door(
+            session, name=name, username=user, portals=portal, actor=cli_actor(session)
+        )
+    console.print(f"Door token [bold]{name}[/] for {', '.join(names)}:")
+    console.print(secret, soft_wrap=True, highlight=False)
+    console.print(f"Store it now; start the door with {TOKEN_ENV} set to it.")
 
 
 @door_app.command("run")

@@ -25,7 +25,7 @@ from muster.events.models import RowVersion
 from muster.events.service import event_to_dict, events_after, last_seq
 from muster.events.visibility import hidden_kinds, is_visible
 from muster.policy.actor import Actor
-from muster.policy.authorize import authorize
+from muster.policy.authorize import DOOR_FEED, authorize
 
 # The tables whose rows ``muster.access.facts.load_request`` reads, and nothing more.
 REPLICATED_TABLES = (
@@ -97,7 +97,7 @@ def read_feed(
     max_rows: int = MAX_ROWS,
 ) -> Feed:
     """The events after ``after_seq`` and the row versions after ``after_n``, in order."""
-    authorize(actor, "event.read")
+    authorize(actor, DOOR_FEED)
     hidden = hidden_kinds(actor)
     head = last_seq(session)
     events = [

@@ -1,6 +1,6 @@
 """A door's link to the server: the live stream, the feed that fills the replica, uploads.
 
-Three threads. The stream (``/api/v1/events/stream?heads=true``) says when there is news
+Three threads. The stream (``/api/v1/doors/stream``, with heads) says when there is news
 and what the head is; the feed thread then reads ``/api/v1/doors/feed`` from the replica's
 cursors until it has applied everything to that head; the uploader sends the journal in
 order, each entry with its Idempotency-Key, and marks it only once the server answered.
@@ -199,7 +199,7 @@ class Link:
             try:
                 with (
                     self.client(read_timeout=2.0) as http,
-                    http.stream("GET", "/api/v1/events/stream", params={"heads": "true"}) as r,
+                    http.stream("GET", "/api/v1/doors/stream") as r,
                 ):
                     r.raise_for_status()
                     self._stream = r

@@ -23,6 +23,7 @@ from muster.events.rows import rows_head
 from muster.events.service import EventFilter, event_to_dict, events_after, last_seq, list_events
 from muster.events.visibility import hidden_kinds, is_visible
 from muster.ops.metrics import track_live_streams
+from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
 from muster.schemas import INT64_MAX, number_in
 from muster.web.deps import CurrentActor, PageDep, SessionDep, get_database
@@ -235,6 +236,14 @@ async def stream_events(
     goes away. Door controllers ask for ``heads`` (docs/doors.md).
     """
     authorize(actor, "event.read")
+    return await open_stream(request, actor, last_event_id=last_event_id, after=after, heads=heads)
+
+
+async def open_stream(
+    request: Request, actor: Actor, *, last_event_id: str | None, after: int | None, heads: bool
+) -> StreamingResponse:
+    """The live stream for an actor already authorized to follow it (the record's stream,
+    or a door's heads stream, ``/api/v1/doors/stream``)."""
     db = get_database(request)
     heartbeat = request.app.state.settings.sse_heartbeat_seconds
     resume = number_in(last_event_id or "", maximum=INT64_MAX)

@@ -36,6 +36,7 @@ class Actor:
     scopes: frozenset[str] | None = None  # None: not a scoped token
     portal_id: str | None = None  # a reader's token: bound to this one portal
     channel_ids: frozenset[str] | None = None  # a handset's token: bound to these channels
+    door_portal_ids: frozenset[str] | None = None  # a door controller's token: its portals
 
     @property
     def label(self) -> str:

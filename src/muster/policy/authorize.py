@@ -5,7 +5,9 @@ the principal is an ``Operator`` with the actor's roles, the resource is the rec
 on, with the attributes a rule may look at. A scoped API token may do only what its scopes
 name, whatever its account could do, and a bound token only where it is bound: a reader's
 token (``portal_id``) only requests decisions and records passages at its own portal, a
-handset's token (``channel_ids``) only does comms, and only on its own channels.
+handset's token (``channel_ids``) only does comms, and only on its own channels, and a
+door controller's token (``door_portal_ids``) only reads the door feed and uploads at its
+own portals.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class Resource:
 
 STATION = Resource("Station", "station")
 PORTAL_BOUND_ACTIONS = frozenset({"access.request", "passage.record"})
+DOOR_FEED = "door.feed"
+DOOR_BOUND_ACTIONS = PORTAL_BOUND_ACTIONS | {DOOR_FEED}
 CHANNEL_BOUND_PREFIX = "comms."
 # A handset speaks for its own person on its own channels: it makes no channels, no public
 # address, and answers for no one else, whatever its account could do.
@@ -47,6 +51,13 @@ def binding_refusal(actor: Actor, action: str, resource: Resource) -> str | None
             return f"this reader token may only {' and '.join(sorted(PORTAL_BOUND_ACTIONS))}"
         if resource.type != "Portal" or resource.id != actor.portal_id:
             return "this reader token is bound to another portal"
+    if actor.door_portal_ids is not None:
+        if action not in DOOR_BOUND_ACTIONS:
+            return f"this door token may only {' and '.join(sorted(DOOR_BOUND_ACTIONS))}"
+        if action in PORTAL_BOUND_ACTIONS and (
+            resource.type != "Portal" or resource.id not in actor.door_portal_ids
+        ):
+            return "this door token is not bound to that portal"
     if actor.channel_ids is not None:
         if not action.startswith(CHANNEL_BOUND_PREFIX):
             return "this handset token may only use comms"
