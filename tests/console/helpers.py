@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from typing import TypeVar
 
+import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -14,6 +16,7 @@ from muster.auth import service as auth_service
 from muster.db import Database
 from muster.policy.actor import Actor
 
+C = TypeVar("C", bound=httpx.Client)
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _LOGIN_CSRF = re.compile(r'name="login_csrf" value="([^"]+)"')
@@ -33,8 +36,9 @@ def csrf_of(page_html: str) -> str:
     return found.group(1)
 
 
-def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> TestClient:
-    """Sign ``client`` in through the sign-in form; fail the test if it does not work."""
+def sign_in(client: C, username: str, password: str = PASSWORD) -> C:
+    """Sign ``client`` (a test client, or an HTTP client of a served console) in through the
+    sign-in form; fail the test if it does not work."""
     token = login_token(client.get("/login").text)
     response = client.post(
         "/login",

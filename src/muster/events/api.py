@@ -11,7 +11,6 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -27,6 +26,7 @@ from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
 from muster.schemas import INT64_MAX, number_in
 from muster.web.deps import CurrentActor, PageDep, SessionDep, get_database
+from muster.web.streaming import LiveStreamResponse
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
 STREAM_BATCH = 500
@@ -63,8 +63,17 @@ def read_events(
 
 
 def format_sse(item: dict[str, Any]) -> bytes:
-    """One event in Server-Sent Events framing, as the bytes sent."""
+    """One event in Server-Sent Events framing, named by its kind, as the bytes sent."""
     return f"id: {item['seq']}\nevent: {item['kind']}\ndata: {json.dumps(item)}\n\n".encode()
+
+
+def format_unnamed(item: dict[str, Any]) -> bytes:
+    """One event as an unnamed SSE message (a browser's ``EventSource`` hears every kind as
+    ``message``; the data still carries the kind)."""
+    return f"id: {item['seq']}\ndata: {json.dumps(item)}\n\n".encode()
+
+
+Framing = Callable[[dict[str, Any]], bytes]
 
 
 _open_streams = 0
@@ -169,14 +178,17 @@ async def event_stream(
     is_disconnected: Callable[[], Awaitable[bool]] | None = None,
     hidden: tuple[str, ...] = (),
     heads: bool = False,
+    framing: Framing = format_sse,
 ) -> AsyncIterator[bytes]:
     """The SSE bytes of every event after ``start``, then of each new one, until disconnect.
 
     Catch-up reads come from the log; once caught up, new events come from the bus's
     memory when they link to what was sent (hash chain), and from the log otherwise. Per
     console and event the work is a dictionary look-up and one write of bytes encoded once
-    for all consoles. A client that goes away is noticed by the server (Starlette cancels
-    the stream) or by a failed write; ``is_disconnected`` is asked only on idle heartbeats.
+    for all consoles in each ``framing``, sent past the layers that only read a response's
+    start (``muster.web.streaming``). A client that goes away is noticed by the server
+    (Starlette cancels the stream) or by a failed write; ``is_disconnected`` is asked only
+    on idle heartbeats.
     While idle, one shared read of the log's tail per heartbeat catches writes by other
     processes that did not wake this one. With ``heads``, a ``head`` event names the newest
     seq known and the row versions' head at least every ``HEAD_EVERY`` seconds, busy or
@@ -198,7 +210,7 @@ async def event_stream(
                 batch = memory
             for item in batch:
                 if not hidden or is_visible(str(item["kind"]), hidden):
-                    yield bus.encoded(item, format_sse)
+                    yield bus.encoded(item, framing)
                 cursor, last_hash = int(item["seq"]), str(item["hash"])
             if heads and time.monotonic() - head_sent >= HEAD_EVERY:
                 yield format_head(max(cursor, bus.latest_seq), await rows_head_now(db))
@@ -229,12 +241,26 @@ async def stream_events(
     heads: Annotated[
         bool, Query(description="Also send a 'head' event naming the log's head every 250 ms")
     ] = False,
-) -> StreamingResponse:
+) -> LiveStreamResponse:
     """Live events. Reconnect with ``Last-Event-ID`` to resume with nothing lost or repeated.
 
     Without either, the stream starts at the newest event. The stream ends when the client
     goes away. Door controllers ask for ``heads`` (docs/doors.md).
     """
+    return await live_stream(request, actor, last_event_id=last_event_id, after=after, heads=heads)
+
+
+async def live_stream(
+    request: Request,
+    actor: Actor,
+    *,
+    last_event_id: str | None,
+    after: int | None,
+    heads: bool = False,
+    framing: Framing = format_sse,
+) -> LiveStreamResponse:
+    """The live stream ``actor`` may read, from ``Last-Event-ID``, else ``after``, else the
+    newest event; each event framed by ``framing``, encoded once for every reader."""
     authorize(actor, "event.read")
     return await open_stream(request, actor, last_event_id=last_event_id, after=after, heads=heads)
 
@@ -252,13 +278,8 @@ async def open_stream(
     elif after is not None:
         start = after
     else:
-
-        def _tail() -> int:
-            with db.session_scope(write=False) as session:
-                return last_seq(session)
-
-        start = await run_in_threadpool(_tail)
-    return StreamingResponse(
+        start = await run_in_threadpool(_read_tail, db)
+    return LiveStreamResponse(
         event_stream(
             db,
             start=start,
@@ -266,6 +287,7 @@ async def open_stream(
             is_disconnected=request.is_disconnected,
             hidden=hidden_kinds(actor),
             heads=heads,
+            framing=framing,
         ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},

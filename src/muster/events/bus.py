@@ -29,7 +29,7 @@ class Bus:
         # waiter is a bare future: no Event, no task, no timeout context per reader.
         self._waiters: dict[asyncio.AbstractEventLoop, set[asyncio.Future[bool]]] = {}
         self._ring: OrderedDict[int, dict[str, Any]] = OrderedDict()
-        self._encoded: dict[int, bytes] = {}
+        self._encoded: dict[int, dict[Callable[[dict[str, Any]], bytes], bytes]] = {}
         # One shared read of the log's tail per loop at a time (see ``refresh_tail``).
         self._tail_reads: dict[asyncio.AbstractEventLoop, asyncio.Future[int]] = {}
         self._tail_read_at = float("-inf")
@@ -59,15 +59,16 @@ class Bus:
                 loop.call_soon_threadsafe(_resolve_all, futures, True)
 
     def encoded(self, item: dict[str, Any], encode: Callable[[dict[str, Any]], bytes]) -> bytes:
-        """``encode(item)``, computed once per event held in memory and shared by all readers."""
+        """``encode(item)``, computed once per event and encoding held in memory and shared
+        by all readers."""
         seq = int(item["seq"])
         with self._lock:
-            text = self._encoded.get(seq)
+            text = self._encoded.get(seq, {}).get(encode)
         if text is None:
             text = encode(item)
             with self._lock:
                 if self._ring.get(seq) is item:
-                    self._encoded[seq] = text
+                    self._encoded.setdefault(seq, {})[encode] = text
         return text
 
     def recent_after(

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Depends, FastAPI, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from starlette.types import ASGIApp
 
 from muster.access import api as access_api
 from muster.access import policy_api
@@ -37,6 +38,7 @@ from muster.web.contract import install_contract
 from muster.web.deps import SESSION_COOKIE, CurrentActor
 from muster.web.limits import check_input_limits
 from muster.web.problems import BodyLimit, install_problem_handlers
+from muster.web.streaming import DirectBodies, bodies_pass_through
 from muster.welfare import api as welfare_api
 
 METRICS_SCOPE = "metrics.read"
@@ -73,6 +75,15 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
     )
     # Added last, so outermost: its headers and request id reach every response, 413s too.
     app.add_middleware(RequestPlumbing, session_cookie=SESSION_COOKIE)
+
+
+class MusterApp(FastAPI):
+    """FastAPI, with live streams' body chunks sent past the layers that only read a
+    response's start (``muster.web.streaming``), while every middleware allows it."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        return DirectBodies(stack) if bodies_pass_through(self.user_middleware) else stack
 
 
 def authorize_metrics(actor: Actor) -> None:
@@ -120,7 +131,7 @@ def create_app(
     ``run_scheduler=False`` leaves timed jobs to the caller (tests drive them directly).
     """
     settings = settings or get_settings()
-    app = FastAPI(
+    app = MusterApp(
         lifespan=_lifespan,
         title="Muster",
         version="0.1.0",
