@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from fastapi.responses import StreamingResponse
 
 from muster.door.feed import read_feed
 from muster.door.schemas import DoorAlertIn, DoorRequestIn
@@ -13,6 +12,7 @@ from muster.door.uploads import record_door_alert, record_door_request
 from muster.events.api import open_stream
 from muster.policy.authorize import DOOR_FEED, authorize
 from muster.web.deps import CurrentActor, SessionDep
+from muster.web.streaming import LiveStreamResponse
 
 router = APIRouter(prefix="/api/v1/doors", tags=["doors"])
 Cursor = Annotated[int, Query(ge=0, le=2**62)]
@@ -33,7 +33,7 @@ async def stream_for_door(
     actor: CurrentActor,
     last_event_id: Annotated[str | None, Header()] = None,
     after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
-) -> StreamingResponse:
+) -> LiveStreamResponse:
     """The record's live stream with a ``head`` event at least every 250 ms, for a door
     (``door.feed``: a door's token may follow it without reading the record's API)."""
     authorize(actor, DOOR_FEED)

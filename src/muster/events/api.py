@@ -259,17 +259,26 @@ async def live_stream(
     heads: bool = False,
     framing: Framing = format_sse,
 ) -> LiveStreamResponse:
-    """The live stream ``actor`` may read, from ``Last-Event-ID``, else ``after``, else the
-    newest event; each event framed by ``framing``, encoded once for every reader."""
+    """The record's live stream for ``actor``, who must be allowed to read the record."""
     authorize(actor, "event.read")
-    return await open_stream(request, actor, last_event_id=last_event_id, after=after, heads=heads)
+    return await open_stream(
+        request, actor, last_event_id=last_event_id, after=after, heads=heads, framing=framing
+    )
 
 
 async def open_stream(
-    request: Request, actor: Actor, *, last_event_id: str | None, after: int | None, heads: bool
-) -> StreamingResponse:
+    request: Request,
+    actor: Actor,
+    *,
+    last_event_id: str | None,
+    after: int | None,
+    heads: bool = False,
+    framing: Framing = format_sse,
+) -> LiveStreamResponse:
     """The live stream for an actor already authorized to follow it (the record's stream,
-    or a door's heads stream, ``/api/v1/doors/stream``)."""
+    or a door's heads stream, ``/api/v1/doors/stream``), from ``Last-Event-ID``, else
+    ``after``, else the newest event; only the kinds ``actor`` may read, each event framed
+    by ``framing`` and encoded once for every reader."""
     db = get_database(request)
     heartbeat = request.app.state.settings.sse_heartbeat_seconds
     resume = number_in(last_event_id or "", maximum=INT64_MAX)
