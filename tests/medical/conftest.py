@@ -8,10 +8,12 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.orm import Session
 
+from muster.db import Database
 from muster.incidents.enums import Severity
 from muster.incidents.models import Incident
 from muster.incidents.schemas import IncidentCreate
 from muster.incidents.service import declare_incident
+from muster.medical.hospital import add_beds, create_ward
 from muster.medical.schemas import TriageFindings
 from muster.people.enums import Affiliation, PartyKind
 from muster.people.models import Party, Person
@@ -124,3 +126,18 @@ def incident(session: Session, actor: Actor) -> Incident:
         commander_id=commander.id,
     )
     return declare_incident(session, data=data, actor=actor)
+
+
+def ward_with_beds(db: Database, name: str, labels: list[str]) -> dict[str, str]:
+    """A ward with beds, committed: bed ids by label."""
+    system = Actor.system("test")
+    with db.session_scope() as s:
+        ward = create_ward(s, name=name, actor=system)
+        return {b.label: b.id for b in add_beds(s, ward_id=ward.id, labels=labels, actor=system)}
+
+
+def crew_member(db: Database, name: str) -> str:
+    """A crew member registered and committed; their id."""
+    with db.session_scope() as s:
+        data = PersonCreate(name=name, affiliation=Affiliation.CREW)
+        return create_person(s, data=data, actor=Actor.system("test")).id

@@ -8,30 +8,15 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from medical.conftest import crew_member, ward_with_beds
 from muster.auth.service import create_account
 from muster.config import get_settings
 from muster.db import Database
 from muster.medical.cli import hospital_app
-from muster.medical.hospital import add_beds, create_ward
-from muster.people.enums import Affiliation
-from muster.people.schemas import PersonCreate
-from muster.people.service import create_person
 from muster.policy.actor import Actor
 
 MakeClient = Callable[..., TestClient]
 SYSTEM = Actor.system("t")
-
-
-def _ward(db: Database, name: str, labels: list[str]) -> dict[str, str]:
-    with db.session_scope() as s:
-        ward = create_ward(s, name=name, actor=SYSTEM)
-        return {b.label: b.id for b in add_beds(s, ward_id=ward.id, labels=labels, actor=SYSTEM)}
-
-
-def _person(db: Database, name: str) -> str:
-    with db.session_scope() as s:
-        data = PersonCreate(name=name, affiliation=Affiliation.CREW)
-        return create_person(s, data=data, actor=SYSTEM).id
 
 
 def _states(client: TestClient, **params: str) -> dict[str, str]:
@@ -45,8 +30,8 @@ class TestBedsOverTheApi:
 
     def test_admit_transfer_discharge(self, db: Database, make_client: MakeClient) -> None:
         """Each step changes the beds' states, and the medic sees who lies where."""
-        beds = _ward(db, "Trauma", ["T1", "T2"])
-        aisha = _person(db, "Aisha")
+        beds = ward_with_beds(db, "Trauma", ["T1", "T2"])
+        aisha = crew_member(db, "Aisha")
         medic = make_client("medic")
         assert _states(medic) == {"Trauma/T1": "available", "Trauma/T2": "available"}
         admitted = medic.post(
@@ -71,22 +56,26 @@ class TestBedsOverTheApi:
 
     def test_occupied_bed_refused(self, db: Database, make_client: MakeClient) -> None:
         """A second patient for an occupied bed gets 409 naming the bed."""
-        beds = _ward(db, "Trauma", ["T1"])
+        beds = ward_with_beds(db, "Trauma", ["T1"])
         medic = make_client("medic")
         for name, code in (("Aisha", 201), ("Tariq", 409)):
             answer = medic.post(
                 "/api/v1/medical/admissions",
-                json={"person_id": _person(db, name), "bed_id": beds["T1"], "condition": "fair"},
+                json={
+                    "person_id": crew_member(db, name),
+                    "bed_id": beds["T1"],
+                    "condition": "fair",
+                },
             )
             assert answer.status_code == code, answer.text
         assert "T1 is occupied" in answer.json()["detail"]
 
     def test_officer_sees_states_not_patients(self, db: Database, make_client: MakeClient) -> None:
         """An officer reads bed states only, and may not admit (403 before any lookup)."""
-        beds = _ward(db, "Trauma", ["T1"])
+        beds = ward_with_beds(db, "Trauma", ["T1"])
         make_client("medic").post(
             "/api/v1/medical/admissions",
-            json={"person_id": _person(db, "Aisha"), "bed_id": beds["T1"], "condition": "fair"},
+            json={"person_id": crew_member(db, "Aisha"), "bed_id": beds["T1"], "condition": "fair"},
         )
         officer = make_client("officer")
         listed = officer.get("/api/v1/medical/beds").json()
@@ -124,8 +113,8 @@ class TestHospitalCommands:
 
     def test_round_trip(self, cli_db: Database) -> None:
         """A patient admitted, moved and discharged; ``beds`` shows each state."""
-        _ward(cli_db, "Trauma", ["T1", "T2"])
-        _person(cli_db, "Aisha")
+        ward_with_beds(cli_db, "Trauma", ["T1", "T2"])
+        crew_member(cli_db, "Aisha")
         runner = CliRunner()
 
         def run(*args: str) -> str:
@@ -142,15 +131,15 @@ class TestHospitalCommands:
 
     def test_discharge_of_someone_not_admitted(self, cli_db: Database) -> None:
         """Discharging a person who is not in hospital fails with a message, not a trace."""
-        _person(cli_db, "Tariq")
+        crew_member(cli_db, "Tariq")
         done = CliRunner().invoke(hospital_app, ["discharge", "Tariq", "--disposition", "home"])
         assert done.exit_code != 0
         assert "not in hospital" in done.output
 
     def test_officer_may_not_admit(self, cli_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
         """The command acts as its signed-in account: an officer's admission is refused."""
-        _ward(cli_db, "Trauma", ["T1"])
-        _person(cli_db, "Omar")
+        ward_with_beds(cli_db, "Trauma", ["T1"])
+        crew_member(cli_db, "Omar")
         with cli_db.session_scope() as s:
             create_account(
                 s,
