@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from comms.station import Station, build_station
+from comms.station import Station, build_station, committed
 from muster.comms.settings import CommsSettings
 from muster.db import Database
 
@@ -25,5 +25,4 @@ def comms_settings() -> CommsSettings:
 @pytest.fixture
 def crew(db: Database) -> Station:
     """The station, committed."""
-    with db.session_scope() as session:
-        return build_station(session)
+    return committed(db)

@@ -17,6 +17,7 @@ from muster.auth.models import Account
 from muster.comms.enums import ChannelKind, Precedence
 from muster.comms.groups import PostsRule
 from muster.comms.service import create_channel, send_message
+from muster.db import Database
 from muster.people.enums import Affiliation, PersonStatus
 from muster.people.models import Person
 from muster.places.enums import PortalKind, ZoneKind
@@ -156,3 +157,9 @@ def airlock_channel(client: TestClient) -> str:
     )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
+
+
+def committed(db: Database) -> Station:
+    """The station built and committed (for tests that drive the API)."""
+    with db.session_scope() as session:
+        return build_station(session)

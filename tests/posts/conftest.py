@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from comms.station import Station, build_station
+from comms.station import Station, committed
 from console.conftest import chromium, console  # noqa: F401  (the console fixtures)
 from muster.db import Database
 
@@ -15,8 +16,7 @@ from muster.db import Database
 @pytest.fixture
 def crew(db: Database) -> Station:
     """Two airlock posts (South: Gail, Sam; West: Wes, Tara, Dominic, Ken), committed."""
-    with db.session_scope() as session:
-        return build_station(session)
+    return committed(db)
 
 
 @pytest.fixture
@@ -90,3 +90,19 @@ def rifle_out_to(db: Database, crew: Station, name: str, serial: str) -> str:
             actor=actor,
         )
         return unit.id
+
+
+STANDOFF: dict[str, Any] = {
+    "status": "standoff",
+    "visitors": 15,
+    "residents": 12,
+    "armed": 15,
+    "text": "Fifteen visitors face the guards.",
+}
+
+
+def events_of(client: TestClient, kind: str) -> list[dict[str, Any]]:
+    """Events of one kind from the log, oldest first."""
+    response = client.get("/api/v1/events", params={"kind": kind, "limit": 100})
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
