@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from muster.door.health import note_feed_read
 from muster.events.checkpoints import latest_checkpoint
 from muster.events.models import RowVersion
 from muster.events.service import event_to_dict, events_after, last_seq
@@ -100,6 +101,7 @@ def read_feed(
     authorize(actor, DOOR_FEED)
     hidden = hidden_kinds(actor)
     head = last_seq(session)
+    note_feed_read(session, actor, cursor=after_seq, head=head)
     events = [
         _event_out(event_to_dict(e), hidden)
         for e in events_after(session, seq=after_seq, limit=max_events)

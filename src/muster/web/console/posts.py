@@ -24,6 +24,7 @@ from muster.access.facts import PortalFacts, load_portal
 from muster.access.models import Decision, Presence
 from muster.access.modes import set_portal_mode
 from muster.access.passages import PassageOutcome, record_passage
+from muster.door.health import doors_at
 from muster.errors import DomainError, Forbidden, Invalid
 from muster.events.service import last_seq
 from muster.people.models import Person
@@ -100,13 +101,14 @@ def pick_groups(options: list[PortalOption]) -> list[tuple[str, int]]:
 
 @fragment("airlocks", action="registry.read")
 def airlocks_part(session: Session, _viewer: Any, _params: Mapping[str, str]) -> dict[str, Any]:
-    """Every airlock with its mode and its latest decisions."""
+    """Every airlock with its mode, its door controllers' health and its latest decisions."""
     portals, _ = list_portals(session, kind=PortalKind.AIRLOCK, limit=100)
     airlocks = [(p, list_decisions(session, portal_id=p.id, limit=5)) for p in portals]
     names: dict[str, str] = {}
     for _portal, rows in airlocks:
         names.update(names_of(session, rows))
-    return {"airlocks": airlocks, "airlock_names": names}
+    doors = {p.id: doors_at(p.id) for p in portals}
+    return {"airlocks": airlocks, "airlock_names": names, "airlock_doors": doors}
 
 
 def names_of(session: Session, rows: list[Decision]) -> dict[str, str]:
