@@ -16,9 +16,9 @@ from muster.config import Settings
 from muster.db import Database
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, BrowserContext
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from .browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve
 from .domains import Records, build_records
 from .helpers import ConsoleKit
 from .station import build_small_station
@@ -62,3 +62,22 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def small_station_url(db: Database, settings: Settings) -> Iterator[str]:
+    """The console serving the small station with its stand-off at the South airlock."""
+    from muster.web.app import create_app
+
+    build_small_station(db)
+    with serve(create_app(settings, db)) as url:
+        yield url
+
+
+@pytest.fixture
+def contexts(chromium: Browser, small_station_url: str) -> Iterator[list[BrowserContext]]:
+    """Browser contexts of a test, closed before the server stops (no stream left open)."""
+    opened: list[BrowserContext] = []
+    yield opened
+    for context in opened:
+        context.close()

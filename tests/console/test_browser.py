@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,28 +17,11 @@ from muster.web.app import create_app
 
 from .browser import serve, signed_in_page
 from .helpers import PASSWORD
-from .station import HOLD_REASON, build_small_station, standoff
+from .station import HOLD_REASON, standoff
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 SOUTH = "/posts/" + quote("South airlock")
-
-
-@pytest.fixture
-def small_station_url(db: Database, settings: Settings) -> Iterator[str]:
-    """The console serving the small station with its stand-off at the South airlock."""
-    build_small_station(db)
-    with serve(create_app(settings, db)) as url:
-        yield url
-
-
-@pytest.fixture
-def contexts(chromium: Browser, small_station_url: str) -> Iterator[list[BrowserContext]]:
-    """Browser contexts of a test, closed before the server stops (no stream left open)."""
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        context.close()
 
 
 def party_aboard(_page: Page) -> str:
@@ -121,7 +103,9 @@ class TestPolicies:
     ) -> None:
         page = signed_in_page(chromium, small_station_url, "john", keep=contexts)
         page.goto(f"{small_station_url}/policies")
-        page.fill("#policy-text", 'permit (principal, action == Action::"exit", resource);')
+        page.locator("#policy-text-editor .cm-content").fill(
+            'permit (principal, action == Action::"exit", resource);'
+        )
         page.fill("#policy-comment", "a rule without an id")
         page.click("#save-policy")
         expect(page.locator("#policy-problems")).to_contain_text("Refused")
@@ -139,8 +123,7 @@ class TestPolicies:
             _version, active = policy_text_of(session, "active")
         page = signed_in_page(chromium, small_station_url, "john", keep=contexts)
         page.goto(f"{small_station_url}/policies")
-        page.fill(
-            "#policy-text",
+        page.locator("#policy-text-editor .cm-content").fill(
             active + '\n@id("test.visitors.stay")\n'
             'forbid (principal, action == Action::"exit", resource)\n'
             'when { principal.affiliation == "visitor" };\n',

@@ -168,6 +168,9 @@ class TestPolicies:
         )
         assert response.status_code == 422
         assert "Refused. The draft was not saved" in response.text
+        # Where: the line and column of the unknown attribute, marked in its line.
+        assert "line 2, column 55: [x] for policy `x`, attribute `nope`" in response.text
+        assert "principal.<mark>nope</mark> };" in response.text
 
     def test_valid_draft_is_saved_then_activated(self, station: ConsoleKit) -> None:
         client = sign_in(station.browser(), "john")

@@ -13,11 +13,12 @@ import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import cedarpy
 
 from muster.errors import Invalid
+from muster.policy.locate import Location, locate_parse_error, locate_rule_problem
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,23 +57,44 @@ def rule_ids_of(policy_text: str) -> dict[str, str]:
     try:
         parsed = json.loads(cedarpy.policies_to_json_str(policy_text))
     except Exception as exc:  # cedarpy raises plain exceptions on parse errors
-        raise Invalid(f"the policy does not parse: {exc}") from exc
+        where = locate_parse_error(policy_text, str(exc))
+        raise Invalid(
+            f"the policy does not parse at {where.label()}: {exc}",
+            problems=[f"{where.label()}: {exc}"],
+            locations=[where.as_dict()],
+        ) from exc
     ids: dict[str, str] = {}
     missing: list[str] = []
+    located: list[Location | None] = []
     for internal, body in parsed.get("staticPolicies", {}).items():
         rule_id = body.get("annotations", {}).get("id")
         if not rule_id:
             missing.append(f"{body.get('effect', 'rule')} #{internal.removeprefix('policy')}")
+            located.append(locate_rule_problem(policy_text, internal, 'no @id("...")'))
         else:
             ids[internal] = rule_id
     if missing:
-        raise Invalid(
-            f'every rule needs an @id("...") annotation; missing on: {", ".join(missing)}'
+        _refuse(
+            f'every rule needs an @id("...") annotation; missing on: {", ".join(missing)}',
+            located,
         )
     dupes = sorted({i for i in ids.values() if list(ids.values()).count(i) > 1})
     if dupes:
-        raise Invalid(f"rule ids must be unique; repeated: {', '.join(dupes)}")
+        seen: set[str] = set()
+        for internal, rule_id in ids.items():
+            if rule_id in dupes and rule_id in seen:
+                again = locate_rule_problem(policy_text, internal, f"the @id {rule_id!r} again")
+                located.append(again)
+            seen.add(rule_id)
+        _refuse(f"rule ids must be unique; repeated: {', '.join(dupes)}", located)
     return ids
+
+
+def _refuse(message: str, located: list[Location | None]) -> NoReturn:
+    """Refuse the policy: the message, then each rule it is about with its line and column."""
+    where = [w for w in located if w is not None]
+    problems = [message, *(f"{w.label()}: {w.message}" for w in where)]
+    raise Invalid(message, problems=problems, locations=[w.as_dict() for w in where])
 
 
 def validate_policy(policy_text: str, schema: cedarpy.Schema) -> dict[str, str]:
@@ -81,15 +103,24 @@ def validate_policy(policy_text: str, schema: cedarpy.Schema) -> dict[str, str]:
     result = cedarpy.validate_policies(policy_text, schema)
     if not result.validation_passed:
         problems = []
+        locations = []
         for error in result.errors:
             text = str(error)
             for internal, rule_id in ids.items():
                 text = text.replace(f"[{internal}]", f"[{rule_id}]").replace(
                     f"`{internal}`", f"`{rule_id}`"
                 )
+            where = locate_rule_problem(
+                policy_text, error.policy_id, text, cedar_message=str(error)
+            )
+            if where is not None:
+                locations.append(where.as_dict())
+                text = f"{where.label()}: {text}"
             problems.append(text)
         raise Invalid(
-            "the policy does not match the schema: " + "; ".join(problems), problems=problems
+            "the policy does not match the schema: " + "; ".join(problems),
+            problems=problems,
+            locations=locations,
         )
     return ids
 

@@ -4,7 +4,7 @@ the policy tests, and a what-if of a draft before it is activated."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import cedarpy
@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, Response
 
 from muster.access import policy_checks, policy_store
 from muster.access.policy_tests import CaseResult
+from muster.access.proofs import ProofResult
 from muster.access.whatif import WhatIf
 from muster.errors import DomainError, Forbidden, Invalid
 from muster.web.console.rendering import redirect, render
@@ -67,10 +68,41 @@ class Draft:
     problems: list[str] | None = None
     whatif: WhatIf | None = None
     results: list[CaseResult] | None = None
+    proofs: list[ProofResult] | None = None
+    locations: list[dict[str, Any]] = field(default_factory=list)
+
+    def refused(self, exc: DomainError) -> Draft:
+        """This draft with the refusal's problems and where in the text each one is."""
+        problems = exc.details.get("problems")
+        places = exc.details.get("locations")
+        self.problems = [str(p) for p in problems or [exc.message]]
+        self.locations = [p for p in places or [] if isinstance(p, dict)]
+        return self
+
+    def excerpts(self) -> list[tuple[dict[str, Any], str, str, str]]:
+        """Each located problem with its line of the text cut before, at and after the mark."""
+        lines = self.text.split("\n")
+        shown = []
+        for where in self.locations:
+            number = int(where.get("line", 0))
+            if not 1 <= number <= len(lines):
+                continue
+            line = lines[number - 1]
+            start = max(int(where.get("column", 1)) - 1, 0)
+            same_line = int(where.get("end_line", number)) == number
+            end = int(where.get("end_column", start + 2)) - 1 if same_line else len(line)
+            end = max(end, start + 1)
+            shown.append((where, line[:start], line[start:end] or " ", line[end:]))
+        return shown
 
 
 def _page(
-    request: Request, session: Session, viewer: Viewer, draft: Draft | None, status: int = 200
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    draft: Draft | None,
+    status: int = 200,
+    refusal: DomainError | None = None,
 ) -> HTMLResponse:
     active_id = policy_store.active_version_id(session)
     shown = request.query_params.get("version", "active")
@@ -92,6 +124,7 @@ def _page(
             "draft": draft or Draft(text=text),
             "may_write": viewer.can("policy.write"),
             "may_activate": viewer.can("policy.activate"),
+            "refusal": refusal,
         },
         status_code=status,
     )
@@ -102,13 +135,6 @@ def policies(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLRe
     """The active policy (or ``?version=N``), its rules, history and the editor."""
     require(viewer, "policy.read")
     return _page(request, session, viewer, None)
-
-
-def _problems(exc: DomainError) -> list[str]:
-    found = exc.details.get("problems")
-    if isinstance(found, list) and found:
-        return [str(p) for p in found]
-    return [exc.message]
 
 
 @router.post("/policies/save", response_model=None)
@@ -129,7 +155,7 @@ def save_policy(
         raise  # refused by the use case: 403, as the API answers
     except DomainError as exc:
         session.rollback()
-        draft = Draft(policy_text, comment, cases, problems=_problems(exc))
+        draft = Draft(policy_text, comment, cases).refused(exc)
         return _page(request, session, viewer, draft, status=422)
     return redirect(
         request,
@@ -148,10 +174,12 @@ def check_draft(
     comment: Annotated[str, Form(max_length=2000)] = "",
     cases: Annotated[str, Form(max_length=100_000)] = EXAMPLE_CASES,
 ) -> Response:
-    """Run the policy tests or the what-if on the draft, without saving anything."""
+    """Run the policy tests, the proofs or the what-if on the draft, without saving anything."""
     draft = Draft(policy_text, comment, cases)
     try:
-        if action == "whatif":
+        if action == "prove":
+            draft.proofs = policy_checks.prove_draft(policy_text=policy_text, actor=viewer.actor)
+        elif action == "whatif":
             draft.whatif = policy_checks.whatif_draft(
                 session, policy_text=policy_text, actor=viewer.actor, recent=WHATIF_RECENT
             )
@@ -162,8 +190,7 @@ def check_draft(
     except Forbidden:
         raise  # refused by the use case: 403, as the API answers
     except DomainError as exc:
-        draft.problems = _problems(exc)
-        return _page(request, session, viewer, draft, status=422)
+        return _page(request, session, viewer, draft.refused(exc), status=422)
     return _page(request, session, viewer, draft)
 
 
@@ -179,13 +206,23 @@ def _cases(text: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 @router.post("/policies/{ref}/activate", response_model=None)
-def activate(ref: str, request: Request, session: SessionDep, viewer: FormViewerDep) -> Response:
-    """Put a stored version in force (validated again first)."""
+def activate(
+    ref: str,
+    request: Request,
+    session: SessionDep,
+    viewer: FormViewerDep,
+    override_reason: Annotated[str | None, Form(max_length=2000)] = None,
+) -> Response:
+    """Put a stored version in force (validated and proved again first); a refusal is shown
+    whole, with each failed property, and the commander may override it with a reason."""
     try:
-        row = policy_store.activate_version(session, ref=ref, actor=viewer.actor)
+        row = policy_store.activate_version(
+            session, ref=ref, actor=viewer.actor, override_reason=override_reason
+        )
     except Forbidden:
         raise  # refused by the use case: 403, as the API answers
     except DomainError as exc:
         session.rollback()
-        return redirect(request, "/policies", f"Refused: {exc.message}")
+        exc.details.setdefault("version", ref)
+        return _page(request, session, viewer, None, status=exc.status, refusal=exc)
     return redirect(request, "/policies", f"Version {row.number} is now the active policy.")

@@ -7,6 +7,7 @@ own (an ``APIRouter`` cannot carry a mount into the app), only from ``static/``.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi import APIRouter
 from starlette.responses import FileResponse
@@ -48,8 +49,18 @@ _MEDIA = {
 @router.get("/static/console/{name}")
 def static_file(name: str) -> FileResponse:
     """A file of the console's own (no CDN: a station has no internet)."""
+    return _serve(STATIC_DIR, name)
+
+
+@router.get("/static/console/vendor/{name}")
+def vendored_file(name: str) -> FileResponse:
+    """A library from the npm registry, vendored with its licence (static/vendor/)."""
+    return _serve(STATIC_DIR / "vendor", name)
+
+
+def _serve(folder: Path, name: str) -> FileResponse:
     match = _STATIC_NAME.match(name)
-    path = STATIC_DIR / name
+    path = folder / name
     if match is None or not path.is_file():
         raise NotFound(f"no console file named {name!r}")
     return FileResponse(
