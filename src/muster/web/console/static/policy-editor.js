@@ -81,7 +81,7 @@
           CM.keymap.of([].concat(CM.defaultKeymap, CM.historyKeymap, [CM.indentWithTab])),
           CM.EditorView.contentAttributes.of({
             "aria-label": label ? label.textContent : "Cedar policy",
-            "aria-describedby": "policy-problems"
+            tabindex: "0"
           }),
           CM.EditorView.updateListener.of(function (update) {
             if (update.docChanged) { textarea.value = update.state.doc.toString(); }
