@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 from typer.testing import CliRunner
 
 from door.conftest import DoorKit
@@ -72,6 +74,70 @@ class TestDoorHttp:
         assert health["fresh"] is True
         assert health["lag_events"] == 0
         assert health["journal_pending"] == 0
+
+
+class TestDoorWebSocket:
+    """Readers on a WebSocket get what HTTP gives them, from the same code."""
+
+    def test_unsigned_reader_is_closed(self, kit: DoorKit) -> None:
+        """No reader secret: the handshake is closed with 4401 and nothing is journalled."""
+        url = f"/api/v1/portals/{kit.ids['South airlock']}/ws"
+        with (
+            pytest.raises(WebSocketDisconnect) as closed,
+            _reader(kit, None).websocket_connect(url),
+        ):
+            pass
+        assert closed.value.code == 4401
+        assert kit.door.journal.entries() == []
+
+    def test_request_passage_and_refusals(self, kit: DoorKit) -> None:
+        """A request, its passage and the retry, then the refusals HTTP would give: a NUL
+        (422 naming it), a portal this door does not serve (404), a message of no kind."""
+        reader = _reader(kit)
+        with reader.websocket_connect(f"/api/v1/portals/{kit.ids['South airlock']}/ws") as ws:
+            ws.send_json({"id": 1, "request": {"persons": ["Ana"], "direction": "exit"}})
+            decided = ws.receive_json()
+            assert (decided["id"], decided["status"]) == (1, 200), decided
+            assert decided["body"]["allowed"] == 1
+            assert decided["body"]["decided_at_door"] is True
+            passage = {"person": "Ana", "direction": "exit"}
+            for expected in (201, 200):
+                ws.send_json({"id": 2, "passage": passage, "idempotency_key": "ws-1"})
+                answer = ws.receive_json()
+                assert answer["status"] == expected, answer
+                assert (
+                    answer["body"]["decision_id"] == decided["body"]["decisions"][0]["decision_id"]
+                )
+            ws.send_json({"request": {"persons": ["A\x00na"], "direction": "exit"}})
+            nul = ws.receive_json()
+            assert nul["status"] == 422, nul
+            assert "NUL" in nul["detail"]
+            ws.send_json({"hello": True})
+            assert ws.receive_json()["status"] == 400
+            ws.send_json({"request": {"persons": [], "direction": "exit"}})
+            assert ws.receive_json()["status"] == 422
+        with reader.websocket_connect(f"/api/v1/portals/{kit.ids['West airlock']}/ws") as ws:
+            ws.send_json({"request": {"persons": ["Ana"], "direction": "exit"}})
+            other = ws.receive_json()
+            assert other["status"] == 404
+            assert "West airlock" in other["detail"]
+        kinds = [e.kind for e in kit.door.journal.entries()]
+        assert kinds == ["request", "passage"]
+
+    def test_same_decision_as_http(self, kit: DoorKit) -> None:
+        """Bo asking to exit (no pass): the same denial and rule over both."""
+        reader = _reader(kit)
+        http = reader.post(
+            f"/api/v1/portals/{kit.ids['South airlock']}/requests",
+            json={"persons": ["Bo"], "direction": "exit"},
+        ).json()
+        with reader.websocket_connect(f"/api/v1/portals/{kit.ids['South airlock']}/ws") as ws:
+            ws.send_json({"request": {"persons": ["Bo"], "direction": "exit"}})
+            socket = ws.receive_json()["body"]
+        for field in ("allowed", "denied", "instruction"):
+            assert socket[field] == http[field]
+        assert socket["decisions"][0]["rule_ids"] == http["decisions"][0]["rule_ids"]
+        assert socket["decisions"][0]["explanation"] == http["decisions"][0]["explanation"]
 
 
 class TestDoorCli:

@@ -2,8 +2,11 @@
 
 ``POST /api/v1/portals/{portal}/requests`` and ``.../passages`` take what the server's
 routes take, so a reader is pointed at its door instead of the server and nothing else
-changes. ``GET /healthz`` gives freshness and lag. Readers sign in with the door's reader
-secret (``MUSTER_DOOR_READER_SECRET``) when one is set.
+changes. A reader may instead keep a WebSocket open (``/api/v1/portals/{portal}/ws``) and
+send the same bodies as messages; each is answered by the same code (``DoorController``)
+with the status and body HTTP would give. ``GET /healthz`` gives freshness and lag.
+Readers sign in with the door's reader secret (``MUSTER_DOOR_READER_SECRET``) when one is
+set, on the WebSocket's handshake too.
 """
 
 from __future__ import annotations
@@ -11,14 +14,18 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Response, status
+from fastapi import Depends, FastAPI, Header, Response, WebSocket, WebSocketDisconnect, status
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from muster.access.schemas import AccessRequestIn, PassageIn
 from muster.door.controller import DoorController
 from muster.errors import DomainError
-from muster.web.limits import check_input_limits
+from muster.web.limits import check_input_limits, value_errors
 from muster.web.problems import install_problem_handlers
+
+# A WebSocket closed because the reader did not sign in (the 4000 range is the app's own).
+UNAUTHENTICATED_CLOSE = 4401
 
 
 class ReaderUnauthenticated(DomainError):
@@ -41,11 +48,14 @@ def create_door_app(door: DoorController, *, reader_secret: str | None = None) -
     )
     install_problem_handlers(app)
 
-    def reader(authorization: Annotated[str, Header()] = "") -> None:
+    def signed_in(authorization: str) -> bool:
         if reader_secret is None:
-            return
+            return True
         given = authorization[7:].strip() if authorization.lower().startswith("bearer ") else ""
-        if not hmac.compare_digest(given.encode(), reader_secret.encode()):
+        return hmac.compare_digest(given.encode(), reader_secret.encode())
+
+    def reader(authorization: Annotated[str, Header()] = "") -> None:
+        if not signed_in(authorization):
             raise ReaderUnauthenticated("send the door's reader secret as a bearer token")
 
     @app.post("/api/v1/portals/{portal_id}/requests", dependencies=[Depends(reader)])
@@ -78,9 +88,74 @@ def create_door_app(door: DoorController, *, reader_secret: str | None = None) -
             response.status_code = status.HTTP_200_OK
         return passage
 
+    @app.websocket("/api/v1/portals/{portal_id}/ws")
+    async def reader_socket(websocket: WebSocket, portal_id: str) -> None:
+        """Requests and passages as messages on one connection, answered in order."""
+        if not signed_in(websocket.headers.get("authorization", "")):
+            await websocket.close(
+                UNAUTHENTICATED_CLOSE, "send the door's reader secret as a bearer token"
+            )
+            return
+        await websocket.accept()
+        while True:
+            try:
+                message = await websocket.receive_json()
+            except WebSocketDisconnect:
+                return
+            except ValueError:
+                await websocket.send_json(_refusal(400, "send each message as a JSON object"))
+                continue
+            answer = await run_in_threadpool(_answer, door, portal_id, message)
+            await websocket.send_json(answer)
+
     @app.get("/healthz")
     def health() -> dict[str, Any]:
         """Fresh or stale (and why), replica lag, journal backlog."""
         return door.health()
 
     return app
+
+
+def _refusal(status_code: int, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"status": status_code, "detail": detail, **extra}
+
+
+def _answer(door: DoorController, portal_id: str, message: Any) -> dict[str, Any]:
+    """One reader message, decided as its HTTP twin would be: ``{"request": {...}}`` (the
+    body of ``POST .../requests``) or ``{"passage": {...}, "idempotency_key": "..."}``;
+    ``id`` is echoed. The status and body are those of the HTTP route."""
+    if not isinstance(message, dict):
+        return _refusal(400, "send each message as a JSON object")
+    echo = {"id": message["id"]} if isinstance(message.get("id"), str | int) else {}
+    errors = [
+        {"loc": ".".join(map(str, e["loc"])), "message": str(e["msg"])}
+        for e in value_errors(message, ("message",))
+    ]
+    if errors:
+        first = errors[0]
+        return {**echo, **_refusal(422, f"{first['loc']}: {first['message']}", errors=errors)}
+    try:
+        if "request" in message:
+            asked = AccessRequestIn.model_validate(message["request"])
+            body = door.decide(
+                portal_id=portal_id, person_refs=asked.persons, direction=asked.direction
+            )
+            return {**echo, "status": 200, "body": body}
+        if "passage" in message:
+            passage = PassageIn.model_validate(message["passage"])
+            recorded, created = door.record_passage(
+                portal_id=portal_id,
+                person_ref=passage.person,
+                direction=passage.direction,
+                idempotency_key=str(message.get("idempotency_key") or ""),
+            )
+            return {**echo, "status": 201 if created else 200, "body": recorded}
+    except ValidationError as exc:
+        found = [
+            {"loc": ".".join(map(str, e["loc"])), "message": str(e["msg"])} for e in exc.errors()
+        ]
+        first = found[0]
+        return {**echo, **_refusal(422, f"{first['loc']}: {first['message']}", errors=found)}
+    except DomainError as exc:
+        return {**echo, **_refusal(exc.status, exc.message)}
+    return {**echo, **_refusal(400, "send a 'request' or a 'passage' (docs/doors.md)")}
