@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster.access.presence import set_presence
 from muster.agreements.enums import TermKind
 from muster.agreements.schemas import AgreementCreate, TermCreate
 from muster.agreements.service import list_terms, record_agreement
+from muster.events.models import Event
 from muster.incidents.enums import Severity
 from muster.incidents.schemas import IncidentCreate
 from muster.incidents.service import declare_incident
@@ -27,6 +29,7 @@ from muster.policy.actor import Actor
 from muster.vessels import service
 from muster.vessels.detection import Accuracy
 from muster.vessels.enums import ObservationKind
+from muster.vessels.flows import MANOEUVRE_DETECTED
 from muster.vessels.models import Observation, Vessel
 from muster.vessels.schemas import ObservationCreate, VesselCreate
 from muster.vessels.sensor import TrueOrbit, observe
@@ -191,3 +194,8 @@ def feed(
         row = service.record_observation(session, vessel_id=vessel.id, data=data, actor=actor)
         rows.append(row)
     return rows
+
+
+def alarms(session: Session) -> list[Event]:
+    """Manoeuvre alarms in the log."""
+    return list(session.scalars(select(Event).where(Event.kind == MANOEUVRE_DETECTED)))

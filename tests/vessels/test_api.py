@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-import pytest
 from fastapi.testclient import TestClient
 
 from muster.agreements.enums import TermStatus
@@ -24,8 +23,6 @@ ISS = (
     "1 25544U 98067A   19343.69339541  .00001764  00000-0  38792-4 0  9991",
     "2 25544  51.6439 211.2001 0007417  17.6667  85.6398 15.50103472202482",
 )
-
-LASER = {"name": "Long-range laser", "kind": "laser", "owner": "George", "readiness": "standby"}
 
 
 def state_body(truth: TrueOrbit, at: datetime) -> dict[str, object]:
@@ -151,37 +148,6 @@ class TestRefusedInput:
         )
         assert reply.status_code == 422, reply.text
         assert "ahead of the station clock" in reply.text
-
-
-class TestAssetBoard:
-    """Only the command roles see and change the asset board; every change is logged."""
-
-    def test_commander_manages_and_history_is_kept(
-        self, make_client: Callable[..., TestClient]
-    ) -> None:
-        commander = make_client("commander")
-        aid = commander.post("/api/v1/assets", json=LASER).json()["id"]
-        change = {"operational": True, "readiness": "ready", "reason": "repairs complete"}
-        assert commander.patch(f"/api/v1/assets/{aid}", json=change).status_code == 200
-        board = commander.get("/api/v1/assets").json()
-        assert board["items"][0]["operational"] is True
-        history = commander.get(f"/api/v1/assets/{aid}/history").json()["items"]
-        assert [e["kind"] for e in history] == ["vessels.asset.created", "vessels.asset.updated"]
-        assert history[1]["payload"]["reason"] == "repairs complete"
-
-    @pytest.mark.parametrize("role", ["officer", "guard", "engineer", "liaison", "observer"])
-    def test_hidden_from_other_roles(
-        self, make_client: Callable[..., TestClient], role: str
-    ) -> None:
-        aid = make_client("commander").post("/api/v1/assets", json=LASER).json()["id"]
-        other = make_client(role)
-        assert other.get("/api/v1/assets").status_code == 403
-        assert other.get(f"/api/v1/assets/{aid}").status_code == 403
-        assert other.patch(f"/api/v1/assets/{aid}", json={"reason": "x"}).status_code == 403
-
-    def test_inconsistent_status_refused(self, client: TestClient) -> None:
-        bad = {**LASER, "operational": False, "readiness": "ready"}
-        assert client.post("/api/v1/assets", json=bad).status_code == 422
 
 
 class TestMapApi:

@@ -9,38 +9,24 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.agreements.enums import TermKind, TermStatus
-from muster.agreements.models import AgreementTerm, TermEvidence
+from muster.agreements.enums import TermKind
 from muster.errors import Conflict, Invalid, NotFound
-from muster.events.models import Event
 from muster.policy.actor import Actor
 from muster.vessels import service
 from muster.vessels.enums import ObservationKind, VesselStatus
-from muster.vessels.flows import MANOEUVRE_DETECTED
 from muster.vessels.schemas import ObservationCreate
 from muster.vessels.sensor import Burn, TrueOrbit, schedule
 
-from .station import START, build_station, feed, orbit_term, state_observation, watch
+from .station import START, alarms, build_station, feed, orbit_term, state_observation, watch
 
 INTERVAL = 600.0
 BURN_M_S = 5.0
 PROPERTY = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-
-
-def alarms(session: Session) -> list[Event]:
-    """Manoeuvre alarms in the log."""
-    return list(session.scalars(select(Event).where(Event.kind == MANOEUVRE_DETECTED)))
-
-
-def parking(epoch_offset: float = 0.0, inclination: float = 30.0) -> TrueOrbit:
-    """A 400 km circular parking orbit around Venus."""
-    return TrueOrbit("venus", 400.0, inclination, START + timedelta(seconds=epoch_offset))
 
 
 class TestNoise:
@@ -140,20 +126,7 @@ class TestBaseline:
 
 
 class TestAgreementTerm:
-    """A manoeuvre marks the vessel's agreement term breached, resting on the alarm."""
-
-    def test_term_breached(self, session: Session, actor: Actor) -> None:
-        build_station(session, actor)
-        term_id = orbit_term(session, actor)
-        vessel = watch(session, actor, agreement_term_id=term_id)
-        times = schedule(START + timedelta(hours=1), 6, INTERVAL)
-        truth = TrueOrbit("venus", 400.0, 0.0, START, Burn(times[3], prograde=0.01))
-        feed(session, actor, vessel, truth, times, np.random.default_rng(7))
-        term = session.get(AgreementTerm, term_id)
-        assert term is not None
-        assert term.status == TermStatus.BREACHED
-        evidence = session.scalars(select(TermEvidence).where(TermEvidence.term_id == term_id))
-        assert [e.ref for e in evidence] == [str(alarms(session)[0].seq)]
+    """A vessel is linked only to a term the watch can prove, and one that exists."""
 
     def test_a_term_the_watch_cannot_prove_is_refused(self, session: Session, actor: Actor) -> None:
         """Linking a consent term would make every alarm's breach fail: refused at the link."""
@@ -161,27 +134,6 @@ class TestAgreementTerm:
         term_id = orbit_term(session, actor, kind=TermKind.CONSENT)
         with pytest.raises(Invalid, match="orbit or general"):
             watch(session, actor, agreement_term_id=term_id)
-
-    def test_an_alarm_is_never_lost_over_its_term(self, session: Session, actor: Actor) -> None:
-        """A link made before term kinds existed: the alarm stands, the term is left as it is
-        and the record says why."""
-        build_station(session, actor)
-        term_id = orbit_term(session, actor, kind=TermKind.CONSENT)
-        vessel = watch(session, actor)
-        vessel.agreement_term_id = term_id  # as an older database holds it
-        times = schedule(START + timedelta(hours=1), 6, INTERVAL)
-        truth = TrueOrbit("venus", 400.0, 0.0, START, Burn(times[3], prograde=0.01))
-        feed(session, actor, vessel, truth, times, np.random.default_rng(7))
-        assert vessel.status == VesselStatus.MANOEUVRE
-        assert alarms(session)
-        term = session.get(AgreementTerm, term_id)
-        assert term is not None
-        assert term.status != TermStatus.BREACHED
-        unmarked = session.scalars(
-            select(Event).where(Event.kind == "vessels.manoeuvre.term_unmarked")
-        ).all()
-        assert unmarked
-        assert "consent term" in unmarked[0].payload["reason"]
 
     def test_unknown_term_refused(self, session: Session, actor: Actor) -> None:
         with pytest.raises(NotFound, match="agreement term"):
