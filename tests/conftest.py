@@ -194,6 +194,16 @@ def make_client(db: Database, settings: Settings) -> Iterator[Callable[..., Test
 
 
 @pytest.fixture
+def signing_key(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A station signing key in the settings, the CLI on the test database: the folder with
+    ``checkpoint.key`` and ``station.pub`` (see harness/checkpoints.py)."""
+    from harness.checkpoints import station_key
+
+    with station_key(db, tmp_path, monkeypatch) as folder:
+        yield folder
+
+
+@pytest.fixture
 def client(make_client: Callable[..., TestClient]) -> TestClient:
     """An API client signed in as an administrator."""
     return make_client("admin", username="admin-test")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from access.station import Station, build_station
+from harness.checkpoints import sign_now, verify_carried
 from muster.access.presence import place_of
 from muster.access.rollcall import last_places, mark_accounted, rollcall_report, start_rollcall
 from muster.db import Database
@@ -76,6 +78,24 @@ class TestOverHttp:
         assert mark.status_code == 201, mark.text
         report = make_client("observer").get("/api/v1/rollcall").json()
         assert [p["name"] for p in report["unaccounted_persons"]] == ["Ken"]
+
+    def test_the_report_carries_a_checkpoint_that_verifies(
+        self,
+        make_client: Callable[..., TestClient],
+        aboard: Station,
+        db: Database,
+        signing_key: Path,
+    ) -> None:
+        """None before the first checkpoint; then the newest, which verifies."""
+        officer = make_client("officer")
+        assert officer.get("/api/v1/rollcall").json()["record_checkpoint"] is None
+        signed = sign_now(db, signing_key)
+        started = officer.post("/api/v1/rollcalls", json={"reason": "drill"}).json()
+        assert started["record_checkpoint"] == signed.to_dict()
+        report = make_client("observer").get("/api/v1/rollcall").json()
+        assert report["record_checkpoint"] == signed.to_dict()
+        result = verify_carried(signing_key, report["record_checkpoint"])
+        assert result.exit_code == 0, result.output
 
     def test_a_blank_reason_is_refused(
         self, make_client: Callable[..., TestClient], aboard: Station

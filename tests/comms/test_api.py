@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from comms.station import Station, airlock_channel
+from harness.checkpoints import sign_now, verify_carried
+from muster.cli.main import app
+from muster.db import Database
 
 
 class TestOrders:
@@ -102,3 +107,28 @@ class TestClips:
             "/api/v1/comms/clips", content=b"hello", headers={"Content-Type": "text/plain"}
         )
         assert response.status_code == 422
+
+
+class TestRollCallCheckpoint:
+    """A roll call's board carries the record's newest signed head, over HTTP and the CLI."""
+
+    def test_board_carries_a_checkpoint_that_verifies(
+        self, make_client: Callable[..., TestClient], crew: Station, db: Database, signing_key: Path
+    ) -> None:
+        """The closed roll call's board, its later reading and ``muster comms board`` agree."""
+        john = make_client("commander", person_id=crew.persons["John"])
+        make_client("admin", username="admin")  # the local administrator the CLI acts as
+        call = john.post(
+            "/api/v1/comms/rollcalls",
+            json={"channel_id": airlock_channel(john), "text": "All report."},
+        ).json()
+        signed = sign_now(db, signing_key)
+        closed = john.post(f"/api/v1/comms/messages/{call['id']}/close").json()
+        assert closed["record_checkpoint"] == signed.to_dict()
+        board = john.get(f"/api/v1/comms/messages/{call['id']}/board").json()
+        assert board["record_checkpoint"] == signed.to_dict()
+        result = verify_carried(signing_key, board["record_checkpoint"])
+        assert result.exit_code == 0, result.output
+        printed = CliRunner().invoke(app, ["comms", "board", call["id"]])
+        assert printed.exit_code == 0, printed.output
+        assert f"Signature: {signed.signature}" in printed.output

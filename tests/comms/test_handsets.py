@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from starlette.testclient import WebSocketTestSession
 
 from comms.station import Station, build_station
+from harness.checkpoints import sign_now, verify_carried
 from harness.waiting import until
 from muster.comms.models import Recipient
 from muster.db import Database
@@ -89,7 +91,8 @@ class TestLiveAndCatchUp:
         with wes.websocket_connect(f"{WS}?token={token_of(wes)}&after={missed['cursor']}") as ws:
             next_of(ws, "hello")
             ws.send_text(json.dumps({"type": "ping"}))
-            assert next_of(ws, "pong") == {"type": "pong"}  # nothing replayed before it
+            # nothing replayed before it; no checkpoint signed yet
+            assert next_of(ws, "pong") == {"type": "pong", "checkpoint": None}
 
     def test_live_text_between_handsets(
         self, make_client: Callable[..., TestClient], crew: Station
@@ -173,3 +176,26 @@ class TestLargeAudience:
                 json={"channel_id": channel, "precedence": "flash", "text": "Seal the West door."},
             )
             assert next_of(ws, "message")["text"] == "Seal the West door."
+
+
+class TestCheckpoints:
+    """A handset is given the record's newest signed checkpoint to keep, and it verifies."""
+
+    def test_hello_and_pong_carry_the_newest(
+        self, make_client: Callable[..., TestClient], crew: Station, db: Database, signing_key: Path
+    ) -> None:
+        """The hello carries the newest checkpoint; a later one arrives with the next pong."""
+        wes = make_client("guard", person_id=crew.persons["Wes"])
+        first = sign_now(db, signing_key)
+        with wes.websocket_connect(f"{WS}?token={token_of(wes)}") as ws:
+            hello = next_of(ws, "hello")
+            assert hello["checkpoint"] == first.to_dict()
+            make_client("commander", person_id=crew.persons["John"])  # the log grows
+            second = sign_now(db, signing_key)
+            ws.send_text(json.dumps({"type": "ping"}))
+            kept = next_of(ws, "pong")["checkpoint"]
+        assert kept == second.to_dict()
+        assert second.size > first.size
+        for name, carried in (("hello.json", hello["checkpoint"]), ("pong.json", kept)):
+            result = verify_carried(signing_key, carried, name)
+            assert result.exit_code == 0, result.output

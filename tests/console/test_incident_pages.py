@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
+from pathlib import Path
+
+from harness.checkpoints import sign_now, verify_carried
 
 from .domains import Records
 from .helpers import ConsoleKit, landing, sign_in, submit
@@ -116,3 +121,18 @@ class TestSitrepPage:
         assert "Persons aboard:" in page.text
         assert 'id="draft-form"' not in page.text
         assert 'id="publish-form"' not in page.text
+
+    def test_published_version_shows_its_checkpoint(
+        self, records: Records, console: ConsoleKit, signing_key: Path
+    ) -> None:
+        """The version page prints the checkpoint the report carried, as a file that verifies."""
+        client = sign_in(console.browser(), "john")
+        url = f"/incidents/{records.incident}/sitrep"
+        signed = sign_now(console.db, signing_key)
+        landing(client, submit(client, url, f"{url}/publish", {}))
+        page = client.get(f"/incidents/{records.incident}/sitreps/1").text
+        assert f"Signature: {signed.signature}" in page
+        shown = re.search(r'<pre id="record-checkpoint-json">(.*?)</pre>', page, re.S)
+        assert shown is not None
+        result = verify_carried(signing_key, json.loads(html.unescape(shown.group(1))))
+        assert result.exit_code == 0, result.output

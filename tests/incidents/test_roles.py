@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from incidents.conftest import declare_over_http
 from muster import clock
 from muster.db import Database
 from muster.errors import Forbidden
@@ -30,21 +31,6 @@ def _person(db: Database, name: str, affiliation: Affiliation, **extra: object) 
         return create_person(s, data=data, actor=Actor.system("t")).id
 
 
-def _declare(commander: TestClient, commander_id: str) -> str:
-    made = commander.post(
-        "/api/v1/incidents",
-        json={
-            "title": "West airlock",
-            "kind": "security",
-            "severity": "critical",
-            "location": "West airlock",
-            "commander_id": commander_id,
-        },
-    )
-    assert made.status_code == 201, made.text
-    return str(made.json()["id"])
-
-
 class TestWhoMayHoldARole:
     """The dead and the visiting party are refused liaison, medical lead or any other role."""
 
@@ -52,7 +38,7 @@ class TestWhoMayHoldARole:
     def test_deceased_refused(self, db: Database, make_client: MakeClient, role: str) -> None:
         """A person recorded as deceased cannot be made liaison or medical lead (409)."""
         commander = make_client("commander")
-        iid = _declare(commander, _person(db, "John", Affiliation.CREW))
+        iid = declare_over_http(commander, _person(db, "John", Affiliation.CREW))
         dead = _person(db, "Viktor", Affiliation.CREW, status=PersonStatus.DECEASED)
         answer = commander.post(
             f"/api/v1/incidents/{iid}/roles", json={"role": role, "person_id": dead}
@@ -65,7 +51,7 @@ class TestWhoMayHoldARole:
     def test_visitor_refused(self, db: Database, make_client: MakeClient, role: str) -> None:
         """A member of the visiting party cannot be made liaison or medical lead (409)."""
         commander = make_client("commander")
-        iid = _declare(commander, _person(db, "John", Affiliation.CREW))
+        iid = declare_over_http(commander, _person(db, "John", Affiliation.CREW))
         surgeon = _person(db, "Visiting surgeon", Affiliation.VISITOR, roles=["medic"])
         answer = commander.post(
             f"/api/v1/incidents/{iid}/roles", json={"role": role, "person_id": surgeon}
@@ -76,7 +62,7 @@ class TestWhoMayHoldARole:
     def test_station_medic_accepted(self, db: Database, make_client: MakeClient) -> None:
         """A living member of the station's staff takes the medical lead."""
         commander = make_client("commander")
-        iid = _declare(commander, _person(db, "John", Affiliation.CREW))
+        iid = declare_over_http(commander, _person(db, "John", Affiliation.CREW))
         maria = _person(db, "Maria", Affiliation.CREW, roles=["medic"])
         answer = commander.post(
             f"/api/v1/incidents/{iid}/roles", json={"role": "medical_lead", "person_id": maria}

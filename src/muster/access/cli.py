@@ -246,6 +246,7 @@ def presence_set(person: str, zone_id: str, reason: str = typer.Option("")) -> N
 def rollcall_show(ctx: typer.Context, limit: int = typer.Option(100)) -> None:
     """Who is unaccounted for in the open roll call, with their last known place."""
     from muster.access import rollcall
+    from muster.events.checkpoints import checkpoint_lines
 
     if ctx.invoked_subcommand is not None:
         return
@@ -259,6 +260,9 @@ def rollcall_show(ctx: typer.Context, limit: int = typer.Option(100)) -> None:
         for e in report.unaccounted_persons:
             table.add_row(e.name, e.affiliation, e.zone_name or "unknown")
         console.print(table)
+        console.print("Record checkpoint:")
+        for line in checkpoint_lines(report.record_checkpoint):
+            console.print(f"  {line}", markup=False, soft_wrap=True)
 
 
 @rollcall_app.command("start")

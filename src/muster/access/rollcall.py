@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import String, and_, bindparam, func, select, type_coerce
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from muster import clock
 from muster.access.models import Presence, RollCall, RollCallMark
 from muster.access.presence import move_person
 from muster.errors import Conflict, Invalid, NotFound
+from muster.events.checkpoints import latest_checkpoint
 from muster.events.service import append_event
 from muster.people.enums import PersonStatus
 from muster.people.models import Person
@@ -116,6 +117,8 @@ class RollCallReport:
     accounted: int
     unaccounted: int
     unaccounted_persons: list[RollCallEntry]
+    # The record's newest signed head as the report was read (None before the first).
+    record_checkpoint: dict[str, Any] | None = None
 
 
 _ALIVE = and_(Person.archived_at.is_(None), Person.status != PersonStatus.DECEASED)
@@ -170,8 +173,14 @@ def rollcall_report(session: Session, *, limit: int = 100, offset: int = 0) -> R
     page = conn.execute(_PAGE_Q, {**params, "limit": limit, "offset": offset}).all()
     places = {r[0]: (r[1], r[2]) for r in conn.execute(_PLACES_Q, {"ids": [p[0] for p in page]})}
     entries = [RollCallEntry(p[0], p[1], str(p[2]), *places.get(p[0], (None, None))) for p in page]
+    signed = latest_checkpoint(session)
     return RollCallReport(
-        rollcall.id if rollcall else None, registered, accounted, registered - accounted, entries
+        rollcall.id if rollcall else None,
+        registered,
+        accounted,
+        registered - accounted,
+        entries,
+        signed.to_dict() if signed is not None else None,
     )
 
 

@@ -235,6 +235,11 @@ class RollCallOut(BaseModel):
     accounted: int
     unaccounted: int
     unaccounted_persons: list[RollCallEntryOut]
+    record_checkpoint: dict[str, Any] | None = Field(
+        default=None,
+        description="The record's newest signed checkpoint as the report was read "
+        "(muster audit verify --checkpoint); null before the first",
+    )
 
 
 class PolicyDraftIn(StrictModel):

@@ -16,6 +16,7 @@ from muster.comms.models import Message, Recipient
 from muster.comms.schemas import Board, BoardRow
 from muster.comms.service import get_message
 from muster.comms.standing import ACCOUNTED, accounted_for
+from muster.events.checkpoints import latest_checkpoint
 from muster.people.models import Person
 from muster.places.models import Post
 
@@ -40,7 +41,8 @@ def result_of(message: Message, rows: list[BoardRow]) -> RollCallResult:
 
 
 def get_board(session: Session, *, message_id: str, now: datetime) -> Board:
-    """Every addressed recipient with their state, late ones first."""
+    """Every addressed recipient with their state, late ones first, and the record's newest
+    signed checkpoint."""
     message = get_message(session, message_id)
     query = (
         select(Recipient, Person.name, Post.name)
@@ -82,4 +84,5 @@ def get_board(session: Session, *, message_id: str, now: datetime) -> Board:
         deceased=count["deceased"],
         result=result_of(message, rows),
         rows=rows,
+        record_checkpoint=signed.to_dict() if (signed := latest_checkpoint(session)) else None,
     )

@@ -11,6 +11,7 @@ from muster.cli.common import cli_actor, cli_session, console
 from muster.comms import cap, reading, service, tts
 from muster.comms.enums import MessageKind, Precedence
 from muster.comms.escalation import escalate_due
+from muster.events.checkpoints import checkpoint_lines
 
 comms_app = typer.Typer(help="Orders, acknowledgements and escalation.", no_args_is_help=True)
 
@@ -53,6 +54,9 @@ def board(message_id: str) -> None:
         for row in result.rows:
             console.print(f"{row.status:9} {row.name:30} {row.post or ''}")
         console.print(f"{result.answered} answered, {result.late} late: {result.result.value}")
+        console.print("Record checkpoint:")
+        for line in checkpoint_lines(result.record_checkpoint):
+            console.print(f"  {line}", markup=False, soft_wrap=True)
 
 
 @comms_app.command("escalate")

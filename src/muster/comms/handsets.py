@@ -3,6 +3,10 @@
 Frames are JSON. A handset connects to ``/api/v1/handsets/ws?token=...&after=N`` (or with
 the console cookie), gets a ``hello`` with the channels, then everything addressed to its
 person that it missed (after cursor ``N``, or never delivered), then live frames.
+
+The ``hello`` and every ``pong`` carry the record's newest signed checkpoint
+(``checkpoint``, null before the first), and the handset keeps the ones it sees: a copy of
+the record's head outside the database (``muster audit verify --checkpoint``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from muster import clock
@@ -36,6 +41,7 @@ from muster.comms.settings import get_comms_settings
 from muster.db import Database
 from muster.errors import DomainError, Forbidden, Invalid
 from muster.events.chain import jsonable
+from muster.events.checkpoints import latest_checkpoint
 from muster.policy.actor import Actor
 from muster.web.deps import SESSION_COOKIE
 
@@ -55,6 +61,16 @@ def handset_actor(db: Database, *, token: str | None, cookie: str | None) -> Act
     return actor
 
 
+def _signed(session: Session) -> dict[str, Any] | None:
+    found = latest_checkpoint(session)
+    return found.to_dict() if found is not None else None
+
+
+def _pong(db: Database) -> dict[str, Any]:
+    with db.session_scope(write=False) as session:
+        return {"type": "pong", "checkpoint": _signed(session)}
+
+
 def _hello_and_missed(db: Database, actor: Actor, after: int) -> list[dict[str, Any]]:
     with db.session_scope(write=False) as session:
         channels, _ = channels_for(session, actor=actor, limit=500)
@@ -68,6 +84,7 @@ def _hello_and_missed(db: Database, actor: Actor, after: int) -> list[dict[str, 
                     for c in channels
                     if c.archived_at is None
                 ],
+                "checkpoint": _signed(session),
             }
         ]
         for message, channel_name in missed_messages(
@@ -157,7 +174,7 @@ async def _handle(
             hub_for(db).report_delivered(message_id, actor.person_id or "")
         return None
     if kind == "ping":
-        return {"type": "pong"}
+        return await run_in_threadpool(_pong, db)
     if kind in ("text", "clip"):
         return await run_in_threadpool(_send, db, actor, frame)
     if kind == "floor":

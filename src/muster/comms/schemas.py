@@ -120,6 +120,9 @@ class Board(StrictModel):
     deceased: int = 0
     result: RollCallResult
     rows: list[BoardRow]
+    # The record's newest signed head as the board was read (None before the first): kept
+    # with a printed roll call, it proves later what the record said (docs/security.md).
+    record_checkpoint: dict[str, Any] | None = None
 
 
 class AnnouncementCreate(StrictModel):

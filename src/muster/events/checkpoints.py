@@ -110,6 +110,21 @@ def checkpoint_of_size(session: Session, size: int) -> SignedCheckpoint:
     return _to_signed(row)
 
 
+def checkpoint_lines(signed: dict[str, Any] | None) -> list[str]:
+    """A checkpoint carried on a report (its JSON form), a field a line, for print and screen
+    alike; in words when there is none yet."""
+    if not signed:
+        return ["No signed checkpoint of the record yet."]
+    return [
+        f"Events signed: {signed['size']} (row versions: {signed.get('rows_size', 0)})",
+        f"Signed at: {signed['at']} by {signed['node']}, key {signed['key_id']}",
+        f"Merkle root: {signed['root']}",
+        f"Head hash: {signed['head_hash']}",
+        f"Row versions' head: {signed.get('rows_head', '')}",
+        f"Signature: {signed['signature']}",
+    ]
+
+
 @dataclass(frozen=True)
 class CheckpointReport:
     """Whether the log still extends what a checkpoint signed."""

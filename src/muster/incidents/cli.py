@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from muster.cli.common import cli_actor, cli_session, console
+from muster.events.checkpoints import checkpoint_lines
 from muster.incidents import service, sitrep
 from muster.incidents.enums import CommandRole, Severity
 from muster.incidents.export import figure_lines, to_markdown, to_pdf
@@ -130,8 +131,10 @@ def show(ref: Ref) -> None:
     with cli_session(write=False) as session:
         incident = service.find_incident(session, ref)
         draft = sitrep.preview_draft(session, incident_id=incident.id)
-        for line in figure_lines(draft.figures):
+        for line in [*figure_lines(draft.figures), "Record checkpoint:"]:
             console.print(line, markup=False)
+        for line in checkpoint_lines(draft.figures.get("record_checkpoint")):
+            console.print(f"  {line}", markup=False, soft_wrap=True)
 
 
 @sitrep_app.command("edit")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fpdf import FPDF
 
+from muster.events.checkpoints import checkpoint_lines
 from muster.incidents.models import Incident, Sitrep
 from muster.posts.figures import post_figure_lines
 
@@ -52,6 +54,19 @@ def figure_lines(figures: dict[str, Any]) -> list[str]:
     return lines
 
 
+CHECKPOINT_HEADING = "Record checkpoint"
+_CHECKPOINT_NOTE = (
+    "The record's newest signed head when these figures were taken. Keep it: "
+    "muster audit verify --checkpoint FILE proves the record still extends it."
+)
+
+
+def checkpoint_json(figures: dict[str, Any]) -> str | None:
+    """The carried checkpoint as the JSON ``muster audit verify --checkpoint`` reads."""
+    signed = figures.get("record_checkpoint")
+    return json.dumps(signed, indent=2) if signed else None
+
+
 def _header(incident: Incident, sitrep: Sitrep) -> list[str]:
     lines = [
         f"Incident: {incident.number}, {incident.title} ({incident.kind})",
@@ -85,6 +100,12 @@ def to_markdown(incident: Incident, sitrep: Sitrep) -> str:
     ]
     for heading, text in _sections(sitrep):
         out += ["", f"## {heading}", "", text]
+    out += ["", f"## {CHECKPOINT_HEADING}", ""]
+    signed = checkpoint_json(sitrep.figures)
+    if signed is None:
+        out += checkpoint_lines(sitrep.figures.get("record_checkpoint"))
+    else:
+        out += [_CHECKPOINT_NOTE, "", "```json", signed, "```"]
     return "\n".join(out) + "\n"
 
 
@@ -111,4 +132,12 @@ def to_pdf(incident: Incident, sitrep: Sitrep) -> bytes:
         pdf.cell(0, 7, heading, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", size=10)
         pdf.multi_cell(0, 5, _latin(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font("Helvetica", "B", 12)
+    pdf.cell(0, 7, CHECKPOINT_HEADING, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=9)
+    pdf.multi_cell(0, 5, _CHECKPOINT_NOTE, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Courier", size=7)
+    for line in checkpoint_lines(sitrep.figures.get("record_checkpoint")):
+        pdf.multi_cell(0, 4, _latin(line), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -18,6 +18,7 @@ from muster.access.presence import head_counts
 from muster.agreements.service import count_terms_due
 from muster.comms.service import list_messages
 from muster.errors import Conflict, NotFound
+from muster.events.checkpoints import latest_checkpoint
 from muster.events.service import append_event
 from muster.incidents.enums import SitrepStatus, TaskStatus
 from muster.incidents.models import Sitrep, Task
@@ -31,7 +32,8 @@ from muster.posts.figures import post_figures
 
 
 def compute_figures(session: Session, *, incident_id: str) -> dict[str, Any]:
-    """The situation now, from the records: nothing in it is typed in."""
+    """The situation now, from the records: nothing in it is typed in. It carries the
+    record's newest signed checkpoint (``record_checkpoint``, None before the first)."""
     at = clock.now()
     heads = head_counts(session)
     holds = dict(
@@ -63,6 +65,10 @@ def compute_figures(session: Session, *, incident_id: str) -> dict[str, Any]:
     figures["orders_unacknowledged"] = int(unacknowledged)
     figures["agreement_terms_due"] = count_terms_due(session, now=at)
     figures.update(post_figures(session, incident_id=incident_id))
+    # The record's newest signed head leaves the database on every report: a reader who
+    # keeps it can later prove the log still extends it (muster audit verify --checkpoint).
+    signed = latest_checkpoint(session)
+    figures["record_checkpoint"] = signed.to_dict() if signed is not None else None
     return figures
 
 

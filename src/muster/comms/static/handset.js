@@ -18,6 +18,24 @@
   function cursor() { return Number(localStorage.getItem(cursorKey()) || "0"); }
   function keepCursor(n) { if (n > cursor()) localStorage.setItem(cursorKey(), String(n)); }
 
+  // The record's signed checkpoints this handset has seen (hello and pong carry the
+  // newest), kept across reloads: copies of the record's head outside the database, for
+  // muster audit verify --checkpoint. The newest KEEP are kept.
+  const CHECKPOINTS = "muster-checkpoints";
+  const KEEP = 50;
+  function keptCheckpoints() {
+    try { return JSON.parse(localStorage.getItem(CHECKPOINTS) || "[]"); } catch (e) { return []; }
+  }
+  function keepCheckpoint(signed) {
+    if (!signed || typeof signed.signature !== "string") return;
+    const kept = keptCheckpoints().filter((c) => c.signature !== signed.signature);
+    kept.push(signed);
+    kept.sort((a, b) => a.size - b.size);
+    localStorage.setItem(CHECKPOINTS, JSON.stringify(kept.slice(-KEEP)));
+    $("record").textContent = "Record signed: " + signed.size + " events at " + signed.at +
+      ", key " + signed.key_id;
+  }
+
   function send(frame) {
     if (socket && socket.readyState === WebSocket.OPEN) {
       socket.send(JSON.stringify(frame));
@@ -85,6 +103,7 @@
   }
 
   function onFrame(frame) {
+    if (frame.type === "hello" || frame.type === "pong") keepCheckpoint(frame.checkpoint);
     if (frame.type === "hello") {
       personId = frame.person_id;
       $("status").textContent = "Connected as " + frame.name;
@@ -122,6 +141,8 @@
     socket = new WebSocket(scheme + "//" + location.host + "/api/v1/handsets/ws?" + query);
     socket.addEventListener("open", () => { backoff = 500; });
     socket.addEventListener("message", (ev) => onFrame(JSON.parse(ev.data)));
+    const asking = setInterval(() => send({ type: "ping" }), 60000);  // the newest checkpoint
+    socket.addEventListener("close", () => clearInterval(asking));
     socket.addEventListener("close", (ev) => {
       $("status").textContent = "Disconnected (" + (ev.reason || ev.code) + "); reconnecting...";
       setTimeout(connect, backoff);

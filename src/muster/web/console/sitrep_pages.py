@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
 from muster.errors import DomainError, Forbidden
+from muster.events.checkpoints import checkpoint_lines
 from muster.events.service import last_seq
 from muster.incidents import service, sitrep
-from muster.incidents.export import figure_lines
+from muster.incidents.export import checkpoint_json, figure_lines
 from muster.incidents.schemas import SitrepEdit
 from muster.schemas import RecordNumber
 from muster.web.console.forms import refused
@@ -68,6 +69,8 @@ def version_page(
         "incident": incident,
         "version": version,
         "figure_lines": figure_lines(version.figures),
+        "checkpoint_lines": checkpoint_lines(version.figures.get("record_checkpoint")),
+        "checkpoint_json": checkpoint_json(version.figures),
     }
     return render(request, "sitrep_version.html", viewer, context)
 
