@@ -49,6 +49,16 @@ def records(console: ConsoleKit, db: Database) -> Records:
 
 
 @pytest.fixture
+def pages(served: object) -> Iterator[list[BrowserContext]]:
+    """Browser contexts of a test against its module's ``served`` console, closed before the
+    server stops (no stream left open)."""
+    opened: list[BrowserContext] = []
+    yield opened
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture
 def chromium() -> Iterator[Browser]:
     """A headless Chromium (skipped with the reason when it is not installed)."""
     require_chromium()

@@ -27,15 +27,6 @@ def served(db: Database, settings: Settings) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def pages(chromium: Browser, served: str) -> Iterator[list[BrowserContext]]:
-    """Browser contexts of a test, closed before the server stops (no stream left open)."""
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        context.close()
-
-
 class TestLiveMap:
     """A mode change made at one post redraws the map on the overview and at the post."""
 

@@ -15,33 +15,10 @@ from muster.people.service import find_person
 from muster.web.app import create_app
 
 from .browser import serve, signed_in_page
+from .layout import SIZES, misfits, none_words
 from .station import build_small_station
 
 pytestmark = pytest.mark.browser
-SIZES = [(1440, 900), (1024, 768), (768, 1024), (390, 844)]
-# Cards wider inside than out, and controls that reach past the card they sit in.
-CONTROLS = "input:not([type=hidden]), select, textarea, button, td, th"
-MISFITS = """(controls) => {
-  const out = [];
-  for (const card of document.querySelectorAll("main .card")) {
-    if (card.scrollWidth > card.clientWidth + 1) {
-      out.push(`card ${card.scrollWidth}>${card.clientWidth}: ${card.innerText.slice(0, 40)}`);
-    }
-    const box = card.getBoundingClientRect();
-    for (const el of card.querySelectorAll(controls)) {
-      const r = el.getBoundingClientRect();
-      if (r.width && (r.left < box.left - 1 || r.right > box.right + 1)) {
-        out.push(`${el.tagName}#${el.id} ${r.left}-${r.right} outside ${box.left}-${box.right}`);
-      }
-    }
-  }
-  return out;
-}"""
-# Every word "None" on the page: its text, and the values and hints of its controls.
-NONE_WORDS = """() => [document.body.innerText,
-  ...Array.from(document.querySelectorAll("input, textarea, select, option"))
-    .map(el => `${el.value || ""} ${el.placeholder || ""} ${el.title || ""}`)]
-  .filter(text => /\\bNone\\b/.test(text)).map(text => text.slice(0, 200))"""
 
 
 @pytest.fixture
@@ -50,15 +27,6 @@ def served(db: Database, settings: Settings) -> Iterator[tuple[str, Database]]:
     build_small_station(db)
     with serve(create_app(settings, db)) as url:
         yield url, db
-
-
-@pytest.fixture
-def pages(chromium: Browser, served: tuple[str, Database]) -> Iterator[list[BrowserContext]]:
-    """Browser contexts of a test, closed before the server stops (no stream left open)."""
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        context.close()
 
 
 def person_url(url: str, db: Database, name: str) -> str:
@@ -73,8 +41,8 @@ def check_every_size(page: Page, address: str) -> None:
         page.set_viewport_size({"width": width, "height": height})
         page.goto(address)
         expect(page.locator("main h1")).to_be_visible()
-        assert page.evaluate(NONE_WORDS) == [], f"'None' at {width}x{height}"
-        assert page.evaluate(MISFITS, CONTROLS) == [], f"outside its card at {width}x{height}"
+        assert none_words(page) == [], f"'None' at {width}x{height}"
+        assert misfits(page) == [], f"outside its card at {width}x{height}"
         assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
@@ -117,4 +85,4 @@ class TestPersonPage:
         expect(guard.locator("#place-hold-form")).to_have_count(0)
         expect(guard.locator("#duty-pass-form")).to_have_count(0)
         expect(guard.locator("#person-holds form")).to_have_count(0)
-        assert guard.evaluate(NONE_WORDS) == []
+        assert none_words(guard) == []

@@ -13,6 +13,7 @@ from muster.db import Database
 from muster.incidents.enums import Severity
 from muster.incidents.schemas import IncidentCreate
 from muster.incidents.service import declare_incident
+from muster.medical.hospital import add_beds, create_ward
 from muster.people.enums import Affiliation
 from muster.people.schemas import PersonCreate
 from muster.people.service import create_person
@@ -185,3 +186,40 @@ class TestFhirExport:
     def test_export_refused_to_non_medical(self, make_client: MakeClient) -> None:
         """The commander is refused the clinical export."""
         assert make_client("commander").get("/api/v1/medical/fhir").status_code == 403
+
+
+class TestAdmitByTag:
+    """The hospital admits a casualty nobody has named yet by its tag number."""
+
+    def test_admit_an_unidentified_casualty_by_tag(
+        self, db: Database, make_client: MakeClient
+    ) -> None:
+        """A casualty with no name is admitted by its tag; a second admission is refused."""
+        with db.session_scope() as s:
+            ward = create_ward(s, name="Trauma", actor=Actor.system("t"))
+            made = add_beds(s, ward_id=ward.id, labels=["T1", "T2"], actor=Actor.system("t"))
+            beds = {b.label: b.id for b in made}
+        medic = make_client("medic")
+        found = medic.post(
+            "/api/v1/medical/casualties",
+            json={
+                "description": "Unknown man",
+                "found_at": "West airlock",
+                "triage": "delayed",
+                "reason": "Broken leg, seen from the door",
+            },
+        )
+        assert found.status_code == 201, found.text
+        tag = f"C-{found.json()['number']}"
+        for bed, code in (("T1", 201), ("T2", 409)):
+            answer = medic.post(
+                "/api/v1/medical/admissions",
+                json={"casualty_id": tag, "bed_id": beds[bed], "condition": "serious"},
+            )
+            assert answer.status_code == code, answer.text
+        assert "already admitted" in answer.json()["detail"]
+        listed = medic.get("/api/v1/medical/beds").json()
+        assert [(b["label"], b["patient"]) for b in listed] == [
+            ("T1", "unidentified"),
+            ("T2", None),
+        ]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from muster import clock
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
-from muster.medical.casualties import get_casualty
+from muster.medical.casualties import find_casualty
 from muster.medical.enums import BedState, Condition
 from muster.medical.models import Admission, Bed, Casualty, Ward
 from muster.medical.schemas import AdmissionCreate
@@ -139,12 +139,12 @@ def _release_bed(session: Session, bed_id: str | None) -> None:
 
 
 def admit(session: Session, *, data: AdmissionCreate, actor: Actor) -> Admission:
-    """Admit a person or a casualty, to a bed if one is given."""
+    """Admit a person or a casualty (id or tag, ``C-7``), to a bed if one is given."""
     authorize(actor, MANAGE)
     person_id = data.person_id
     casualty: Casualty | None = None
     if data.casualty_id is not None:
-        casualty = get_casualty(session, data.casualty_id)
+        casualty = find_casualty(session, data.casualty_id)
         if person_id is not None and casualty.person_id not in (None, person_id):
             raise Invalid("the casualty is recorded as another person")
         person_id = person_id or casualty.person_id
@@ -161,7 +161,7 @@ def admit(session: Session, *, data: AdmissionCreate, actor: Actor) -> Admission
             Admission.discharged_at.is_(None),
             (Admission.person_id == person_id)
             if person_id
-            else (Admission.casualty_id == data.casualty_id),
+            else (Admission.casualty_id == (casualty.id if casualty else None)),
         )
     )
     if current is not None:

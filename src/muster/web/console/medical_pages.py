@@ -1,4 +1,4 @@
-"""The casualty board and the hospital board.
+"""The casualty board (the hospital board is ``hospital_pages``).
 
 Every operator sees the counts (``medical.counts``); names, injuries, triage history and
 patients are only for the roles the policy lets see clinical details (``medical.clinical``).
@@ -20,7 +20,6 @@ from muster.events.service import last_seq
 from muster.medical import casualties
 from muster.medical.enums import Side, Triage
 from muster.medical.schemas import Avpu, CasualtyCreate, TriageChange
-from muster.medical.views import hospital_board
 from muster.web.console.forms import person_names, persons_for_pick, refused
 from muster.web.console.fragments import fill, fragment
 from muster.web.console.rendering import redirect, render
@@ -49,12 +48,6 @@ def casualty_list_part(session: Session, viewer: Any, params: Mapping[str, str])
     }
 
 
-@fragment("hospital", action="medical.counts")
-def hospital_part(session: Session, viewer: Any, _params: Mapping[str, str]) -> dict[str, Any]:
-    """Beds and patients by ward; who is where, and how, for medical roles only."""
-    return {"board": hospital_board(session, actor=viewer.actor)}
-
-
 @router.get("/medical", response_class=HTMLResponse)
 def casualty_board(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     """Casualty counts for all, the casualty list for medical roles, the record form."""
@@ -73,15 +66,6 @@ def casualty_board(request: Request, session: SessionDep, viewer: ViewerDep) -> 
     if may_record:
         context["persons"] = persons_for_pick(session)
     return render(request, "medical.html", viewer, context)
-
-
-@router.get("/medical/hospital", response_class=HTMLResponse)
-def hospital_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
-    """The hospital board."""
-    require(viewer, "medical.counts")
-    context = fill(session, viewer, ["hospital"], {})
-    context["live_after"] = last_seq(session)
-    return render(request, "hospital.html", viewer, context)
 
 
 YES_NO = {"yes": True, "no": False}

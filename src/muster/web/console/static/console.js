@@ -136,6 +136,20 @@
     load(link.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
   });
 
+  // What the operator has typed or chosen in a live part and not sent yet: kept when the
+  // part is redrawn (a discharge half written survives another medic's admission).
+  function typedValues(el) {
+    var typed = {};
+    el.querySelectorAll("input[id], textarea[id], select[id]").forEach(function (field) {
+      if (field.type === "hidden" || field.type === "checkbox" || field.type === "radio") { return; }
+      var changed = field.tagName === "SELECT"
+        ? Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; })
+        : field.value !== field.defaultValue;
+      if (changed) { typed[field.id] = field.value; }
+    });
+    return typed;
+  }
+
   function refresh(el) {
     var url = el.getAttribute("data-fragment");
     return fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
@@ -150,7 +164,15 @@
         if (html === null) { return; }
         var active = document.activeElement;
         var keepFocus = active && el.contains(active) && active.id ? active.id : "";
+        var typed = typedValues(el);
         el.innerHTML = html;
+        Object.keys(typed).forEach(function (id) {
+          var again = document.getElementById(id);
+          if (!again || !el.contains(again)) { return; }
+          if (again.tagName === "SELECT" &&
+            !Array.prototype.some.call(again.options, function (o) { return o.value === typed[id]; })) { return; }
+          again.value = typed[id];
+        });
         el.setAttribute("data-refreshed-seq", String(lastSeq));
         swapped(el);
         if (keepFocus) {
