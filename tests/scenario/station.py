@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
+from datetime import UTC, datetime
+
+from muster.db import Database
+from muster.events.models import Event
+from muster.events.service import EventFilter, list_events
 
 STATION = """\
 scenario: Small drill
@@ -39,3 +44,13 @@ def build_text(timeline: str = "", expect: str = "") -> str:
     if expect:
         text += "expect:\n" + textwrap.indent(textwrap.dedent(expect), "  ")
     return text
+
+
+START = datetime(2031, 5, 14, 6, 0, tzinfo=UTC)
+
+
+def events(db: Database, kind: str) -> list[Event]:
+    """The events of ``kind`` in the record, oldest first."""
+    with db.session_scope(write=False) as session:
+        rows, _total = list_events(session, flt=EventFilter(kind=kind), limit=1000)
+        return rows

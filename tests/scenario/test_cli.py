@@ -3,42 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from typer.testing import CliRunner
 
 from muster.cli.main import app
-from muster.config import get_settings
 from muster.db import Database
-from muster.events.models import Event
 from muster.events.service import last_seq
-from muster.people.enums import Affiliation
-from muster.people.schemas import PersonCreate
-from muster.people.service import create_person, find_person
-from muster.policy.actor import Actor
-from muster.scenario.runner import prepare
+from muster.people.service import find_person
+from scenario.conftest import write
 from scenario.station import ScenarioText
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """MUSTER_DATABASE_URL names an empty SQLite file for the command."""
-    url = f"sqlite:///{tmp_path / 'drill.db'}"
-    monkeypatch.setenv("MUSTER_DATABASE_URL", url)
-    get_settings.cache_clear()
-    yield url
-    get_settings.cache_clear()
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "drill.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 class TestCheck:
@@ -153,50 +130,3 @@ class TestDemo:
         assert again.exit_code == 0, again.output
         assert json.loads(again.stdout)["events"] == outcome["events"]
         assert database.stat().st_size == pytest.approx(first_size, rel=0.5)
-
-
-class TestProductionDatabase:
-    """A scenario never runs on a production-mode station's database; an exercise's events
-    are marked as such."""
-
-    def test_refused_on_a_station_with_a_register(
-        self, tmp_path: Path, database_url: str, scenario_text: ScenarioText
-    ) -> None:
-        """MUSTER_MODE is production and the database holds a station's register: nothing
-        of the scenario is written."""
-        db = Database(database_url)
-        try:
-            prepare(db)
-            with db.session_scope() as session:
-                create_person(
-                    session,
-                    data=PersonCreate(name="Ada", affiliation=Affiliation.RESIDENT),
-                    actor=Actor.system("test"),
-                )
-                before = last_seq(session)
-            refused = runner.invoke(app, ["scenario", "run", str(write(tmp_path, scenario_text()))])
-            assert refused.exit_code == 1
-            assert "production-mode database" in refused.output
-            with db.session_scope(write=False) as session:
-                assert last_seq(session) == before
-        finally:
-            db.dispose()
-
-    def test_events_of_a_run_are_marked(
-        self, tmp_path: Path, database_url: str, scenario_text: ScenarioText
-    ) -> None:
-        """A new database is marked as an exercise's, and every event of the run says so."""
-        path = write(tmp_path, scenario_text())
-        result = runner.invoke(app, ["scenario", "run", str(path)])
-        assert result.exit_code == 0, result.output
-        db = Database(database_url)
-        try:
-            with db.session_scope(write=False) as session:
-                events = session.scalars(select(Event).order_by(Event.seq)).all()
-        finally:
-            db.dispose()
-        kinds = [e.kind for e in events]
-        mark = kinds.index("scenario.exercise.database_marked")
-        assert kinds[:mark] == ["auth.account.created"]  # the first administrator
-        assert len(events) > mark + 10
-        assert all(e.payload.get("exercise") is True for e in events[mark:])
