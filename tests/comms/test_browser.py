@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from comms.station import build_station
+from harness.threaded import serving
 from muster.config import Settings
 from muster.db import Database
 
@@ -39,13 +36,6 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(db: Database, settings: Settings) -> Iterator[str]:
     """The app served by uvicorn in a background thread; its base URL."""
@@ -53,24 +43,8 @@ def server(db: Database, settings: Settings) -> Iterator[str]:
         pytest.skip("the browser test runs once, on SQLite")
     from muster.web.app import create_app
 
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings, db, run_scheduler=False),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(10)
+    with serving(create_app(settings, db, run_scheduler=False)) as url:
+        yield url
 
 
 class TestHandsetPages:

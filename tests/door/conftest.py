@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +14,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from access.station import build_station
+from harness.nodes import free_port
+from harness.threaded import start_server, stop_server
+from harness.waiting import BOUND
 from muster.auth.service import create_account
 from muster.config import Settings
 from muster.db import Database
@@ -34,13 +35,6 @@ from muster.web.app import create_app
 MakeClient = Callable[..., TestClient]
 
 
-def free_port() -> int:
-    """A port nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class LiveServer:
     """The app served by uvicorn in a thread; stopping it cuts every door's link."""
@@ -57,30 +51,16 @@ class LiveServer:
 
     def start(self) -> LiveServer:
         """Serve (again, on the same port)."""
-        config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            lifespan="off",
-            ws="none",
-            timeout_graceful_shutdown=1,
+        self._server, self._thread = start_server(
+            self.app, self.port, lifespan="off", ws="none", timeout_graceful_shutdown=1
         )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started and time.monotonic() < deadline:
-            time.sleep(0.01)  # uvicorn offers no event to await its start
-        assert self._server.started
         return self
 
     def stop(self) -> None:
         """Stop serving; open streams are cut."""
         assert self._server is not None
         assert self._thread is not None
-        self._server.should_exit = True
-        self._thread.join(10)
+        stop_server(self._server, self._thread)
 
 
 class FakeClock:
@@ -115,7 +95,7 @@ class DoorKit:
         with self.db.session_scope(write=False) as s:
             return last_seq(s), rows_head(s)[0]
 
-    def caught_up(self, timeout: float = 15) -> int:
+    def caught_up(self, timeout: float = BOUND) -> int:
         """Wait until the door's journal is uploaded and it has applied everything the server
         holds then (its own uploads are events too); that seq."""
         assert self.door.journal.wait_uploaded(timeout), self.door.journal.pending()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from door.conftest import DoorKit, FakeClock, MakeClient
+from harness.waiting import BOUND
 from muster.access.enums import Direction
 from muster.access.models import Decision, Passage
 from muster.door.controller import STALE_RULE
@@ -25,7 +26,7 @@ def _place_hold(make_client: MakeClient, person_id: str) -> None:
 def _cut(kit: DoorKit) -> None:
     """Stop the server, wait for the door to notice, and let more than a second pass."""
     kit.server.stop()
-    assert kit.door.freshness.wait_for(lambda f: not f.link_up, 15)
+    assert kit.door.freshness.wait_for(lambda f: not f.link_up, BOUND)
     kit.clock.advance(FRESH_FOR + 0.5)
 
 
@@ -99,7 +100,7 @@ class TestJournalUpload:
         assert kit.door.journal.pending_count() == 3
         kit.server.start()
         kit.restart_door()
-        assert kit.door.journal.wait_uploaded(15), kit.door.journal.pending()
+        assert kit.door.journal.wait_uploaded(BOUND), kit.door.journal.pending()
         entries = kit.door.journal.entries()
         assert [e.outcome for e in entries] == ["201", "201", "201"]
         with kit.link.client() as http:
@@ -151,11 +152,11 @@ class TestUploadedDecisions:
     ) -> None:
         """The server answers an upload with the seqs it appended, each an access.decided."""
         kit.decide("Ana", "exit")
-        assert kit.door.journal.wait_uploaded(15)
+        assert kit.door.journal.wait_uploaded(BOUND)
         with kit.db.session_scope(write=False) as s:
             request_id = kit.door.journal.entries()[0].key
             kinds = s.scalars(
                 select(Event.kind).where(Event.payload["request_id"].as_string() == request_id)
             ).all()
         assert kinds == ["access.decided"]
-        assert kit.door.freshness.wait_for(lambda f: f.stale_reason() == "", 15)
+        assert kit.door.freshness.wait_for(lambda f: f.stale_reason() == "", BOUND)

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
+from harness.threaded import serving
 from muster.config import Settings
 from muster.db import Database
 from muster.events import api as events_api
@@ -52,40 +50,15 @@ class TestReadEvents:
         assert "after_seq" in response.text
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live_url(
     db: Database, settings: Settings, make_client: Callable[..., TestClient]
 ) -> Iterator[tuple[str, dict[str, str]]]:
     """The app served by uvicorn on a free port in a thread, and an admin's auth header."""
     headers = dict(make_client("admin").headers)
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings, db),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        ws="none",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started
-    try:
-        yield f"http://127.0.0.1:{port}", {"authorization": headers["authorization"]}
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    app = create_app(settings, db)
+    with serving(app, lifespan="off", ws="none", timeout_graceful_shutdown=1) as url:
+        yield url, {"authorization": headers["authorization"]}
 
 
 def _read_until(lines: Iterator[str], last_seq: int) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import text
 
+from harness.waiting import BOUND
 from muster.db import Database
 from muster.events.bus import Bus
 from muster.events.listener import NotifyListener
@@ -26,11 +27,11 @@ class TestNotifyListener:
         listener = NotifyListener(node_b.engine.url, bus, poll_seconds=0.1)
         listener.start()
         try:
-            assert listener.connected.wait(5)
+            assert listener.connected.wait(BOUND)
             with db.session_scope() as session:
                 append_event(session, kind="test.noted", actor=Actor.system("a"), payload={})
                 append_event(session, kind="test.noted", actor=Actor.system("a"), payload={})
-            woken = asyncio.run(bus.wait(0, timeout=3))
+            woken = asyncio.run(bus.wait(0, timeout=BOUND))
             assert woken
             assert bus.latest_seq == 2
         finally:
@@ -45,7 +46,7 @@ class TestNotifyListener:
         listener = NotifyListener(db.engine.url, bus, poll_seconds=0.1)
         listener.start()
         try:
-            assert listener.connected.wait(5)
+            assert listener.connected.wait(BOUND)
             session = db.write_session()
             append_event(session, kind="test.noted", actor=Actor.system("a"), payload={})
             session.execute(text("SELECT 1"))  # writes the event and its NOTIFY

@@ -70,15 +70,15 @@ class TestConsolesAcrossNodes:
                 writer = a if i % 2 == 0 and a.alive else b
                 _decide(writer, token, portal, f"V{i % 10}")
                 if i == 20:
-                    on_a.wait_for(start + 1, 10)
+                    assert on_a.wait_for(start + 1, BOUND)
                     a.kill()  # mid-stream: events keep coming through B
             db = Database(pg_url)
             with db.session_scope(write=False) as s:
                 final = last_seq(s)
                 assert verify_chain(s).ok
             db.dispose()
-            assert on_a.wait_for(final, 20)
-            assert on_b.wait_for(final, 20)
+            assert on_a.wait_for(final, BOUND)
+            assert on_b.wait_for(final, BOUND)
         finally:
             on_a.stop()
             on_b.stop()
