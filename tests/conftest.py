@@ -74,21 +74,19 @@ def _pg_admin_url() -> str | None:
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
-    """A PostgreSQL database of this test run's own, migrated, dropped at the end."""
+    """A PostgreSQL database of this test run's own, with every table, dropped at the end:
+    a copy of the schema's template (``harness/pgtemplate.py``), built once, not per worker."""
+    from harness.pgtemplate import clone_database
+
     admin_url = _pg_admin_url()
     if admin_url is None:
         pytest.skip(f"PostgreSQL not configured: set {PG_ENV} to run these tests on it")
-    name = f"muster_t_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    db = Database(url)
-    create_schema(db)
-    db.dispose()
+    url = clone_database(admin, "muster_t")
     try:
         yield url
     finally:
+        name = make_url(url).database
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -39,11 +39,16 @@ def prepare_for_nodes(db: Database) -> None:
     Tests and benchmarks build tables from the models (like tests/conftest.py); stamping
     the newest migration stops ``muster serve`` refusing the database as stale.
     """
-    from alembic import command
-
     import muster.models  # noqa: F401  (every domain's tables)
 
     Base.metadata.create_all(db.engine)
+    stamp_head(db)
+
+
+def stamp_head(db: Database) -> None:
+    """Mark a database whose tables were made from the models as at the newest migration."""
+    from alembic import command
+
     config = alembic_config()
     with db.engine.begin() as conn:
         config.attributes["connection"] = conn

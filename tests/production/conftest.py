@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,7 +10,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from harness.nodes import Node, prepare_for_nodes
+from harness.nodes import Node, prepare_for_nodes, stamp_head
+from harness.pgtemplate import clone_database
 from harness.zygote import Zygote
 from muster.auth import service as auth_service
 from muster.db import Database
@@ -39,19 +39,16 @@ def _pg_admin_url() -> str:
 def pg_url() -> Iterator[str]:
     """A PostgreSQL database of this test's own, with every table, dropped afterwards."""
     admin_url = _pg_admin_url()
-    name = f"muster_p_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    url = clone_database(admin, "muster_p")  # every table, from the schema's template
     db = Database(url)
-    prepare_for_nodes(db)
+    stamp_head(db)
     db.dispose()
     try:
         yield url
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
         admin.dispose()
 
 
