@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from muster import clock
-from muster.access import holds, passes, presence, rollcall
+from muster.access import hold_views, holds, passes, presence, rollcall
 from muster.access.decisions import GroupDecision, decide_request, get_decision, list_decisions
 from muster.access.facts import PortalFacts, load_portal
-from muster.access.hold_views import hold_view, holds_seen_by, sees_clinical
+from muster.access.hold_views import hold_view, sees_clinical
 from muster.access.modes import set_portal_mode
 from muster.access.passages import record_passage
 from muster.access.schemas import (
@@ -180,7 +180,7 @@ def create_hold(body: HoldIn, session: SessionDep, actor: CurrentActor) -> HoldR
     hold = holds.place_hold(
         session, person_id=body.person, kind=body.kind, reason=body.reason, actor=actor
     )
-    return hold_view(hold, clinical=sees_clinical(actor))
+    return HoldRead.model_validate(hold_view(hold, clinical=sees_clinical(actor)))
 
 
 @router.post("/holds/{hold_id}/lift")
@@ -188,7 +188,7 @@ def lift_hold(hold_id: str, body: LiftIn, session: SessionDep, actor: CurrentAct
     """Lift a hold (provisional: command, or a medic on a clear screening since; medical:
     a medic only, on a clear screening taken after it was placed)."""
     hold = holds.lift_hold(session, hold_id=hold_id, reason=body.reason, actor=actor)
-    return hold_view(hold, clinical=sees_clinical(actor))
+    return HoldRead.model_validate(hold_view(hold, clinical=sees_clinical(actor)))
 
 
 @router.get("/holds")
@@ -200,17 +200,16 @@ def read_holds(
     include_lifted: bool = False,
 ) -> Page[HoldRead]:
     """Holds, open ones unless include_lifted."""
-    authorize(actor, "hold.read")
-    person_id = find_person(session, person).id if person else None
-    rows, total = holds.list_holds(
+    seen, total = hold_views.read_holds(
         session,
-        person_id=person_id,
+        actor=actor,
+        person=person,
         include_lifted=include_lifted,
         limit=page.limit,
         offset=page.offset,
     )
     return Page(
-        items=holds_seen_by(actor, rows),
+        items=[HoldRead.model_validate(h) for h in seen],
         total=total,
         limit=page.limit,
         offset=page.offset,

@@ -181,16 +181,18 @@ def hold_lift(hold_id: str, reason: str = typer.Option(...)) -> None:
 
 @hold_app.command("list")
 def hold_list(person: str | None = None, all_: bool = typer.Option(False, "--all")) -> None:
-    """List open holds (or all with --all)."""
-    from muster.access import holds
-    from muster.access.hold_views import holds_seen_by
-    from muster.people.service import find_person
+    """List open holds (or all with --all).
+
+    Example: muster hold list --person B-1042 --all
+    """
+    from muster.access.hold_views import read_holds
 
     with cli_session(write=False) as session:
-        person_id = find_person(session, person).id if person else None
-        rows, total = holds.list_holds(session, person_id=person_id, include_lifted=all_, limit=500)
+        holds, total = read_holds(
+            session, actor=cli_actor(session), person=person, include_lifted=all_, limit=500
+        )
         table = Table("Id", "Person", "Kind", "Reason", "Placed by", "Lifted")
-        for h in holds_seen_by(cli_actor(session), rows):
+        for h in holds:
             table.add_row(
                 h.id,
                 h.person_id,

@@ -14,7 +14,7 @@ hold (access and medical API, console, CLI, scenario actions) calls it:
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster import clock
@@ -191,22 +191,3 @@ def open_holds(session: Session, person_id: str) -> list[Hold]:
         .order_by(Hold.placed_at)
     )
     return list(session.scalars(query).all())
-
-
-def list_holds(
-    session: Session,
-    *,
-    person_id: str | None = None,
-    include_lifted: bool = False,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Hold], int]:
-    """Holds, newest first: open ones only unless ``include_lifted``."""
-    query = select(Hold)
-    if person_id:
-        query = query.where(Hold.person_id == person_id)
-    if not include_lifted:
-        query = query.where(Hold.lifted_at.is_(None))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Hold.placed_at.desc()).limit(limit).offset(offset))
-    return list(rows.all()), total

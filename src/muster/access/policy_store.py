@@ -8,101 +8,32 @@ parsed engine when another process has activated a new version.
 from __future__ import annotations
 
 import logging
-import threading
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.access.models import PolicyVersion
+from muster.access.policy_active import SHIPPED as SHIPPED
+from muster.access.policy_active import active_version_id as active_version_id
+from muster.access.policy_active import build_engine as build_engine
+from muster.access.policy_active import engine_for_version as engine_for_version
+from muster.access.policy_active import remember_engine
+from muster.access.policy_active import shipped_engine as shipped_engine
+from muster.access.policy_active import sync_active_engine as sync_active_engine
 from muster.access.proofs_properties import shipped_properties_text
 from muster.access.proofs_service import gate_activation
-from muster.errors import DomainError, Invalid, NotFound
+from muster.errors import Invalid, NotFound
 from muster.events.service import append_event
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
 from muster.policy.engine import (
-    PolicyEngine,
-    active_engine,
-    install_engine,
     shipped_policy_text,
     shipped_schema_text,
 )
 from muster.schemas import number_in
 
 log = logging.getLogger(__name__)
-
-SHIPPED = "shipped"
-_lock = threading.Lock()
-_engines: dict[str, PolicyEngine] = {}
-
-
-def build_engine(policy_text: str, *, version: str = "draft") -> PolicyEngine:
-    """Parse and validate ``policy_text`` against this build's schema (raises Invalid)."""
-    return PolicyEngine(policy_text=policy_text, schema_text=shipped_schema_text(), version=version)
-
-
-def shipped_engine() -> PolicyEngine:
-    """The shipped default policy, parsed once per process."""
-    with _lock:
-        engine = _engines.get(SHIPPED)
-    if engine is None:
-        engine = PolicyEngine(
-            policy_text=shipped_policy_text(), schema_text=shipped_schema_text(), version=SHIPPED
-        )
-        with _lock:
-            _engines[SHIPPED] = engine
-    return engine
-
-
-def active_version_id(session: Session) -> str:
-    """Id of the active version, or "shipped" when none was ever activated."""
-    query = (
-        select(PolicyVersion.id)
-        .where(PolicyVersion.activated_at.is_not(None))
-        .order_by(PolicyVersion.activated_at.desc(), PolicyVersion.number.desc())
-        .limit(1)
-    )
-    return session.scalar(query) or SHIPPED
-
-
-def engine_for_version(session: Session, version_id: str) -> PolicyEngine:
-    """The parsed engine of a stored version (or "shipped"), cached per process."""
-    if version_id == SHIPPED:
-        return shipped_engine()
-    with _lock:
-        cached = _engines.get(version_id)
-    if cached is not None:
-        return cached
-    row = get_version(session, version_id)
-    with _lock:
-        cached = _engines.get(row.id)
-    if cached is not None:
-        return cached
-    engine = build_engine(row.policy_text, version=row.id)
-    with _lock:
-        _engines[row.id] = engine
-    return engine
-
-
-def sync_active_engine(session: Session) -> PolicyEngine:
-    """Put the database's active version in force in this process, if it is not already.
-
-    A stored version that no longer validates against this build's schema is not used: the
-    process stays on the shipped policy and logs why (decisions never run on a policy that
-    does not match the schema).
-    """
-    version_id = active_version_id(session)
-    current = active_engine()
-    if current.version == version_id:
-        return current
-    try:
-        engine = engine_for_version(session, version_id)
-    except DomainError as exc:
-        log.error("active policy %s cannot be used, shipped policy in force: %s", version_id, exc)
-        engine = shipped_engine()
-    install_engine(engine)
-    return engine
 
 
 def get_version(session: Session, ref: str) -> PolicyVersion:
@@ -191,8 +122,7 @@ def activate_version(
             "override_reason": override_reason or "",
         },
     )
-    with _lock:
-        _engines[row.id] = engine
+    remember_engine(row.id, engine)
     return row
 
 

@@ -12,10 +12,13 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Executable, bindparam, func, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.auth import throttle
+from muster.auth.accounts import actor_for as actor_for
+from muster.auth.accounts import get_account_by_username as get_account_by_username
+from muster.auth.accounts import station_roles
 from muster.auth.models import Account, ApiToken, WebSession
 from muster.errors import Conflict, DomainError, Invalid, NotFound
 from muster.events.service import append_event
@@ -68,46 +71,6 @@ def _check_roles(roles: list[str]) -> list[str]:
     return sorted(set(roles))
 
 
-def _station_roles(
-    roles: list[str], affiliation: str | None, party_id: str | None
-) -> frozenset[str]:
-    """The roles an account acts with: none while its person is of the visiting party (P6).
-
-    Checked each time an actor is built, not only when the account is made, so a person
-    moved into the visiting party (a registry edit, a party joined) loses every station role
-    at once, on every path, and gets it back only by leaving it.
-    """
-    return frozenset() if of_visiting_party(affiliation, party_id) else frozenset(roles)
-
-
-def actor_for(account: Account, *, token: ApiToken | None = None) -> Actor:
-    """The actor an account acts as, through ``token`` (its scopes and bindings) if given."""
-    from muster.people.models import Person  # the registry sits above auth
-
-    session = object_session(account)
-    person = session.get(Person, account.person_id) if session and account.person_id else None
-    return Actor(
-        kind="token" if token else "account",
-        id=token.id if token else account.id,
-        name=account.display_name,
-        roles=_station_roles(
-            account.roles,
-            person.affiliation if person else None,
-            person.party_id if person else None,
-        ),
-        person_id=account.person_id,
-        account_id=account.id,
-        scopes=frozenset(token.scopes) if token and token.scopes else None,
-        portal_id=token.portal_id if token else None,
-        channel_ids=frozenset(token.channel_ids)
-        if token and token.channel_ids is not None
-        else None,
-        door_portal_ids=frozenset(token.door_portal_ids)
-        if token and token.door_portal_ids is not None
-        else None,
-    )
-
-
 def _refuse_visitor_roles(session: Session, person_id: str) -> None:
     """A visiting party's person holds no station role (P6): refuse their account any role."""
     from muster.people.models import Person  # the registry sits above auth
@@ -155,14 +118,6 @@ def create_account(
         subjects=[account.id, person_id or ""],
         payload={"username": username, "roles": account.roles},
     )
-    return account
-
-
-def get_account_by_username(session: Session, username: str) -> Account:
-    """The account named ``username``."""
-    account = session.scalar(select(Account).where(Account.username == username))
-    if account is None:
-        raise NotFound(f"no account named {username!r}")
     return account
 
 
@@ -447,7 +402,7 @@ def token_actor(session: Session, bearer: str) -> Actor:
         kind="token",
         id=token_id,
         name=display_name,
-        roles=_station_roles(roles, affiliation, party_id),
+        roles=station_roles(roles, affiliation, party_id),
         person_id=person_id,
         account_id=account_id,
         scopes=frozenset(scopes) if scopes else None,

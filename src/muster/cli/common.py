@@ -23,7 +23,6 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
-from muster.config import get_settings
 from muster.db import Database
 from muster.errors import DomainError, Forbidden
 from muster.policy.actor import Actor
@@ -31,6 +30,7 @@ from muster.policy.actor import Actor
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # paths and ids stay whole
 
+DATABASE_URL_ENV = "MUSTER_DATABASE_URL"
 USER_ENV = "MUSTER_USER"
 PASSWORD_ENV = "MUSTER_PASSWORD"
 LOCAL_ADMIN = "admin"
@@ -41,8 +41,19 @@ _WRITE_KEY = "cli_write"
 
 
 def open_database(url: str | None = None) -> Database:
-    """The database named by ``url`` or ``MUSTER_DATABASE_URL``."""
-    return Database(url or get_settings().database_url)
+    """The database named by ``url`` or ``MUSTER_DATABASE_URL``.
+
+    The variable is read as it is when set (as at every post): building the settings loads
+    pydantic-settings, a tenth of a simple command's start, so they are read only for the
+    default (``muster.config``).
+    """
+    if not url:
+        url = os.environ.get(DATABASE_URL_ENV)
+    if not url:
+        from muster.config import get_settings
+
+        url = get_settings().database_url
+    return Database(url)
 
 
 @contextmanager
@@ -61,13 +72,17 @@ def cli_session(*, write: bool = True) -> Iterator[Session]:
     The command may act (``cli_actor``): the password of ``MUSTER_USER`` is asked for
     first, before the transaction takes any lock, and the account signs in before the
     command reads anything, so a wrong password learns nothing of what is on record.
+    Every authorization in the command runs on the policy activated last, as in the API.
     """
+    from muster.access.policy_active import sync_active_engine
+
     credentials = _credentials()
     db = open_database()
     try:
         with db.session_scope(write=write) as session:
             session.info[_CREDENTIALS_KEY] = credentials
             session.info[_WRITE_KEY] = write
+            sync_active_engine(session)
             if credentials[0]:
                 cli_actor(session)
             yield session
@@ -128,16 +143,20 @@ def _signed_in(session: Session, username: str, password: str) -> Actor:
 
 
 def _local_admin(session: Session) -> Actor:
-    from muster.auth import service  # the auth service imports most of the model layer
+    from muster.auth.accounts import actor_for, get_account_by_username
 
-    password = service.ensure_first_admin(session) if session.info.get(_WRITE_KEY) else None
+    password = None
+    if session.info.get(_WRITE_KEY):
+        from muster.auth.service import ensure_first_admin  # imports most of the model layer
+
+        password = ensure_first_admin(session)
     if password:
         err_console.print(
             f"First run: account [bold]{LOCAL_ADMIN}[/] created, password [bold]{password}[/] "
             f"(shown once; change it with: muster user passwd {LOCAL_ADMIN})"
         )
     try:
-        account = service.get_account_by_username(session, LOCAL_ADMIN)
+        account = get_account_by_username(session, LOCAL_ADMIN)
     except DomainError:
         account = None
     if account is None or not account.active:
@@ -145,7 +164,7 @@ def _local_admin(session: Session) -> Actor:
             f"there is no active {LOCAL_ADMIN!r} account to act as; sign in with your own: "
             f"{USER_ENV}=<username> (password from {PASSWORD_ENV} or a prompt)"
         )
-    return service.actor_for(account)
+    return actor_for(account)
 
 
 def acting_in_person(session: Session, username: str | None) -> Actor:

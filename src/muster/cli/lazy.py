@@ -6,6 +6,12 @@ with the module that holds it and the one line of help ``muster --help`` prints;
 is imported only when the group is run or asked for its own help.
 ``tests/test_cli_table.py`` checks that every entry imports and that its line of help is
 the group's own.
+
+Typer checks every parameter's value with a pydantic adapter it builds on first use;
+importing pydantic and building them was a fifth of ``muster hold list``'s start. A text or
+flag parameter (``str`` or ``bool``, no parser of its own) whose value is already text or a
+flag keeps it as given, which is what that adapter returns for it; any other value, and
+every other type, goes to Typer's own.
 """
 
 from __future__ import annotations
@@ -15,7 +21,35 @@ from importlib import import_module
 from typing import Any
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer._coercion import RuntimeParam, build_runtime_param
+from typer.core import TyperCommand, TyperGroup, _TyperParameter
+
+PLAIN_TYPES = (str, bool)
+
+
+@dataclass(frozen=True)
+class _Plain(RuntimeParam):
+    """A value of the parameter's own type as given; any other to Typer's own adapter."""
+
+    def _coerce_value(self, value: Any, param: _TyperParameter, ctx: Any) -> Any:
+        if type(value) is self.annotation:
+            return value
+        return build_runtime_param(param.type_descriptor).coerce(value, param, ctx)
+
+
+_typers_runtime_param = _TyperParameter.get_runtime_param
+
+
+def _runtime_param(param: _TyperParameter) -> RuntimeParam:
+    """``_Plain`` for a text or flag parameter without a parser of its own, else Typer's."""
+    info, annotation = param.type_descriptor.parameter_info, param.type_descriptor.annotation
+    if param._runtime_param is None and annotation in PLAIN_TYPES and info.parser is None:
+        param._runtime_param = _Plain(info, annotation)
+    return _typers_runtime_param(param)
+
+
+# Every parameter of the process, the help options Typer builds per command included.
+setattr(_TyperParameter, "get_runtime_param", _runtime_param)  # noqa: B010
 
 
 @dataclass(frozen=True)

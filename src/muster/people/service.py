@@ -17,6 +17,8 @@ from muster.events.models import Event, EventSubject
 from muster.events.service import append_event
 from muster.people.enums import Affiliation, PersonStatus
 from muster.people.identity import IDENTITY_FIELDS, guarded_change
+from muster.people.lookup import find_person as find_person
+from muster.people.lookup import get_person as get_person
 from muster.people.models import Party, Person
 from muster.people.schemas import PartyCreate, PartyUpdate, PersonCreate, PersonUpdate
 from muster.policy.actor import Actor
@@ -63,24 +65,6 @@ class PersonFilter:
     role: str | None = None
     q: str | None = None  # a part of the name, any case
     include_archived: bool = False
-
-
-def get_person(session: Session, person_id: str) -> Person:
-    """The person with this id."""
-    person = session.get(Person, person_id)
-    if person is None:
-        raise NotFound(f"no person with id {person_id!r}; list persons to find the right id")
-    return person
-
-
-def find_person(session: Session, ref: str) -> Person:
-    """The person with this id, badge id or exact name."""
-    person = session.get(Person, ref) or session.scalar(
-        select(Person).where((Person.badge_id == ref) | (Person.name == ref))
-    )
-    if person is None:
-        raise NotFound(f"no person with id, badge or name {ref!r}")
-    return person
 
 
 def _archived_note(archived_at: Any) -> str:

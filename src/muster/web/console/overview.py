@@ -11,8 +11,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
-from muster.access.hold_views import holds_seen_by
-from muster.access.holds import list_holds
+from muster.access.hold_views import read_holds
 from muster.access.presence import head_counts
 from muster.events.service import last_seq
 from muster.people.enums import Affiliation
@@ -73,9 +72,9 @@ def headcounts_part(session: Session, _viewer: Any, _params: Mapping[str, str]) 
 @fragment("holds", action="hold.read")
 def holds_part(session: Session, viewer: Any, _params: Mapping[str, str]) -> dict[str, Any]:
     """People under an open hold, newest first (a medical hold's reason for medics only)."""
-    rows, total = list_holds(session, limit=HOLDS_SHOWN)
+    holds, total = read_holds(session, actor=viewer.actor, limit=HOLDS_SHOWN)
     return {
-        "holds": [(h, get_person(session, h.person_id)) for h in holds_seen_by(viewer.actor, rows)],
+        "holds": [(h, get_person(session, h.person_id)) for h in holds],
         "holds_total": total,
     }
 

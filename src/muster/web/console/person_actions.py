@@ -16,12 +16,11 @@ from starlette.responses import Response
 
 from muster.access.decisions import list_decisions
 from muster.access.enums import HoldKind
-from muster.access.hold_views import holds_seen_by
+from muster.access.hold_views import read_holds
 from muster.access.holds import (
     get_hold,
     hold_resource,
     lift_hold,
-    list_holds,
     may_lift,
     place_hold,
 )
@@ -41,8 +40,9 @@ def person_access(session: Session, viewer: Viewer, person_id: str) -> dict[str,
     """A person's holds, place, recent decisions and the actions the operator may take."""
     context: dict[str, Any] = {}
     if viewer.can("hold.read"):
-        rows, _ = list_holds(session, person_id=person_id, include_lifted=True, limit=50)
-        holds = holds_seen_by(viewer.actor, rows)
+        holds, _ = read_holds(
+            session, actor=viewer.actor, person=person_id, include_lifted=True, limit=50
+        )
         context["holds"] = holds
         context["liftable"] = {
             h.id for h in holds if h.lifted_at is None and may_lift(viewer.actor, h.kind)
