@@ -108,13 +108,12 @@ def duty_pass_cmd(
     """Issue a duty pass from now for some hours."""
     from muster import clock
     from muster.access import passes
-    from muster.people.service import find_person
 
     with cli_session() as session:
         start = clock.now()
         row = passes.issue_duty_pass(
             session,
-            person_id=find_person(session, person).id,
+            person_id=person,
             purpose=purpose,
             valid_from=start,
             valid_until=start + timedelta(hours=hours),
@@ -231,12 +230,11 @@ def presence_show(ctx: typer.Context) -> None:
 def presence_set(person: str, zone_id: str, reason: str = typer.Option("")) -> None:
     """Record where a person has been seen."""
     from muster.access import presence
-    from muster.people.service import find_person
 
     with cli_session() as session:
         presence.set_presence(
             session,
-            person_id=find_person(session, person).id,
+            person_id=person,
             zone_id=zone_id,
             reason=reason,
             actor=cli_actor(session),

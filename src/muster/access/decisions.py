@@ -29,6 +29,7 @@ from muster.access.facts import (
 )
 from muster.access.models import Decision
 from muster.access.policy_store import sync_active_engine
+from muster.access.portal_rules import authorize_portal_ref
 from muster.db import new_id
 from muster.errors import Invalid, NotFound
 from muster.events.service import append_event
@@ -262,6 +263,7 @@ def decide_request(
     the group (``rule_on``); the decision rows and their events are written before this
     returns.
     """
+    authorize_portal_ref(actor, "access.request", portal_id)
     if len(person_refs) > MAX_GROUP:
         check_refs(person_refs)  # before reading that many persons
     known = load_request(session, portal_id, person_refs, clock.now())

@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from muster import clock
+from muster.access.portal_rules import authorize_portal_ref
 from muster.errors import Invalid, NotFound
 from muster.events.service import append_event
 from muster.places.enums import PortalMode
@@ -29,6 +30,7 @@ def set_portal_mode(
     it and in the record."""
     from muster.access.facts import load_portal  # facts reads the places this module changes
 
+    authorize_portal_ref(actor, "portal.mode", portal_id)
     authorize(actor, "portal.mode", load_portal(session, portal_id).resource())
     if not reason.strip():
         raise Invalid("give the reason for the mode change; posts and the record show it")

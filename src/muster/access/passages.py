@@ -21,6 +21,7 @@ from muster.access.decisions import ALERT, cedar_input_for, precheck
 from muster.access.enums import Direction
 from muster.access.facts import PortalFacts, load_portal, load_request
 from muster.access.models import Decision, Passage
+from muster.access.portal_rules import authorize_portal_ref
 from muster.access.presence import move_person
 from muster.errors import Conflict, Invalid
 from muster.events.service import append_event
@@ -198,6 +199,7 @@ def record_passage(
     """Record that a permitted person went through. A retry with the same key returns the
     first passage and records nothing; a permit whose facts have changed since it was
     decided is refused (see the module's docstring)."""
+    authorize_portal_ref(actor, "passage.record", portal_id)
     portal = load_portal(session, portal_id)
     authorize(actor, "passage.record", portal.resource())
     key = idempotency_key.strip()

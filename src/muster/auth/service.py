@@ -122,7 +122,16 @@ def create_account(
 
 
 def set_password(session: Session, *, username: str, password: str, actor: Actor) -> Account:
-    """Replace an account's password and end its console sessions."""
+    """Replace an account's password and end its console sessions.
+
+    An account signed in for itself sets its own password; anyone else's is
+    ``account.manage`` (an administrator), authorized before the account is looked up.
+    """
+    own: str | None = None  # the username of the account signed in, if one is
+    if actor.kind == "account" and actor.account_id is not None:
+        own = session.scalar(select(Account.username).where(Account.id == actor.account_id))
+    if own != username:
+        authorize(actor, "account.manage")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
     account = get_account_by_username(session, username)

@@ -15,7 +15,6 @@ from muster.incidents.export import figure_lines, to_markdown, to_pdf
 from muster.incidents.log import add_log_entry
 from muster.incidents.schemas import IncidentCreate, SitrepEdit, TaskCreate
 from muster.incidents.timeline import incident_timeline
-from muster.people.service import find_person
 
 incident_app = typer.Typer(help="Incidents: command, tasks, the log.", no_args_is_help=True)
 sitrep_app = typer.Typer(help="Situation reports: draft, publish, export.", no_args_is_help=True)
@@ -36,9 +35,8 @@ def declare(
     Example: muster incident declare "West airlock" --commander John --location "West airlock"
     """
     with cli_session() as session:
-        person = find_person(session, commander)
         data = IncidentCreate(
-            title=title, kind=kind, severity=severity, location=location, commander_id=person.id
+            title=title, kind=kind, severity=severity, location=location, commander_id=commander
         )
         incident = service.declare_incident(session, data=data, actor=cli_actor(session))
         console.print(f"Incident {incident.number} declared ({incident.id}).")
@@ -66,17 +64,15 @@ def role(
     Example: muster incident role 1 site_officer Dominic --site "West airlock"
     """
     with cli_session() as session:
-        incident = service.find_incident(session, ref)
-        holder = find_person(session, person)
         service.assign_role(
             session,
-            incident_id=incident.id,
+            incident_id=ref,
             role=role,
-            person_id=holder.id,
+            person_id=person,
             site=site,
             actor=cli_actor(session),
         )
-        console.print(f"{holder.name} now holds {role.value}.")
+        console.print(f"{person} now holds {role.value}.")
 
 
 @incident_app.command("task")
@@ -90,10 +86,8 @@ def task(
     Example: muster incident task 1 "Shields to both airlocks" --owner George
     """
     with cli_session() as session:
-        incident = service.find_incident(session, ref)
-        owner_id = find_person(session, owner).id if owner else None
-        data = TaskCreate(title=title, owner_id=owner_id)
-        service.add_task(session, incident_id=incident.id, data=data, actor=cli_actor(session))
+        data = TaskCreate(title=title, owner_id=owner)
+        service.add_task(session, incident_id=ref, data=data, actor=cli_actor(session))
         console.print("Task added.")
 
 
@@ -108,10 +102,7 @@ def log(
     Example: muster incident log 1 "Residents taken to the hospital." --pin
     """
     with cli_session() as session:
-        incident = service.find_incident(session, ref)
-        add_log_entry(
-            session, incident_id=incident.id, text=text, pinned=pin, actor=cli_actor(session)
-        )
+        add_log_entry(session, incident_id=ref, text=text, pinned=pin, actor=cli_actor(session))
         console.print("Logged.")
 
 
@@ -146,9 +137,8 @@ def edit(
 ) -> None:
     """Edit the draft's narrative."""
     with cli_session() as session:
-        incident = service.find_incident(session, ref)
         data = SitrepEdit(situation=situation, actions=actions, plans=plans)
-        sitrep.edit_draft(session, incident_id=incident.id, data=data, actor=cli_actor(session))
+        sitrep.edit_draft(session, incident_id=ref, data=data, actor=cli_actor(session))
         console.print("Draft updated.")
 
 
@@ -156,8 +146,7 @@ def edit(
 def publish(ref: Ref) -> None:
     """Publish the draft as the next numbered version."""
     with cli_session() as session:
-        incident = service.find_incident(session, ref)
-        version = sitrep.publish_sitrep(session, incident_id=incident.id, actor=cli_actor(session))
+        version = sitrep.publish_sitrep(session, incident_id=ref, actor=cli_actor(session))
         console.print(f"Situation report {version.number} published.")
 
 

@@ -20,18 +20,15 @@ from muster.incidents.models import (
 from muster.incidents.schemas import IncidentCreate, IncidentUpdate, TaskCreate, TaskUpdate
 from muster.people.enums import PersonStatus
 from muster.people.models import Person
-from muster.people.service import get_person
+from muster.people.service import find_person, get_person
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
 from muster.schemas import number_in
 
 
 def get_incident(session: Session, incident_id: str) -> Incident:
-    """The incident with this id."""
-    incident = session.get(Incident, incident_id)
-    if incident is None:
-        raise NotFound(f"no incident with id {incident_id!r}; list incidents to find it")
-    return incident
+    """The incident with this id, number or exact title (each use case authorizes first)."""
+    return find_incident(session, incident_id)
 
 
 def find_incident(session: Session, ref: str) -> Incident:
@@ -57,7 +54,7 @@ def _open(incident: Incident) -> Incident:
 def declare_incident(session: Session, *, data: IncidentCreate, actor: Actor) -> Incident:
     """Declare an incident; its commander takes the incident commander's role at once."""
     authorize(actor, "incident.declare")
-    commander = get_person(session, data.commander_id)
+    commander = find_person(session, data.commander_id)
     at = clock.now()
     number = (session.scalar(select(func.max(Incident.number))) or 0) + 1
     incident = Incident(
@@ -83,6 +80,7 @@ def declare_incident(session: Session, *, data: IncidentCreate, actor: Actor) ->
             "summary": f"Incident {number} declared: {data.title} ({data.severity.value}) at "
             f"{data.location}; commander {commander.name}.",
             **data.model_dump(),
+            "commander_id": commander.id,
             "number": number,
         },
     )
@@ -153,9 +151,14 @@ def _may_hold_role(person: Person, role: CommandRole) -> None:
 
 
 def _assign(
-    session: Session, incident: Incident, role: CommandRole, person_id: str, site: str, actor: Actor
+    session: Session,
+    incident: Incident,
+    role: CommandRole,
+    person_ref: str,
+    site: str,
+    actor: Actor,
 ) -> RoleAssignment:
-    person = get_person(session, person_id)
+    person = find_person(session, person_ref)
     _may_hold_role(person, role)
     at = clock.now()
     current = session.scalars(
@@ -248,7 +251,7 @@ def add_task(session: Session, *, incident_id: str, data: TaskCreate, actor: Act
     """Add a task with an owner and a due time."""
     authorize(actor, "incident.write")
     incident = _open(get_incident(session, incident_id))
-    owner = get_person(session, data.owner_id) if data.owner_id else None
+    owner = find_person(session, data.owner_id) if data.owner_id else None
     if data.objective_id is not None:
         objective = session.get(Objective, data.objective_id)
         if objective is None or objective.incident_id != incident.id:

@@ -130,7 +130,7 @@ def edit_draft(session: Session, *, incident_id: str, data: SitrepEdit, actor: A
             session,
             kind="incidents.sitrep.draft_edited",
             actor=actor,
-            subjects=[incident_id, draft.id],
+            subjects=[draft.incident_id, draft.id],
             payload={"fields": changed},
         )
     return draft
@@ -140,6 +140,7 @@ def publish_sitrep(session: Session, *, incident_id: str, actor: Actor) -> Sitre
     """Publish the draft as the next numbered version, its figures frozen now."""
     authorize(actor, "sitrep.publish")
     draft = get_draft(session, incident_id=incident_id, actor=actor)
+    incident_id = draft.incident_id  # the id, whatever reference the caller gave
     number = (
         session.scalar(select(func.max(Sitrep.number)).where(Sitrep.incident_id == incident_id))
         or 0

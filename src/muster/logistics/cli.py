@@ -17,7 +17,6 @@ from muster.logistics.enums import ItemKind, LocationKind, Outcome, WorkOrderSta
 from muster.logistics.locations import Location, find_location
 from muster.logistics.quantities import parse_quantity, quantity_text
 from muster.logistics.schemas import ItemCreate
-from muster.people.service import find_person
 
 stock_app = typer.Typer(
     help="Stock by location, custody of tracked units, CSV.", no_args_is_help=True
@@ -105,6 +104,7 @@ def receive_cmd(
 ) -> None:
     """Receive stock. Example: muster stock receive Rifle --at zone:Armory --serial R-1"""
     with cli_session() as session:
+        stock.authorize_move(cli_actor(session))  # before the item or the place is looked up
         found = items.find_item(session, item)
         stock.receive_stock(
             session,
@@ -129,6 +129,7 @@ def transfer_cmd(
 ) -> None:
     """Move stock. Example: muster stock transfer Sheet --from zone:Armory --to post:South"""
     with cli_session() as session:
+        stock.authorize_move(cli_actor(session))  # before the item or the places are looked up
         found = items.find_item(session, item)
         stock.transfer_stock(
             session,
@@ -190,12 +191,13 @@ def lost_cmd(
     muster stock lost Rifle RF-01 --reason 'Dropped in the collar' --witness Dominic"""
     with cli_session() as session:
         actor = cli_actor(session)
+        losses.authorize_write_off(actor)  # before the unit or the witness is looked up
         unit = items.find_unit(session, items.find_item(session, item), serial)
         losses.write_off_lost(
             session,
             unit_id=unit.id,
             reason=reason,
-            witness_person_id=find_person(session, witness).id,
+            witness_person_id=witness,
             actor=actor,
         )
     console.print(f"{item} {serial} written off as lost, witnessed by {witness}.")

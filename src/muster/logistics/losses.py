@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.errors import Conflict, Invalid, NotFound
+from muster.errors import Conflict, Invalid
 from muster.events.service import append_event
 from muster.logistics.custody import open_custody
 from muster.logistics.enums import MovementReason, UnitStatus
@@ -22,6 +22,7 @@ from muster.logistics.ledger import move
 from muster.logistics.models import Custody
 from muster.people.enums import of_visiting_party
 from muster.people.models import Person
+from muster.people.service import find_person
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
 
@@ -31,9 +32,7 @@ LOST = "logistics.custody.lost"
 
 def _witness(session: Session, person_id: str, custody: Custody, actor: Actor) -> Person:
     """A living station person other than the holder, the signer and the one writing off."""
-    witness = session.get(Person, person_id)
-    if witness is None:
-        raise NotFound(f"no person with id {person_id!r} to witness the loss")
+    witness = find_person(session, person_id)  # id, badge or name
     if witness.archived_at is not None or witness.status.value == "deceased":
         raise Invalid(f"{witness.name} cannot witness anything (archived or deceased)")
     if of_visiting_party(witness.affiliation, witness.party_id):
@@ -49,11 +48,16 @@ def _witness(session: Session, person_id: str, custody: Custody, actor: Actor) -
     return witness
 
 
+def authorize_write_off(actor: Actor) -> None:
+    """Who may write off a lost unit, asked before the unit or the witness is looked up."""
+    authorize(actor, WRITE_OFF)
+
+
 def write_off_lost(
     session: Session, *, unit_id: str, reason: str, witness_person_id: str, actor: Actor
 ) -> Custody:
     """Write off a unit lost while signed out: its chain ends in a loss, with a witness."""
-    authorize(actor, WRITE_OFF)
+    authorize_write_off(actor)
     if not reason.strip():
         raise Invalid("say how the unit was lost (reason), so the record explains it")
     unit = get_unit(session, unit_id)

@@ -27,6 +27,12 @@ from muster.policy.authorize import authorize
 MOVE = "logistics.stock.move"
 
 
+def authorize_move(actor: Actor) -> None:
+    """Who may move stock (``logistics.stock.move``): asked before any item or place is
+    looked up, so a caller who may not learns nothing of what is on record."""
+    authorize(actor, MOVE)
+
+
 def _units_at(session: Session, item: Item, location: Location, serials: list[str]) -> list[Unit]:
     units = [find_unit(session, item, s) for s in serials]
     for unit in units:
@@ -89,7 +95,7 @@ def receive_stock(
     actor: Actor,
 ) -> list[Movement]:
     """Stock arriving: a quantity, or new tracked units by serial."""
-    authorize(actor, MOVE)
+    authorize_move(actor)
     return put_in_stock(
         session,
         item_id=item_id,
@@ -170,7 +176,7 @@ def transfer_stock(
     actor: Actor,
 ) -> list[Movement]:
     """Move stock from one location to another."""
-    authorize(actor, MOVE)
+    authorize_move(actor)
     item = get_item(session, item_id)
     check_location(session, source)
     check_location(session, dest)
@@ -205,7 +211,7 @@ def consume_stock(
     actor: Actor,
 ) -> list[Movement]:
     """Stock used up, lost or written off at a location."""
-    authorize(actor, MOVE)
+    authorize_move(actor)
     item = get_item(session, item_id)
     check_location(session, location)
     _quantity_or_serials(item, quantity, serials)
@@ -240,7 +246,7 @@ def adjust_stock(
     actor: Actor,
 ) -> Movement | None:
     """Set the count of an untracked item at a location; None when it was already right."""
-    authorize(actor, MOVE)
+    authorize_move(actor)
     item = get_item(session, item_id)
     check_location(session, location)
     if item.tracked:

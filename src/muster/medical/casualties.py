@@ -11,6 +11,7 @@ from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.incidents.enums import IncidentStatus
 from muster.incidents.models import Incident
+from muster.incidents.service import find_incident
 from muster.medical.enums import Side, Triage
 from muster.medical.models import Casualty, TriageAssessment
 from muster.medical.schemas import CasualtyCounts, CasualtyCreate, TriageChange, TriageInput
@@ -18,7 +19,7 @@ from muster.medical.triage import TriageResult, age_on, triage
 from muster.people.enums import Affiliation, PersonStatus
 from muster.people.models import Person
 from muster.people.schemas import PersonUpdate
-from muster.people.service import get_person, update_person
+from muster.people.service import find_person, get_person, update_person
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
 from muster.schemas import number_in
@@ -122,9 +123,7 @@ def _assessment(
 def _incident_of(session: Session, incident_id: str | None) -> str:
     """The incident a casualty belongs to: the one named, else the one open now."""
     if incident_id is not None:
-        incident = session.get(Incident, incident_id)
-        if incident is None:
-            raise NotFound(f"no incident with id {incident_id!r}; list incidents to find it")
+        incident = find_incident(session, incident_id)  # id, number or title
         if incident.status is IncidentStatus.CLOSED:
             raise Conflict(
                 f"incident {incident.number} is closed; record the casualty in an open one"
@@ -159,7 +158,7 @@ def record_casualty(session: Session, *, data: CasualtyCreate, actor: Actor) -> 
     is, or several are). A person already recorded in that incident is refused: re-triage.
     """
     authorize(actor, "casualty.record")
-    person = get_person(session, data.person_id) if data.person_id else None
+    person = find_person(session, data.person_id) if data.person_id else None
     if data.treated_by_id:
         get_person(session, data.treated_by_id)
     incident_id = _incident_of(session, data.incident_id)

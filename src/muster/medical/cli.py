@@ -9,7 +9,6 @@ from pydantic import BaseModel, ValidationError
 
 from muster.access.holds import confirm_medical_hold, lift_hold
 from muster.cli.common import cli_actor, cli_session, console, fail
-from muster.incidents.service import find_incident
 from muster.medical import casualties, flows, hospital
 from muster.medical.enums import BedState, Condition, ScreeningKind, ScreeningResult, Side, Triage
 from muster.medical.schemas import AdmissionCreate, CasualtyCreate, ScreeningCreate, TriageChange
@@ -122,7 +121,7 @@ def record(
         )
         data = _model(
             CasualtyCreate,
-            person_id=find_person(session, person).id if person else None,
+            person_id=person,
             description=description,
             age_years=age,
             side=side,
@@ -131,7 +130,7 @@ def record(
             reason=reason,
             found_at=found_at,
             injuries=injuries,
-            incident_id=find_incident(session, incident).id if incident else None,
+            incident_id=incident,
         )
         row = casualties.record_casualty(session, data=data, actor=actor)
         why = casualties.triage_history(session, casualty_id=row.id)[-1]
@@ -198,11 +197,10 @@ def record_screening(
     Example: muster screening record "Resident 004" positive --method "blood panel"
     """
     with cli_session() as session:
-        who = find_person(session, person)
-        data = ScreeningCreate(person_id=who.id, kind=kind, result=result, method=method)
+        data = ScreeningCreate(person_id=person, kind=kind, result=result, method=method)
         _row, holds = flows.screen_person(session, data=data, actor=cli_actor(session))
         extra = f"; medical hold placed ({len(holds)})" if holds else ""
-        console.print(f"Screening of {who.name} recorded: {result.value}{extra}.")
+        console.print(f"Screening of {person} recorded: {result.value}{extra}.")
 
 
 @screening_app.command("list")
@@ -266,15 +264,9 @@ def admit(
     """
     with cli_session() as session:
         actor = cli_actor(session)
-        who = find_person(session, person)
-        data = AdmissionCreate(
-            person_id=who.id,
-            bed_id=hospital.find_bed(session, bed).id,
-            condition=condition,
-            reason=reason,
-        )
+        data = AdmissionCreate(person_id=person, bed_id=bed, condition=condition, reason=reason)
         hospital.admit(session, data=data, actor=actor)
-        console.print(f"{who.name} admitted to {bed}.")
+        console.print(f"{person} admitted to {bed}.")
 
 
 @hospital_app.command("transfer")
@@ -289,13 +281,11 @@ def transfer(
     """
     with cli_session() as session:
         actor = cli_actor(session)
-        who = find_person(session, person)
-        admission = hospital.current_admission(session, person_id=who.id, actor=actor)
-        target = hospital.find_bed(session, bed)
+        admission = hospital.current_admission(session, person_id=person, actor=actor)
         hospital.transfer(
-            session, admission_id=admission.id, bed_id=target.id, condition=condition, actor=actor
+            session, admission_id=admission.id, bed_id=bed, condition=condition, actor=actor
         )
-        console.print(f"{who.name} transferred to {bed}.")
+        console.print(f"{person} transferred to {bed}.")
 
 
 @hospital_app.command("discharge")
@@ -309,7 +299,6 @@ def discharge(
     """
     with cli_session() as session:
         actor = cli_actor(session)
-        who = find_person(session, person)
-        admission = hospital.current_admission(session, person_id=who.id, actor=actor)
+        admission = hospital.current_admission(session, person_id=person, actor=actor)
         hospital.discharge(session, admission_id=admission.id, disposition=disposition, actor=actor)
-        console.print(f"{who.name} discharged: {disposition}.")
+        console.print(f"{person} discharged: {disposition}.")

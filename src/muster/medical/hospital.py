@@ -14,7 +14,7 @@ from muster.medical.casualties import find_casualty
 from muster.medical.enums import BedState, Condition
 from muster.medical.models import Admission, Bed, Casualty, Ward
 from muster.medical.schemas import AdmissionCreate
-from muster.people.service import get_person
+from muster.people.service import find_person
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
 
@@ -122,8 +122,8 @@ def set_bed_state(session: Session, *, bed_id: str, state: BedState, actor: Acto
     return bed
 
 
-def _take_bed(session: Session, bed_id: str) -> Bed:
-    bed = get_bed(session, bed_id)
+def _take_bed(session: Session, bed_ref: str) -> Bed:
+    bed = find_bed(session, bed_ref)
     if bed.state is not BedState.AVAILABLE:
         raise Conflict(f"bed {bed.label} is {bed.state.value}; choose an available bed")
     bed.state = BedState.OCCUPIED
@@ -149,7 +149,7 @@ def admit(session: Session, *, data: AdmissionCreate, actor: Actor) -> Admission
             raise Invalid("the casualty is recorded as another person")
         person_id = person_id or casualty.person_id
     if person_id is not None:
-        get_person(session, person_id)
+        person_id = find_person(session, person_id).id  # after authorizing: id, badge or name
         if casualty is None:  # the person's casualty record goes into hospital with them
             casualty = session.scalar(
                 select(Casualty)
@@ -186,7 +186,7 @@ def admit(session: Session, *, data: AdmissionCreate, actor: Actor) -> Admission
             admission.id,
             person_id or "",
             casualty.id if casualty else "",
-            data.bed_id or "",
+            bed.id if bed else "",
         ],
         payload={
             "summary": "Patient admitted" + (f" to bed {bed.label}." if bed else "."),
@@ -222,7 +222,7 @@ def transfer(
     """Move a patient to another bed; the bed left goes to cleaning."""
     authorize(actor, MANAGE)
     admission = _current(session, admission_id)
-    if admission.bed_id == bed_id:
+    if admission.bed_id == find_bed(session, bed_id).id:
         raise Conflict("the patient is already in that bed")
     bed = _take_bed(session, bed_id)
     old = admission.bed_id
@@ -281,8 +281,9 @@ def discharge(session: Session, *, admission_id: str, disposition: str, actor: A
 def current_admission(session: Session, *, person_id: str, actor: Actor) -> Admission:
     """The person's admission still open, for those who manage the hospital (clinical)."""
     authorize(actor, MANAGE)
+    person = find_person(session, person_id)  # id, badge or name, once authorized
     admission = session.scalar(
-        select(Admission).where(Admission.person_id == person_id, Admission.discharged_at.is_(None))
+        select(Admission).where(Admission.person_id == person.id, Admission.discharged_at.is_(None))
     )
     if admission is None:
         raise NotFound("this person is not in hospital now; admit them first")

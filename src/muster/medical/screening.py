@@ -13,13 +13,13 @@ from muster.events.service import append_event
 from muster.medical.enums import ScreeningKind, ScreeningResult
 from muster.medical.models import Screening
 from muster.medical.schemas import ScreeningCreate
-from muster.people.service import get_person
+from muster.people.service import find_person, get_person
 from muster.policy.actor import Actor
 
 
 def add_screening(session: Session, *, data: ScreeningCreate, actor: Actor) -> Screening:
     """Store a screening result (``flows.screen_person`` also applies its effect on holds)."""
-    person = get_person(session, data.person_id)
+    person = find_person(session, data.person_id)
     if data.performed_by_id:
         get_person(session, data.performed_by_id)
     at = data.performed_at or clock.now()

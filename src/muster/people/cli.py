@@ -80,13 +80,12 @@ def person_add(
     Example: muster person add Bahati --affiliation visitor --party Vessel --role commander
     """
     with cli_session() as session:
-        party_id = service.find_party(session, party).id if party else None
         data = build(
             PersonCreate,
             name=name,
             affiliation=affiliation,
             badge_id=badge,
-            party_id=party_id,
+            party_id=party,
             roles=role,
             status=status,
             notes=notes,
@@ -166,7 +165,6 @@ def person_update(
     Example: muster person update Lisa --status injured
     """
     with cli_session() as session:
-        person = service.find_person(session, ref)
         values: dict[str, object] = {
             k: v
             for k, v in {
@@ -182,13 +180,11 @@ def person_update(
         if no_badge:
             values["badge_id"] = None
         if party is not None:
-            values["party_id"] = service.find_party(session, party).id
+            values["party_id"] = party  # resolved by the use case, after it authorizes
         if no_party:
             values["party_id"] = None
         data = build(PersonUpdate, **values)
-        person = service.update_person(
-            session, person_id=person.id, data=data, actor=cli_actor(session)
-        )
+        person = service.update_person(session, person_id=ref, data=data, actor=cli_actor(session))
         console.print(f"Person [bold]{person.name}[/] updated.")
 
 
@@ -199,10 +195,7 @@ def person_delete(ref: Annotated[str, typer.Argument(help="Name, badge id or id"
     Example: muster person delete "Test Person"
     """
     with cli_session() as session:
-        person = service.find_person(session, ref)
-        person, references = service.remove_person(
-            session, person_id=person.id, actor=cli_actor(session)
-        )
+        person, references = service.remove_person(session, person_id=ref, actor=cli_actor(session))
         if references:
             console.print(
                 f"Person [bold]{person.name}[/] archived, not deleted: the record names them "
@@ -242,18 +235,15 @@ def party_update(
     Example: muster party update "Visiting vessel" --commander Bahati
     """
     with cli_session() as session:
-        party = service.find_party(session, ref)
         values: dict[str, object] = {
             k: v
             for k, v in {"name": name, "expected_aboard": expected, "notes": notes}.items()
             if v is not None
         }
         if commander is not None:
-            values["commander_id"] = service.find_person(session, commander).id
+            values["commander_id"] = commander  # resolved by the use case
         data = build(PartyUpdate, **values)
-        party = service.update_party(
-            session, party_id=party.id, data=data, actor=cli_actor(session)
-        )
+        party = service.update_party(session, party_id=ref, data=data, actor=cli_actor(session))
         console.print(f"Party [bold]{party.name}[/] updated.")
 
 

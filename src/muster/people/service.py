@@ -106,10 +106,10 @@ def create_person(session: Session, *, data: PersonCreate, actor: Actor) -> Pers
     authorize(actor, "registry.write")
     _check_person_name(session, data.name)
     _check_badge(session, data.badge_id)
-    if data.party_id is not None:
-        get_party(session, data.party_id)
     at = clock.now()
     values = data.model_dump()
+    if data.party_id is not None:
+        values["party_id"] = find_party(session, data.party_id).id
     values["roles"] = sorted(set(data.roles))
     values["consent_required"] = data.affiliation == Affiliation.RESIDENT
     person = Person(**values, created_at=at, updated_at=at)
@@ -137,16 +137,16 @@ def update_person(session: Session, *, person_id: str, data: PersonUpdate, actor
     values = data.model_dump(exclude_unset=True)
     status_only = set(values) <= {"status"} and is_allowed(actor, "person.status")
     authorize(actor, "person.status" if status_only else "registry.write")
-    person = get_person(session, person_id)
+    person = find_person(session, person_id)
     if "name" in values:
         _check_person_name(session, values["name"], except_id=person.id)
     if "badge_id" in values:
         _check_badge(session, values["badge_id"], except_id=person.id)
     if "roles" in values:
         values["roles"] = sorted(set(values["roles"]))
+    if values.get("party_id") is not None:
+        values["party_id"] = find_party(session, values["party_id"]).id
     if "party_id" in values and values["party_id"] != person.party_id:
-        if values["party_id"] is not None:
-            get_party(session, values["party_id"])
         commanded = session.scalar(select(Party.name).where(Party.commander_id == person.id))
         if commanded:
             raise Conflict(
@@ -258,7 +258,7 @@ def remove_person(session: Session, *, person_id: str, actor: Actor) -> tuple[Pe
     archived record, which passes no portal.
     """
     authorize(actor, "person.archive")
-    person = get_person(session, person_id)
+    person = find_person(session, person_id)
     if person.archived_at is None:
         guarded_change(session, person, what="archive", details={}, actor=actor)
     references = person_record_references(session, person.id)
@@ -321,8 +321,9 @@ def _check_party_name(session: Session, name: str, *, except_id: str | None = No
         raise Conflict(f"a party named {name!r} is already registered; use another name")
 
 
-def _check_commander(session: Session, party: Party, commander_id: str) -> None:
-    commander = get_person(session, commander_id)
+def _check_commander(session: Session, party: Party, commander_ref: str) -> str:
+    """The id of the person named to command ``party`` (id, badge or name)."""
+    commander = find_person(session, commander_ref)
     if commander.party_id != party.id:
         raise Invalid(
             f"{commander.name} is not a member of the party {party.name}; "
@@ -330,6 +331,7 @@ def _check_commander(session: Session, party: Party, commander_id: str) -> None:
         )
     if commander.archived_at is not None:
         raise Invalid(f"{commander.name} is archived and cannot command a party")
+    return commander.id
 
 
 def create_party(session: Session, *, data: PartyCreate, actor: Actor) -> Party:
@@ -357,12 +359,12 @@ def create_party(session: Session, *, data: PartyCreate, actor: Actor) -> Party:
 def update_party(session: Session, *, party_id: str, data: PartyUpdate, actor: Actor) -> Party:
     """Change the given fields of a party; a commander must be one of its members."""
     authorize(actor, "registry.write")
-    party = get_party(session, party_id)
+    party = find_party(session, party_id)
     values = data.model_dump(exclude_unset=True)
     if "name" in values:
         _check_party_name(session, values["name"], except_id=party.id)
     if values.get("commander_id") is not None:
-        _check_commander(session, party, values["commander_id"])
+        values["commander_id"] = _check_commander(session, party, values["commander_id"])
     old_commander = party.commander_id
     changes = apply_changes(party, values)
     if not changes:

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from muster.cli.common import cli_actor, cli_session, console
 from muster.people.cli import Limit, Offset, build, id_table, party_name
-from muster.people.service import find_party, find_person
 from muster.places import service
 from muster.places.enums import PortalKind, ZoneKind
 from muster.places.models import Portal, Zone
@@ -51,12 +50,11 @@ def zone_add(
     Example: muster zone add "South collar" --kind collar --docked "Visiting vessel"
     """
     with cli_session() as session:
-        party_id = find_party(session, docked).id if docked else None
         data = build(
             ZoneCreate,
             name=name,
             kind=kind,
-            docked_party_id=party_id,
+            docked_party_id=docked,
             description=description,
             map_x=x,
             map_y=y,
@@ -118,8 +116,8 @@ def portal_add(
             PortalCreate,
             name=name,
             kind=kind,
-            inside_zone_id=service.find_zone(session, inside).id,
-            outside_zone_id=service.find_zone(session, outside).id,
+            inside_zone_id=inside,
+            outside_zone_id=outside,
         )
         portal = service.create_portal(session, data=data, actor=cli_actor(session))
         console.print(f"Portal [bold]{portal.name}[/] registered with id {portal.id}.")
@@ -188,8 +186,8 @@ def post_add(
         data = build(
             PostCreate,
             name=name,
-            portal_id=service.find_portal(session, portal).id if portal else None,
-            zone_id=service.find_zone(session, zone).id if zone else None,
+            portal_id=portal,
+            zone_id=zone,
         )
         post = service.create_post(session, data=data, actor=cli_actor(session))
         console.print(f"Post [bold]{post.name}[/] registered with id {post.id}.")
@@ -248,12 +246,8 @@ def post_assign(
     Example: muster post assign "West post" Ken
     """
     with cli_session() as session:
-        found_post = service.find_post(session, post)
-        found_person = find_person(session, person)
-        service.assign_to_post(
-            session, post_id=found_post.id, person_id=found_person.id, actor=cli_actor(session)
-        )
-        console.print(f"{found_person.name} assigned to {found_post.name}.")
+        service.assign_to_post(session, post_id=post, person_id=person, actor=cli_actor(session))
+        console.print(f"{person} assigned to {post}.")
 
 
 @post_app.command("unassign")
@@ -266,9 +260,7 @@ def post_unassign(
     Example: muster post unassign "West post" Ken
     """
     with cli_session() as session:
-        found_post = service.find_post(session, post)
-        found_person = find_person(session, person)
         service.unassign_from_post(
-            session, post_id=found_post.id, person_id=found_person.id, actor=cli_actor(session)
+            session, post_id=post, person_id=person, actor=cli_actor(session)
         )
-        console.print(f"{found_person.name} taken off {found_post.name}.")
+        console.print(f"{person} taken off {post}.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -10,7 +12,7 @@ from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
 from muster.people.enums import PersonStatus
 from muster.people.models import Person
-from muster.people.service import apply_changes, get_party, get_person, save_unique
+from muster.people.service import apply_changes, find_party, find_person, save_unique
 from muster.places.enums import PortalKind, PortalMode, ZoneKind
 from muster.places.models import Portal, Post, PostAssignment, Zone
 from muster.places.schemas import (
@@ -48,28 +50,30 @@ def _check_zone_name(session: Session, name: str, *, except_id: str | None = Non
         raise Conflict(f"a zone named {name!r} is already registered; use another name")
 
 
-def _check_docking(session: Session, kind: ZoneKind, party_id: str | None) -> None:
-    if party_id is None:
-        return
+def _check_docking(session: Session, kind: ZoneKind, party_ref: str | None) -> str | None:
+    """The id of the party docked at the zone (named by id or name), or None."""
+    if party_ref is None:
+        return None
     if kind is not ZoneKind.COLLAR:
         raise Invalid("only a docking collar can have a party docked at it")
-    get_party(session, party_id)
+    return find_party(session, party_ref).id
 
 
 def create_zone(session: Session, *, data: ZoneCreate, actor: Actor) -> Zone:
     """Register a zone."""
     authorize(actor, "registry.write")
     _check_zone_name(session, data.name)
-    _check_docking(session, data.kind, data.docked_party_id)
+    values = data.model_dump()
+    values["docked_party_id"] = _check_docking(session, data.kind, data.docked_party_id)
     at = clock.now()
-    zone = Zone(**data.model_dump(), created_at=at, updated_at=at)
+    zone = Zone(**values, created_at=at, updated_at=at)
     save_unique(session, zone, clash=f"a zone named {data.name!r} is already registered")
     append_event(
         session,
         kind="places.zone.created",
         actor=actor,
         subjects=[zone.id, zone.docked_party_id or ""],
-        payload=data.model_dump(),
+        payload=values,
     )
     return zone
 
@@ -84,7 +88,9 @@ def update_zone(session: Session, *, zone_id: str, data: ZoneUpdate, actor: Acto
     kind = values.get("kind", zone.kind)
     if kind != zone.kind and session.scalar(select(Portal.name).where(_touches(zone.id))):
         raise Conflict(f"zone {zone.name} has portals; its kind cannot change while they use it")
-    _check_docking(session, kind, values.get("docked_party_id", zone.docked_party_id))
+    docked = _check_docking(session, kind, values.get("docked_party_id", zone.docked_party_id))
+    if "docked_party_id" in values:
+        values["docked_party_id"] = docked
     old_party = zone.docked_party_id
     changes = apply_changes(zone, values)
     if not changes:
@@ -144,11 +150,12 @@ def _check_portal_name(session: Session, name: str, *, except_id: str | None = N
 
 
 def _check_portal_zones(
-    session: Session, kind: PortalKind, inside_zone_id: str, outside_zone_id: str
-) -> None:
-    """An airlock leads from an internal zone to a collar; a door joins two internal zones."""
-    inside = get_zone(session, inside_zone_id)
-    outside = get_zone(session, outside_zone_id)
+    session: Session, kind: PortalKind, inside_ref: str, outside_ref: str
+) -> tuple[str, str]:
+    """An airlock leads from an internal zone to a collar; a door joins two internal zones.
+    The zones are named by id or name; returns their ids."""
+    inside = find_zone(session, inside_ref)
+    outside = find_zone(session, outside_ref)
     if inside.kind is not ZoneKind.INTERNAL:
         raise Invalid(f"the inside of a portal must be an internal zone; {inside.name} is not")
     if kind is PortalKind.AIRLOCK and outside.kind is not ZoneKind.COLLAR:
@@ -158,24 +165,26 @@ def _check_portal_zones(
             raise Invalid(f"a door joins two internal zones; {outside.name} is not internal")
         if inside.id == outside.id:
             raise Invalid("a door joins two different zones; give another outside zone")
+    return inside.id, outside.id
 
 
 def create_portal(session: Session, *, data: PortalCreate, actor: Actor) -> Portal:
     """Register an airlock or a door, in normal mode."""
     authorize(actor, "registry.write")
     _check_portal_name(session, data.name)
-    _check_portal_zones(session, data.kind, data.inside_zone_id, data.outside_zone_id)
-    at = clock.now()
-    portal = Portal(
-        **data.model_dump(), mode=PortalMode.NORMAL, mode_reason="", created_at=at, updated_at=at
+    values = data.model_dump()
+    values["inside_zone_id"], values["outside_zone_id"] = _check_portal_zones(
+        session, data.kind, data.inside_zone_id, data.outside_zone_id
     )
+    at = clock.now()
+    portal = Portal(**values, mode=PortalMode.NORMAL, mode_reason="", created_at=at, updated_at=at)
     save_unique(session, portal, clash=f"a portal named {data.name!r} is already registered")
     append_event(
         session,
         kind="places.portal.created",
         actor=actor,
         subjects=[portal.id, portal.inside_zone_id, portal.outside_zone_id],
-        payload=data.model_dump(),
+        payload=values,
     )
     return portal
 
@@ -187,11 +196,14 @@ def update_portal(session: Session, *, portal_id: str, data: PortalUpdate, actor
     values = data.model_dump(exclude_unset=True)
     if "name" in values:
         _check_portal_name(session, values["name"], except_id=portal.id)
-    _check_portal_zones(
+    inside, outside = _check_portal_zones(
         session,
         values.get("kind", portal.kind),
         values.get("inside_zone_id", portal.inside_zone_id),
         values.get("outside_zone_id", portal.outside_zone_id),
+    )
+    values.update(
+        {k: v for k, v in (("inside_zone_id", inside), ("outside_zone_id", outside)) if k in values}
     )
     old_zones = [portal.inside_zone_id, portal.outside_zone_id]
     changes = apply_changes(portal, values)
@@ -247,32 +259,33 @@ def find_post(session: Session, ref: str) -> Post:
     return post
 
 
-def _check_post(
-    session: Session, name: str | None, portal_id: str | None, zone_id: str | None, self_id: str
-) -> None:
+def _check_post(session: Session, values: dict[str, Any], self_id: str) -> None:
+    """Check a post's name and resolve its portal and zone (named by id or name) in place."""
+    name = values.get("name")
     if name is not None and session.scalar(
         select(Post.id).where(Post.name == name, Post.id != self_id)
     ):
         raise Conflict(f"a post named {name!r} is already registered; use another name")
-    if portal_id is not None:
-        get_portal(session, portal_id)
-    if zone_id is not None:
-        get_zone(session, zone_id)
+    if values.get("portal_id") is not None:
+        values["portal_id"] = find_portal(session, values["portal_id"]).id
+    if values.get("zone_id") is not None:
+        values["zone_id"] = find_zone(session, values["zone_id"]).id
 
 
 def create_post(session: Session, *, data: PostCreate, actor: Actor) -> Post:
     """Register a guard post, at a portal or in a zone."""
     authorize(actor, "registry.write")
-    _check_post(session, data.name, data.portal_id, data.zone_id, "")
+    values = data.model_dump()
+    _check_post(session, values, "")
     at = clock.now()
-    post = Post(**data.model_dump(), created_at=at, updated_at=at)
+    post = Post(**values, created_at=at, updated_at=at)
     save_unique(session, post, clash=f"a post named {data.name!r} is already registered")
     append_event(
         session,
         kind="places.post.created",
         actor=actor,
         subjects=[post.id, post.portal_id or "", post.zone_id or ""],
-        payload=data.model_dump(),
+        payload=values,
     )
     return post
 
@@ -282,9 +295,7 @@ def update_post(session: Session, *, post_id: str, data: PostUpdate, actor: Acto
     authorize(actor, "registry.write")
     post = get_post(session, post_id)
     values = data.model_dump(exclude_unset=True)
-    _check_post(
-        session, values.get("name"), values.get("portal_id"), values.get("zone_id"), post.id
-    )
+    _check_post(session, values, post.id)
     changes = apply_changes(post, values)
     if not changes:
         return post
@@ -324,8 +335,8 @@ def assign_to_post(
 ) -> PostAssignment:
     """Assign a person to a post. Archived and deceased persons cannot be assigned."""
     authorize(actor, "registry.write")
-    post = get_post(session, post_id)
-    person = get_person(session, person_id)
+    post = find_post(session, post_id)
+    person = find_person(session, person_id)
     if person.archived_at is not None:
         raise Invalid(f"{person.name} is archived and cannot be assigned to a post")
     if person.status is PersonStatus.DECEASED:
@@ -347,8 +358,8 @@ def assign_to_post(
 def unassign_from_post(session: Session, *, post_id: str, person_id: str, actor: Actor) -> None:
     """Take a person off a post."""
     authorize(actor, "registry.write")
-    post = get_post(session, post_id)
-    person = get_person(session, person_id)
+    post = find_post(session, post_id)
+    person = find_person(session, person_id)
     assignment = session.get(PostAssignment, (post.id, person.id))
     if assignment is None:
         raise NotFound(f"{person.name} is not assigned to {post.name}")

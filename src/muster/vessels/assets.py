@@ -69,7 +69,7 @@ def create_asset(session: Session, *, data: AssetCreate, actor: Actor) -> Asset:
 def update_asset(session: Session, *, asset_id: str, data: AssetUpdate, actor: Actor) -> Asset:
     """Change an asset's status, readiness, owner or notes; the change and its reason are logged."""
     authorize(actor, "asset.manage")
-    asset = get_asset(session, asset_id)
+    asset = find_asset(session, asset_id)  # id or name
     values = data.model_dump(exclude_unset=True, exclude={"reason"})
     if "readiness" in values and values["readiness"] is not None:
         values["readiness"] = Readiness(values["readiness"]).value

@@ -10,8 +10,6 @@ import typer
 from rich.table import Table
 
 from muster.cli.common import cli_actor, cli_session, console, fail
-from muster.people.service import find_party
-from muster.places.service import find_portal
 from muster.vessels import assets, service
 from muster.vessels.enums import ObservationKind, Readiness
 from muster.vessels.mapsvg import render_map_svg
@@ -69,11 +67,10 @@ def vessel_add(
     Example: muster vessel add "Visiting vessel" --body venus --party "the visiting vessel"
     """
     with cli_session() as session:
-        party_id = find_party(session, party).id if party else None
         data = VesselCreate(
             name=name,
             body=body,
-            party_id=party_id,
+            party_id=party,
             agreement_term_id=term,
             position_accuracy_km=position_accuracy,
             velocity_accuracy_km_s=velocity_accuracy,
@@ -128,10 +125,10 @@ def vessel_observe(
             source=source,
         )
     with cli_session() as session:
-        vessel = service.find_vessel(session, name)
         row = service.record_observation(
-            session, vessel_id=vessel.id, data=data, actor=cli_actor(session)
+            session, vessel_id=name, data=data, actor=cli_actor(session)
         )
+        vessel = service.get_vessel(session, row.vessel_id)
         if row.position_error_km is None:
             console.print(f"Observation {row.number} recorded: the baseline of {vessel.name}.")
         elif row.manoeuvre:
@@ -176,10 +173,9 @@ def vessel_baseline(
 ) -> None:
     """Take the latest observation as the orbit to hold, after a departure was reviewed."""
     with cli_session() as session:
-        vessel = service.find_vessel(session, name)
-        service.set_baseline(
+        vessel = service.set_baseline(
             session,
-            vessel_id=vessel.id,
+            vessel_id=name,
             observation_id=None,
             reason=reason,
             actor=cli_actor(session),
@@ -223,7 +219,6 @@ def asset_set(
 ) -> None:
     """Change an asset's status; the change and reason are logged."""
     with cli_session() as session:
-        asset = assets.find_asset(session, name)
         values: dict[str, object] = {"reason": reason}
         for key, value in (
             ("operational", operational),
@@ -232,9 +227,9 @@ def asset_set(
         ):
             if value is not None:
                 values[key] = value
-        assets.update_asset(
+        asset = assets.update_asset(
             session,
-            asset_id=asset.id,
+            asset_id=name,
             data=AssetUpdate.model_validate(values),
             actor=cli_actor(session),
         )
@@ -318,13 +313,12 @@ def map_walk(
 ) -> None:
     """Set a portal's walking time, and whether it is closed to routes."""
     with cli_session() as session:
-        found = find_portal(session, portal)
         set_walk(
             session,
-            portal_id=found.id,
+            portal_id=portal,
             seconds=seconds,
             closed=closed,
             note=note,
             actor=cli_actor(session),
         )
-        console.print(f"{found.name}: {seconds:g} s{' (closed)' if closed else ''}.")
+        console.print(f"{portal}: {seconds:g} s{' (closed)' if closed else ''}.")

@@ -14,7 +14,7 @@ from muster import clock
 from muster.agreements.models import AgreementTerm
 from muster.errors import Conflict, Invalid, NotFound
 from muster.events.service import append_event
-from muster.people.service import apply_changes, get_party, save_unique
+from muster.people.service import apply_changes, find_party, save_unique
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
 from muster.vessels import orbits, watch
@@ -27,11 +27,8 @@ from muster.vessels.schemas import ObservationCreate, VesselCreate, VesselUpdate
 
 
 def get_vessel(session: Session, vessel_id: str) -> Vessel:
-    """The vessel with this id, or NotFound."""
-    vessel = session.get(Vessel, vessel_id)
-    if vessel is None:
-        raise NotFound(f"no vessel with id {vessel_id!r}; list vessels to find it")
-    return vessel
+    """The vessel with this id or exact name (each use case authorizes first), or NotFound."""
+    return find_vessel(session, vessel_id)
 
 
 def find_vessel(session: Session, ref: str) -> Vessel:
@@ -60,11 +57,11 @@ def register_vessel(session: Session, *, data: VesselCreate, actor: Actor) -> Ve
     """Put a vessel under watch."""
     authorize(actor, "vessel.manage")
     body = body_named(data.body)
-    if data.party_id:
-        get_party(session, data.party_id)
     _check_term(session, data.agreement_term_id)
     at = clock.now()
     values = data.model_dump()
+    if data.party_id:  # the party's id or name, looked up once authorized
+        values["party_id"] = find_party(session, data.party_id).id
     values["body"] = body.name
     vessel = Vessel(**values, status=VesselStatus.WATCHING.value, created_at=at, updated_at=at)
     save_unique(session, vessel, clash=f"a vessel named {data.name!r} is already watched")
@@ -90,7 +87,7 @@ def update_vessel(session: Session, *, vessel_id: str, data: VesselUpdate, actor
     vessel = get_vessel(session, vessel_id)
     values = data.model_dump(exclude_unset=True)
     if values.get("party_id"):
-        get_party(session, values["party_id"])
+        values["party_id"] = find_party(session, values["party_id"]).id
     _check_term(session, values.get("agreement_term_id"))
     changes = apply_changes(vessel, values)
     if changes:

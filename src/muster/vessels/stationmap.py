@@ -22,7 +22,7 @@ from muster.people.enums import PersonStatus
 from muster.people.models import Person
 from muster.places.enums import PortalMode
 from muster.places.models import Portal, Zone
-from muster.places.service import find_zone, get_portal
+from muster.places.service import find_portal, find_zone
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
 from muster.vessels.models import PortalWalk
@@ -202,7 +202,7 @@ def set_walk(
 ) -> PortalWalk:
     """Set a portal's walking time, and whether it is closed to routes (debris, damage)."""
     authorize(actor, "map.manage")
-    portal = get_portal(session, portal_id)
+    portal = find_portal(session, portal_id)  # id or name
     walk = session.get(PortalWalk, portal.id)
     old = None if walk is None else {"seconds": walk.seconds, "closed": walk.closed}
     if walk is None:

@@ -15,7 +15,6 @@ from typing import Annotated
 import typer
 
 from muster.cli.common import acting_in_person, cli_actor, cli_session, console
-from muster.people.service import find_person
 from muster.welfare import cases, checkups, texts, transfer
 from muster.welfare.enums import Assessment, Capacity
 from muster.welfare.ical import checkup_calendar
@@ -103,7 +102,7 @@ def revoke(
     with cli_session() as session:
         rows = transfer.revoke_consent(
             session,
-            person_id=find_person(session, person).id,
+            person_id=person,  # looked up by the use case once it has authorized
             statement=statement,
             actor=cli_actor(session),
         )
