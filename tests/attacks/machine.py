@@ -8,7 +8,10 @@ airlocks and doors, passages, lifts, approvals, the record's attribution, activa
 
 from __future__ import annotations
 
+import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,6 +29,7 @@ from attacks.oracle import (
 )
 from attacks.world import Operator, World, expect
 from muster.cli.main import app as cli_app
+from muster.welfare.settings import get_welfare_settings
 
 EVERYONE = [
     "welfare-1",
@@ -42,6 +46,7 @@ EVERYONE = [
 ]
 SUBJECTS = ["ana", "ben", "vic"]
 AFFILIATIONS = ["resident", "crew", "visitor"]
+INTERVAL_ENV = "MUSTER_WELFARE_CHECKUP_INTERVAL_DAYS"
 
 
 def when(text: str) -> datetime:
@@ -71,6 +76,8 @@ class AttackMachine(RuleBasedStateMachine):
         self.permits: list[tuple[str, str, str]] = []  # (portal, direction, record)
         self.acting: set[str] = set()  # token ids of this step's operators
         self.by_cli = False
+        self.messages: list[str] = []  # orders and roll calls the API accepted
+        self.channels: dict[str, str] = {}  # this example's own channels
 
     # ---- the example's subjects ----
 
@@ -139,6 +146,22 @@ class AttackMachine(RuleBasedStateMachine):
     def subject(self, label: str) -> Human:
         return self.oracle.humans[label]
 
+    @contextmanager
+    def checkups_due_at_once(self, due_at_once: bool) -> Iterator[timedelta]:
+        """Take a step with the check-up interval at zero, so the check-up it schedules is
+        overdue the moment after (a week gone by without waiting for it); yields the
+        interval in force."""
+        if not due_at_once:
+            yield get_welfare_settings().checkup_interval
+            return
+        os.environ[INTERVAL_ENV] = "0"
+        get_welfare_settings.cache_clear()
+        try:
+            yield timedelta(0)
+        finally:
+            del os.environ[INTERVAL_ENV]
+            get_welfare_settings.cache_clear()
+
     # ---- holds and screenings ----
 
     @rule(
@@ -176,7 +199,7 @@ class AttackMachine(RuleBasedStateMachine):
             ok = op.client.post(f"{url}/{hold_id}/lift", json=body).status_code == 200
             roles = op.roles
         if ok:
-            self.oracle.lifted(hold_id, roles=roles, medical_path=path == "medical")
+            self.oracle.lifted(hold_id, roles=roles)
 
     @rule(
         who=st.sampled_from(["medic", "medic", *EVERYONE]),
@@ -250,20 +273,25 @@ class AttackMachine(RuleBasedStateMachine):
         pick=st.integers(0, 50),
         capacity=st.sampled_from(["welfare", "commander"]),
         by_cli=st.booleans(),
+        overdue=st.booleans(),
     )
-    def approve(self, who: str, pick: int, capacity: str, by_cli: bool) -> None:
-        """Approve a case through the API, or at the shell naming an officer (``--as``)."""
+    def approve(self, who: str, pick: int, capacity: str, by_cli: bool, overdue: bool) -> None:
+        """Approve a case through the API, or at the shell naming an officer (``--as``);
+        perhaps with its first check-up falling due at once (P2: overdue, it lets no one out)."""
         case = self.oracle.cases[self.cases[pick % len(self.cases)]]
-        if by_cli:
-            ok = self.cli("welfare", "approve", case.id, capacity, "--as", who)
-            roles = frozenset({"admin"})  # the shell user, whoever they name
-        else:
-            op = self.act(who)
-            body = {"capacity": capacity}
-            resp = op.client.post(f"/api/v1/welfare/cases/{case.id}/approvals", json=body)
-            ok, roles = resp.status_code == 201, op.roles
+        with self.checkups_due_at_once(overdue) as interval:
+            if by_cli:
+                ok = self.cli("welfare", "approve", case.id, capacity, "--as", who)
+                roles = frozenset({"admin"})  # the shell user, whoever they name
+            else:
+                op = self.act(who)
+                body = {"capacity": capacity}
+                resp = op.client.post(f"/api/v1/welfare/cases/{case.id}/approvals", json=body)
+                ok, roles = resp.status_code == 201, op.roles
         if ok:
             self.oracle.approved(case, "shell" if by_cli else who, roles, capacity)
+            if len(case.approvals) == 2:
+                case.due_by = now() + interval
 
     @rule(who=st.sampled_from(EVERYONE), subject=st.sampled_from(SUBJECTS))
     def revoke(self, who: str, subject: str) -> None:
@@ -276,14 +304,24 @@ class AttackMachine(RuleBasedStateMachine):
                     case.ended = True
 
     @precondition(lambda self: self.cases)
-    @rule(who=st.sampled_from(EVERYONE), pick=st.integers(0, 50), wishes=st.booleans())
-    def checkup(self, who: str, pick: int, wishes: bool) -> None:
-        """A check-up: the person still wishes to go, or no longer does."""
+    @rule(
+        who=st.sampled_from(EVERYONE),
+        pick=st.integers(0, 50),
+        wishes=st.booleans(),
+        overdue=st.booleans(),
+    )
+    def checkup(self, who: str, pick: int, wishes: bool, overdue: bool) -> None:
+        """A check-up: the person still wishes to go (the next one is due an interval on,
+        perhaps at once), or no longer does."""
         case = self.oracle.cases[self.cases[pick % len(self.cases)]]
         body = {"still_wishes_to_stay": wishes, "statement": "check-up"}
-        resp = self.act(who).client.post(f"/api/v1/welfare/cases/{case.id}/checkups", json=body)
+        url = f"/api/v1/welfare/cases/{case.id}/checkups"
+        with self.checkups_due_at_once(overdue) as interval:
+            resp = self.act(who).client.post(url, json=body)
         if resp.status_code == 201 and not wishes:
             case.ended = True
+        elif resp.status_code == 201:
+            case.due_by = now() + interval
 
     # ---- passes, visits, modes ----
 

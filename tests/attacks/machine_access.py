@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule
 
 from attacks.machine import EVERYONE, SUBJECTS, now
-from attacks.machine_registry import RegistryAttack
+from attacks.machine_orders import OrdersAttack
 from attacks.world import expect
 
 PORTAL_MOVES = [("airlock", "exit"), ("airlock", "enter"), ("door", "exit"), ("door", "enter")]
 
 
-class StationAttack(RegistryAttack):
+class StationAttack(OrdersAttack):
     """Every role tries every act; after each step, P1-P7 hold by the oracle's account."""
 
     # ---- the portals ----
@@ -32,6 +33,7 @@ class StationAttack(RegistryAttack):
             refs["escort"] = self.ops["guard"].person_id or ""
         body = {"persons": list(refs.values()), "direction": direction}
         url = f"/api/v1/portals/{self.world.ids[portal]}/requests"
+        asked = now()
         resp = self.act(who).client.post(url, json=body)
         if resp.status_code != 200:
             return
@@ -39,7 +41,7 @@ class StationAttack(RegistryAttack):
         escorted = refs.get("escort") in allowed
         for label, record in refs.items():
             if record in allowed and label != "escort":
-                self.check_permit(label, portal, direction, escorted=escorted)
+                self.check_permit(label, portal, direction, escorted=escorted, at=asked)
                 self.permits.append((portal, direction, label))
 
     @precondition(lambda self: self.permits)
@@ -50,12 +52,20 @@ class StationAttack(RegistryAttack):
         body = {"person": self.records[label], "direction": direction}
         headers = {"Idempotency-Key": uuid.uuid4().hex}
         url = f"/api/v1/portals/{self.world.ids[portal]}/passages"
+        asked = now()
         resp = self.act(who).client.post(url, json=body, headers=headers)
         if resp.status_code == 201:
-            self.check_permit(label, portal, direction, escorted=True, passage=True)
+            self.check_permit(label, portal, direction, escorted=True, passage=True, at=asked)
 
     def check_permit(
-        self, label: str, portal: str, direction: str, *, escorted: bool, passage: bool = False
+        self,
+        label: str,
+        portal: str,
+        direction: str,
+        *,
+        escorted: bool,
+        at: datetime,
+        passage: bool = False,
     ) -> None:
         """The promises a permit (or a passage) must keep, from the oracle's facts alone."""
         o, human = self.oracle, self.subject(label)
@@ -67,8 +77,12 @@ class StationAttack(RegistryAttack):
             if o.held(label):
                 o.breach("P1", f"{what} while held")
             # The collar outside the airlock holds the visiting vessel.
-            if human.needs_consent and not o.consent_ok(label, "vessel"):
-                o.breach("P2", f"{what} to the vessel without an approved, unrevoked case")
+            if human.needs_consent and not o.consent_ok(label, "vessel", at):
+                o.breach(
+                    "P2",
+                    f"{what} to the vessel without an approved, unrevoked case whose check-up "
+                    "is not overdue",
+                )
             return
         if human.affiliation != "visitor" or (portal == "door" and o.modes["door"] == "evacuation"):
             return
@@ -128,8 +142,11 @@ class StationAttack(RegistryAttack):
 
     @invariant()
     def record_names_who_acted(self) -> None:
-        """P5: every event of the step names the account that authenticated for it."""
+        """P5: every event of the step names the account that authenticated for it; P6:
+        every order, roll call and escalation reached station staff only
+        (``check_reach``)."""
         events = self.world.new_events()
+        self.check_reach(events)
         officers = {op.token_id: label for label, op in self.ops.items() if label not in ("admin",)}
         officers |= {op.account_id: label for label, op in self.ops.items() if label != "admin"}
         for event in events:

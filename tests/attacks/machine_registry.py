@@ -47,6 +47,8 @@ class RegistryAttack(AttackMachine):
         url = f"/api/v1/persons/{self.records[subject]}"
         before = expect(self.world.admin.get(url), 200)
         accepted = self.act(who).client.patch(url, json=body).status_code == 200
+        if accepted:
+            self.world.record_standing(self.records[subject], body)
         return accepted and any(before.get(k) != v for k, v in body.items())
 
     @rule(
@@ -89,6 +91,7 @@ class RegistryAttack(AttackMachine):
         """The shell user (the local administrator) changes a person's affiliation."""
         guarded = self.oracle.guarded(subject)
         if self.cli("person", "update", self.records[subject], "--affiliation", affiliation):
+            self.world.record_standing(self.records[subject], {"affiliation": affiliation})
             self._changed("shell", subject, affiliation, guarded)
 
     @rule(who=st.sampled_from(EVERYONE), subject=st.sampled_from(SUBJECTS))
@@ -118,6 +121,8 @@ class RegistryAttack(AttackMachine):
         resp = self.act(who).client.post("/api/v1/persons", json=body)
         if resp.status_code == 201:
             record = resp.json()["id"]
+            self.world.record_standing(record, body)
+            self.world.labels[record] = body["name"]
             human.record_ids.add(record)
             self.records[subject] = record
             self._changed(who, subject, affiliation, guarded)

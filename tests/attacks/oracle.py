@@ -59,6 +59,9 @@ class CaseFact:
     approvals: dict[str, str] = field(default_factory=dict)  # capacity -> officer
     ready_when_approved: bool = False  # screening clear and no hold at the approval
     ended: bool = False  # revoked, or a check-up where the person no longer wishes to go
+    # The latest the pending check-up can be due: the time the approval (or the last
+    # check-up) was answered plus the interval then in force. At or after it, overdue (P2).
+    due_by: datetime | None = None
 
 
 @dataclass
@@ -122,16 +125,20 @@ class Oracle:
             for s in self.screenings
         )
 
-    def lifted(self, hold_id: str, *, roles: frozenset[str], medical_path: bool) -> None:
-        """The API lifted a hold: check P4, then forget the hold."""
+    def lifted(self, hold_id: str, *, roles: frozenset[str]) -> None:
+        """The API lifted a hold, by whichever path: check P1 and P4, then forget the hold.
+
+        A medical hold: a medic, on a clear screening taken after it was placed (P4). A
+        provisional hold: the commander, an officer or an administrator, or a medic on
+        such a screening; nobody else (P1).
+        """
         hold = self.holds.get(hold_id)
         if hold is None or not hold.open:
             return
-        if hold.kind == "medical" and "medic" not in roles:
-            self.breach("P4", f"a medical hold on {hold.human} lifted by {sorted(roles)}")
-        if (hold.kind == "medical" or medical_path) and not self.clear_since(
-            hold.human, hold.placed_at
-        ):
+        command = hold.kind == "provisional" and roles & {"commander", "officer", "admin"}
+        if not command and "medic" not in roles:
+            self.breach("P1/P4", f"a {hold.kind} hold on {hold.human} lifted by {sorted(roles)}")
+        if not command and not self.clear_since(hold.human, hold.placed_at):
             self.breach(
                 "P4",
                 f"a {hold.kind} hold on {hold.human} lifted without a clear screening "
@@ -179,11 +186,14 @@ class Oracle:
                 nanite is not None and nanite.result == "negative" and not self.held(case.human)
             )
 
-    def consent_ok(self, human: str, vessel: str) -> bool:
-        """An approved, unrevoked case of this person for this vessel, by the rules."""
+    def consent_ok(self, human: str, vessel: str, at: datetime) -> bool:
+        """An approved, unrevoked case of this person for this vessel, by the rules, whose
+        check-up was not overdue at ``at`` (the moment before the request was sent)."""
         return any(
             c.human == human
             and c.vessel == vessel
+            and c.due_by is not None
+            and c.due_by > at
             and len(c.free_choice) >= 2
             and not c.concern
             and set(c.approvals) == {"welfare", "commander"}

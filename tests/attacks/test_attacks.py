@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from attacks.machine_access import StationAttack
-from attacks.world import World, build_world
-from muster.config import Settings, get_settings
-from muster.db import Database
-from muster.policy.engine import install_engine
-from muster.web.app import create_app
+from attacks.world import World
 
 # MUSTER_ATTACK_EXAMPLES / MUSTER_ATTACK_STEPS raise the bounds for a long run.
 EXAMPLES = int(os.environ.get("MUSTER_ATTACK_EXAMPLES", "4"))
 STEPS = int(os.environ.get("MUSTER_ATTACK_STEPS", "20"))
-
-
-@pytest.fixture
-def world(db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    """The station on the test database; the CLI reaches the same database."""
-    monkeypatch.setenv("MUSTER_DATABASE_URL", db.url)
-    get_settings.cache_clear()
-    install_engine(None)
-    built = build_world(db, create_app(settings, db, run_scheduler=False))
-    yield built
-    built.close()
-    install_engine(None)
-    get_settings.cache_clear()
 
 
 class TestAttacks:

@@ -11,6 +11,7 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
+from attacks.world import World, expect
 from muster.auth.service import create_account, sign_in
 from muster.cli.main import app
 from muster.config import get_settings
@@ -78,3 +79,16 @@ class TestPasswordOfAnother:
         result = _as(shell, "gus", "user", "passwd", "gus", "--password", TAKEN_OVER)
         assert result.exit_code == 0, result.output
         assert _signs_in(db, "gus", TAKEN_OVER)
+
+
+class TestHelpInTheCallersName:
+    """P5: a call for help from a post opened its paging channel in the name of a station
+    process (``posts-help``), not of the guard who called; the record now names her."""
+
+    def test_the_help_channel_is_the_callers(self, world: World) -> None:
+        guard = world.operators["guard"]
+        world.new_events()
+        url = f"/api/v1/posts/{world.ids['post']}/help"
+        expect(guard.client.post(url, json={"text": "shots at the airlock"}), 201)
+        made = [e for e in world.new_events() if e["kind"] == "comms.channel.created"]
+        assert [e["actor_id"] for e in made] == [guard.token_id]

@@ -20,6 +20,13 @@ from muster.db import Database
 from muster.policy.actor import Actor
 
 PASSWORD = "correct horse battery"
+# Channels every example sends on (an example's own direct channel to its visitor is made
+# by the machine): everyone of the station, the guards by role, everyone at a post.
+CHANNELS: dict[str, dict[str, Any]] = {
+    "all": {"kind": "all"},
+    "guards": {"kind": "role", "role": "guard"},
+    "posts": {"kind": "posts"},
+}
 SETUP = Actor.system("attack-setup")
 
 # The station's operators: label -> (roles, affiliation of their person record).
@@ -64,6 +71,32 @@ class World:
     clients: list[TestClient] = field(default_factory=list)
     seq: int = 0  # the last event read
     pending: list[dict[str, Any]] = field(default_factory=list)
+    # What the API accepted about every person record of the run (examples share records):
+    # affiliation and party, who is in hospital (record -> admission) and who is deceased.
+    standing: dict[str, dict[str, Any]] = field(default_factory=dict)
+    in_hospital: dict[str, str] = field(default_factory=dict)
+    deceased: set[str] = field(default_factory=set)
+    staff: list[str] = field(default_factory=list)  # the officers' person records
+    labels: dict[str, str] = field(default_factory=dict)  # record -> who, for messages
+
+    def record_standing(self, record: str, body: dict[str, Any]) -> None:
+        """The API accepted a person's affiliation or party (registered or changed)."""
+        standing = self.standing.setdefault(record, {"affiliation": "", "party_id": None})
+        for key in ("affiliation", "party_id"):
+            if key in body:
+                standing[key] = body[key]
+
+    def of_visiting_party(self, record: str) -> bool:
+        """A visitor, or a member of a party, by what the API accepted (P6); a record the
+        run never registered counts as the visiting party's, so it is never let pass."""
+        standing = self.standing.get(record)
+        if standing is None:
+            return True
+        return standing["affiliation"] == "visitor" or standing["party_id"] is not None
+
+    def label_of(self, record: str) -> str:
+        """Who a record is, for a message."""
+        return f"{self.labels.get(record, 'an unknown person')} ({record})"
 
     def sign_in(self, label: str, roles: list[str], person_id: str | None = None) -> Operator:
         """An account with ``roles`` (linked to ``person_id``) and a bearer-token client."""
@@ -120,6 +153,8 @@ class World:
         """Register a person through the API and place them in ``zone``."""
         body = {"name": name, "affiliation": affiliation, **extra}
         row = expect(self.admin.post("/api/v1/persons", json=body), 201)
+        self.record_standing(row["id"], body)
+        self.labels[row["id"]] = name
         self.place(row["id"], zone)
         return row
 
@@ -161,9 +196,19 @@ def build_world(db: Database, app: FastAPI) -> World:
         world.ids[key] = expect(admin.post("/api/v1/portals", json=body), 201)["id"]
     text = {"title": "Consent", "body": "I go of my own free will."}
     expect(admin.post("/api/v1/welfare/consent-texts", json=text), 201)
+    post = {"name": "airlock post", "portal_id": world.ids["airlock"]}
+    post_id = world.ids["post"] = expect(admin.post("/api/v1/posts", json=post), 201)["id"]
     for label, (roles, affiliation) in OFFICERS.items():
         person = world.person(label, affiliation, "south", badge_id=f"B-{label}", roles=roles)
         world.operators[label] = world.sign_in(label, roles, person["id"])
+        world.staff.append(person["id"])
+        if label == "guard":
+            body = {"person_id": person["id"]}
+            expect(admin.post(f"/api/v1/posts/{post_id}/members", json=body), 201)
+    for key, rule in CHANNELS.items():
+        body = {"name": key, "kind": "group", "rule": rule}
+        made = expect(admin.post("/api/v1/comms/channels", json=body), 201)
+        world.ids[f"channel-{key}"] = made["id"]
     world.operators["device"] = world.sign_in("device", ["device"])
     world.operators["observer"] = world.sign_in("observer", ["observer"])
     world.new_events()

@@ -91,6 +91,29 @@ def _new_channel(
     return channel
 
 
+def open_channel_for(
+    session: Session,
+    *,
+    name: str,
+    kind: ChannelKind,
+    rule: Rule,
+    actor: Actor,
+    incident_id: str | None = None,
+    description: str = "",
+) -> Channel:
+    """A channel opened as one step of a use case that has authorized ``actor`` (a call for
+    help from a post opens one to those it pages), recorded in that actor's name (P5)."""
+    return _new_channel(
+        session,
+        name=name,
+        kind=kind,
+        rule=rule,
+        actor=actor,
+        incident_id=incident_id,
+        description=description,
+    )
+
+
 def create_incident_channel(
     session: Session, *, incident_id: str, number: int, title: str, actor: Actor
 ) -> Channel:

@@ -15,10 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from muster import clock
+from muster.comms.channels import open_channel_for
 from muster.comms.enums import ChannelKind, Precedence
 from muster.comms.escalation import chain_of_command, rank_of
 from muster.comms.groups import AnyOfRule, PersonRule
-from muster.comms.service import create_channel, record_message
+from muster.comms.service import record_message
 from muster.comms.settings import get_comms_settings
 from muster.errors import Conflict
 from muster.events.service import append_event
@@ -29,7 +30,6 @@ from muster.posts.reading import latest_report, open_incident
 from muster.posts.rules import HELP, authorize_at_post
 from muster.posts.service import report_summary
 
-STATION = Actor.system("posts-help")
 MOST_PAGED = 20  # a membership rule names at most 20 persons
 
 
@@ -55,12 +55,12 @@ def request_help(session: Session, *, post_ref: str, actor: Actor, text: str = "
     last = latest_report(session, post.id)
     incident = open_incident(session)
     number = (session.scalar(select(func.count()).where(HelpRequest.post_id == post.id)) or 0) + 1
-    channel = create_channel(
+    channel = open_channel_for(
         session,
         name=f"Help: {post.name} ({number})",
         kind=ChannelKind.GROUP,
         rule=AnyOfRule(rules=[PersonRule(person_id=p) for p in paged]),
-        actor=STATION,
+        actor=actor,  # the one calling for help, who was authorized for it (P5)
         incident_id=incident.id if incident else None,
         description=f"Call for help number {number} from {post.name}.",
     )
