@@ -24,7 +24,7 @@ from muster.access.models import Decision, Passage
 from muster.access.portal_rules import authorize_portal_ref
 from muster.access.presence import move_person
 from muster.errors import Conflict, Invalid
-from muster.events.service import append_event
+from muster.events.service import append_event, lock_log
 from muster.people.models import Person
 from muster.people.service import find_person
 from muster.places.models import Post
@@ -209,6 +209,10 @@ def record_passage(
     found = _existing(session, key)
     if found is not None:
         return PassageOutcome(_same_or_conflict(found, person.id, portal.id, direction.value))
+    # The facts are read holding the log's append lock, so a hold or a revocation committed
+    # while this runs is either seen here or ordered after this passage in the record
+    # (PostgreSQL; SQLite's write transaction holds its lock already).
+    lock_log(session)
     at = clock.now()
     permit = session.scalar(
         select(Decision)
