@@ -53,7 +53,7 @@ class TestAccessibility:
         sign_in_page(page, served, "john")
         hrefs = page.locator("header nav a").evaluate_all("els => els.map(e => e.pathname)")
         assert len(hrefs) > 8
-        for href in [*hrefs, "/posts/South%20airlock"]:
+        for href in [*hrefs, "/posts/South%20airlock", "/search?q=Lisa"]:
             page.goto(served + href)
             expect(page.locator("main h1").first).to_be_visible()
             found[href] = serious_violations(page)

@@ -32,6 +32,7 @@ from muster.people import api as people_api
 from muster.places import api as places_api
 from muster.policy.actor import Actor, Role
 from muster.posts import web as posts_web
+from muster.search import api as search_api
 from muster.vessels import api as vessels_api
 from muster.web.console import routes as console_routes
 from muster.web.contract import install_contract
@@ -60,6 +61,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     agreements_api.router,
     logistics_api.router,
     vessels_api.router,
+    search_api.router,
     posts_web.router,
     console_routes.router,
 )

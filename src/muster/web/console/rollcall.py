@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
-from muster.access.rollcall import current_rollcall, mark_accounted, rollcall_report, start_rollcall
+from muster.access.rollcall import (
+    LastPlace,
+    current_rollcall,
+    last_places,
+    mark_accounted,
+    rollcall_report,
+    start_rollcall,
+)
 from muster.errors import DomainError, Forbidden
 from muster.events.service import last_seq
 from muster.places.service import list_posts
@@ -22,13 +30,38 @@ router = APIRouter()
 SHOWN = 500
 
 
+def unaccounted_matching(session: Session, words: str) -> tuple[list[LastPlace], int]:
+    """The first ``SHOWN`` persons not yet accounted for whose name, affiliation or last
+    known place contains ``words``, by name, and how many match in all."""
+    needle = words.casefold()
+    found = sorted(
+        (
+            p
+            for p in last_places(session)
+            if p.marked_at_post_id is None
+            and needle in f"{p.name}\n{p.affiliation}\n{p.zone_name or 'unknown'}".casefold()
+        ),
+        key=lambda p: (p.name, p.person_id),
+    )
+    return found[:SHOWN], len(found)
+
+
 @fragment("rollcall", action="presence.read")
 def rollcall_part(session: Session, viewer: Any, params: Mapping[str, str]) -> dict[str, Any]:
-    """The open roll call: counts and the persons not yet accounted for."""
+    """The open roll call: counts and the persons not yet accounted for (those matching
+    ``q`` when it is given)."""
     posts, _ = list_posts(session, limit=100)
+    words = params.get("q", "").strip()[:200]
+    report = rollcall_report(session, limit=0 if words else SHOWN)
+    shown, matching = (
+        unaccounted_matching(session, words) if words else (report.unaccounted_persons, None)
+    )
     return {
         "rollcall": current_rollcall(session),
-        "report": rollcall_report(session, limit=SHOWN),
+        "report": report,
+        "shown": shown,
+        "words": words,
+        "matching": matching,
         "posts": posts,
         "chosen_post": params.get("post", ""),
         "may_mark": viewer.can("rollcall.mark"),
@@ -70,9 +103,10 @@ def mark(
     viewer: FormViewerDep,
     person_id: Annotated[str, Form(max_length=200)],
     post_id: Annotated[str, Form(max_length=200)],
+    q: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """A post has seen the person: mark them accounted for."""
-    back = f"/rollcall?post={post_id}"
+    """A post has seen the person: mark them accounted for (back to the same filter)."""
+    back = f"/rollcall?{urlencode({'post': post_id, 'q': q} if q else {'post': post_id})}"
     try:
         row = mark_accounted(session, person_ref=person_id, post_id=post_id, actor=viewer.actor)
     except Forbidden:

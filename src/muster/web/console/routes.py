@@ -29,6 +29,7 @@ from muster.web.console import (
     policies,
     posts,
     rollcall,
+    search_page,
     sitrep_pages,
     stream,
     vessel_pages,
@@ -89,5 +90,6 @@ for module in (
     logistics_pages,
     comms_pages,
     vessel_pages,
+    search_page,
 ):
     router.include_router(module.router)

@@ -1,0 +1,1 @@
+"""Global search: persons (by name or badge), consent cases, casualties and orders."""
