@@ -51,3 +51,21 @@ class TestWait:
     def test_times_out(self) -> None:
         """Without news, wait returns False after the timeout."""
         assert asyncio.run(Bus().wait(0, 0.05)) is False
+
+    def test_many_waiters_time_out_together(self) -> None:
+        """A thousand readers waiting at once all time out (on shared timers), woken or not,
+        and none is left registered."""
+        bus = Bus()
+
+        async def scenario() -> list[bool]:
+            loop = asyncio.get_running_loop()
+            first = [asyncio.ensure_future(bus.wait(0, 0.2)) for _ in range(500)]
+            loop.call_later(0.01, bus.publish, [_event(1, "h0")])
+            woken = await asyncio.gather(*first)
+            later = await asyncio.gather(*(bus.wait(1, 0.05) for _ in range(500)))
+            return [*woken, *later]
+
+        results = asyncio.run(scenario())
+        assert results[:500] == [True] * 500
+        assert results[500:] == [False] * 500
+        assert bus.waiting == 0

@@ -30,6 +30,8 @@ class Bus:
         self._waiters: dict[asyncio.AbstractEventLoop, set[asyncio.Future[bool]]] = {}
         self._ring: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._encoded: dict[int, dict[Callable[[dict[str, Any]], bytes], bytes]] = {}
+        # Timeouts of waiters, grouped by loop, timeout and a quarter of it (see ``wait``).
+        self._timeouts: dict[tuple[asyncio.AbstractEventLoop, float, int], set[Any]] = {}
         # One shared read of the log's tail per loop at a time (see ``refresh_tail``).
         self._tail_reads: dict[asyncio.AbstractEventLoop, asyncio.Future[int]] = {}
         self._tail_read_at = float("-inf")
@@ -101,24 +103,44 @@ class Bus:
             return sum(len(futures) for futures in self._waiters.values())
 
     async def wait(self, after_seq: int, timeout: float) -> bool:
-        """Wait until something newer than ``after_seq`` may exist; False on timeout."""
+        """Wait until something newer than ``after_seq`` may exist; False on timeout.
+
+        The timeout comes between three quarters of ``timeout`` and ``timeout``, never
+        later: waiters of one loop that start waiting within the same quarter share one
+        timer (a timer per waiter was most of a thousand consoles' cost per event).
+        """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[bool] = loop.create_future()
         with self._lock:
             if self.latest_seq > after_seq:
                 return True
             self._waiters.setdefault(loop, set()).add(future)
-        timer = loop.call_later(timeout, _resolve, future, False)
+        timing = self._timed(loop, timeout)
+        timing.add(future)
         try:
             return await future
         finally:
-            timer.cancel()
+            timing.discard(future)
             with self._lock:  # timed out or cancelled: still registered (a wake unregisters)
                 waiting = self._waiters.get(loop)
                 if waiting is not None:
                     waiting.discard(future)
                     if not waiting:
                         del self._waiters[loop]
+
+    def _timed(self, loop: asyncio.AbstractEventLoop, timeout: float) -> set[Any]:
+        """The set of waiters whose ``timeout`` falls due together (on ``loop``'s thread)."""
+        quarter = timeout / 4 if timeout > 0 else 1.0  # no time at all: due at once
+        slot = (loop, timeout, int(loop.time() // quarter))
+        group = self._timeouts.get(slot)
+        if group is None:
+            group = self._timeouts[slot] = set()
+            loop.call_at(slot[2] * quarter + timeout, self._time_out, slot)
+        return group
+
+    def _time_out(self, slot: tuple[asyncio.AbstractEventLoop, float, int]) -> None:
+        for future in self._timeouts.pop(slot, ()):
+            _resolve(future, False)
 
     async def refresh_tail(self, read_tail: Callable[[], int], max_age: float) -> int:
         """The newest ``seq`` in the log, from ``read_tail`` run in a thread.
