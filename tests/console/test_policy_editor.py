@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from sqlalchemy import select
 
 from muster.access.policy_store import save_version
 from muster.db import Database
+from muster.events.models import Event
 from muster.policy.actor import Actor
+from muster.policy.engine import shipped_policy_text
 
 from .browser import sign_in_page, signed_in_page
 
@@ -70,6 +75,12 @@ class TestErrorsAtTheirLine:
         write(page, UNKNOWN_ATTRIBUTE)
         page.click("#run-tests")
         expect(page.locator("#policy-problems")).to_contain_text("line 3, column 18")
+        # Typing in the editor is typing, not shortcuts.
+        page.locator(EDITOR).press("End")
+        page.keyboard.type("g e/?")
+        expect(page.locator(".cm-line").nth(2)).to_contain_text("helt };g e/?")
+        expect(page.locator("#shortcuts-help")).to_be_hidden()
+        assert page.url.endswith("/policies")
         expect(page.locator("#policy-text-editor .cm-lintRange-error").first).to_have_text("helt")
 
     def test_without_javascript_the_textarea_and_the_marked_line(
@@ -136,6 +147,33 @@ class TestActivationRefused:
         row = refused.locator('tr[data-property="held-never-exits"]')
         expect(row).to_have_attribute("data-status", "failed")
         expect(page.locator("#active-version")).to_contain_text("shipped with Muster")
+
+    def test_commander_overrides_with_a_reason(
+        self,
+        chromium: Browser,
+        small_station_url: str,
+        db: Database,
+        contexts: list[BrowserContext],
+    ) -> None:
+        # The shipped policy without its rule that holds the held back: operators keep
+        # their rights, and held-never-exits fails.
+        text = re.sub(r'@id\("exit\.forbid\.held"\)[^;]*;', "", shipped_policy_text())
+        with db.session_scope(write=True) as session:
+            save_version(session, policy_text=text, comment="no hold rule", actor=Actor.system("t"))
+        page = signed_in_page(chromium, small_station_url, "john", keep=contexts)
+        page.goto(f"{small_station_url}/policies")
+        page.click('button[aria-label="Activate version 1"]')
+        expect(page.locator("#activation-refused")).to_contain_text("held-never-exits")
+        page.fill("#override-reason", "Evacuation: everyone must be able to leave")
+        page.click("#override-activate")
+        expect(page.locator(".notice")).to_contain_text("Version 1 is now the active policy")
+        with db.session_scope(write=False) as session:
+            alert = session.scalars(
+                select(Event).where(Event.kind == "access.alert").order_by(Event.seq.desc())
+            ).first()
+        assert alert is not None
+        assert alert.payload["reason"] == "Evacuation: everyone must be able to leave"
+        assert alert.payload["failed"] == ["held-never-exits"]
 
     def test_guard_cannot_activate(
         self,
