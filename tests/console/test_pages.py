@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+import json
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from harness.checkpoints import sign_now, verify_carried
 from muster.db import Database
 from muster.people.service import find_person
 
@@ -116,6 +120,21 @@ class TestRollCall:
         page = follow(client, response)
         assert "Accounted for at" in page
         assert int(re.search(r'id="rc-unaccounted">(\d+)<', page).group(1)) == before - 1  # type: ignore[union-attr]
+
+    def test_page_carries_the_record_checkpoint(
+        self, station: ConsoleKit, signing_key: Path
+    ) -> None:
+        """The roll call page prints the newest signed checkpoint, as a file that verifies."""
+        client = sign_in(station.browser(), "olga")
+        assert "No signed checkpoint of the record yet" in client.get("/rollcall").text
+        signed = sign_now(station.db, signing_key)
+        page = client.get("/rollcall").text
+        shown = re.search(r'id="rollcall-checkpoint">.*?<pre>(.*?)</pre>', page, re.S)
+        assert shown is not None
+        carried = json.loads(html.unescape(shown.group(1)))
+        assert carried == signed.to_dict()
+        result = verify_carried(signing_key, carried)
+        assert result.exit_code == 0, result.output
 
     def test_observer_cannot_start_one(self, station: ConsoleKit) -> None:
         client = sign_in(station.browser(), "olga")
