@@ -85,3 +85,37 @@ class TestPostOrderLive:
         expect(post.locator("#post-orders")).to_contain_text("ACKNOWLEDGED BY SOUTH AIRLOCK POST")
 
         expect(command.locator("#orders-open-total")).to_have_text("0")
+
+
+class TestCasualtyChartLive:
+    """The casualty picture on the overview is drawn, and drawn again when one is recorded."""
+
+    def test_chart_redrawn_with_the_new_casualty(
+        self, chromium: Browser, domains_url: str, pages: list[BrowserContext]
+    ) -> None:
+        watcher = signed_in_page(chromium, domains_url, "olga", keep=pages)
+        plot = watcher.locator("#chart-casualties")
+        expect(plot.locator("canvas")).to_have_count(1)
+        expect(watcher.locator("#chart-aboard canvas")).to_have_count(1)
+        expect(watcher.locator("body")).to_have_attribute("data-link", "live")
+        before = int(plot.get_attribute("data-drawn") or "0")
+        watcher.evaluate("window.notReloaded = true")
+
+        officer = signed_in_page(chromium, domains_url, "ken", keep=pages)
+        officer.goto(f"{domains_url}/medical")
+        officer.fill("#cas-description", "Visitor, unidentified, West airlock")
+        officer.select_option("#cas-side", "visiting")
+        officer.select_option("#cas-walks", "no")
+        officer.select_option("#cas-breathing", "yes")
+        officer.fill("#cas-rate", "34")
+        officer.fill("#cas-found", "West airlock")
+        officer.fill("#cas-injuries", "Blade wound")
+        officer.click("text=Record casualty")
+        expect(officer.locator(".notice")).to_contain_text("Casualty C-2 recorded")
+
+        expect(plot).to_have_attribute("data-drawn", str(before + 1))
+        expect(plot.locator("canvas")).to_have_count(1)
+        watcher.click("#chart-casualties-caption summary")
+        newest = watcher.locator("#chart-casualties-table tbody tr").first
+        expect(newest.locator('td[data-label="Immediate"]')).to_have_text("1")
+        assert watcher.evaluate("window.notReloaded") is True

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from muster.access.hold_views import read_holds
 from muster.access.presence import head_counts
+from muster.access.presence_history import head_count_history
 from muster.events.service import last_seq
 from muster.people.enums import Affiliation
 from muster.people.service import get_person, list_parties
@@ -65,7 +66,8 @@ def headcounts_part(session: Session, _viewer: Any, _params: Mapping[str, str]) 
             "total": counts.aboard,
             "unknown": counts.unknown,
             "parties": party_counts,
-        }
+        },
+        "headcount_series": head_count_history(session),
     }
 
 

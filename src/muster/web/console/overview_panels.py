@@ -15,6 +15,7 @@ from muster.comms.service import get_channel, list_messages
 from muster.incidents.enums import IncidentStatus
 from muster.incidents.service import list_incidents
 from muster.medical.casualties import casualty_counts
+from muster.medical.casualty_history import casualty_history
 from muster.medical.enums import Side, Triage
 from muster.web.console.forms import person_names
 from muster.web.console.fragments import fragment
@@ -57,8 +58,13 @@ def casualty_table(session: Session, incident_id: str | None = None) -> dict[str
 
 @fragment("casualties", action="medical.counts")
 def casualties_part(session: Session, _viewer: Any, params: Mapping[str, str]) -> dict[str, Any]:
-    """Casualties by side and triage category (counts only: every operator may see them)."""
-    return casualty_table(session, params.get("incident") or None)
+    """Casualties by side and triage category (counts only: every operator may see them),
+    and station-wide, the counts by category over time."""
+    incident = params.get("incident") or None
+    context = casualty_table(session, incident)
+    if incident is None:
+        context["casualty_series"] = casualty_history(session)
+    return context
 
 
 @fragment("welfare_due", action="welfare.board")
