@@ -2,11 +2,16 @@
 
 Each scenario commits real transactions through ``Database.session_scope`` and
 ``append_event``, exactly as the services do: one event per transaction, batches of 10 and
-100 events per transaction, and several writer threads with one event per transaction.
-The chain is verified after every run.
+100 events per transaction, and several writer threads with one event per transaction,
+each chained in the writer's transaction (``sealed``) and left to the sealer
+(``deferred``, events/sealer.py; the commit returns once the event is sealed). Measured in
+the same run as the floor: the raw commit rate of one-row transactions on a plain table
+with as many writer threads, and ``ratio`` = events/s over that rate. ``seal_delay_ms``:
+from a deferred writer's commit to its event being sealed, p50 and p99. The chain is
+verified after every backend.
 
 Usage:
-    uv run python bench/events.py [--seconds 3] [--threads 4]
+    uv run python bench/events.py [--seconds 3] [--threads 8]
         [--pg postgresql://postgres@127.0.0.1:5432/test] [--no-pg]
 
 SQLite runs on a temporary file (WAL, synchronous=FULL). PostgreSQL runs in a scratch
@@ -26,23 +31,30 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, text
 from sqlalchemy.engine import make_url
 
 import muster.models  # noqa: F401  (every table on the metadata)
 from muster.db import Base, Database
+from muster.events.sealer import sealer_for, stop_sealers
 from muster.events.service import append_event, verify_chain
 from muster.policy.actor import Actor
 
 ACTOR = Actor.system("bench")
 PAYLOAD = {"portal": "south-airlock", "decision": "permit", "policy": "v12", "n": 0}
+RAW = Table(
+    "bench_raw_commits",
+    MetaData(),
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("body", String(200)),
+)
 
 
-def _append_for(db: Database, seconds: float, per_tx: int, stop: threading.Event) -> int:
+def _append_for(db: Database, seconds: float, per_tx: int, deferred: bool) -> int:
     """Commit transactions of ``per_tx`` events until time runs out; return events written."""
     written = 0
     deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline and not stop.is_set():
+    while time.perf_counter() < deadline:
         with db.session_scope() as session:
             for _ in range(per_tx):
                 append_event(
@@ -51,18 +63,32 @@ def _append_for(db: Database, seconds: float, per_tx: int, stop: threading.Event
                     actor=ACTOR,
                     subjects=["person-1", "portal-7"],
                     payload=PAYLOAD,
+                    defer_seal=deferred,
                 )
         written += per_tx
     return written
 
 
-def run_scenario(db: Database, *, seconds: float, per_tx: int, threads: int) -> dict[str, Any]:
-    """Events per second for ``threads`` writers committing ``per_tx`` events each time."""
+def _raw_for(db: Database, seconds: float) -> int:
+    """Commit one-row transactions on a plain table until time runs out (the floor)."""
+    bind = (
+        db.engine.execution_options(sqlite_begin="BEGIN IMMEDIATE") if db.is_sqlite else db.engine
+    )
+    written = 0
+    body = json.dumps(PAYLOAD)
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        with bind.begin() as conn:
+            conn.execute(insert(RAW), {"body": body})
+        written += 1
+    return written
+
+
+def _threads(threads: int, work: Any) -> tuple[int, float]:
     counts = [0] * threads
-    stop = threading.Event()
 
     def worker(i: int) -> None:
-        counts[i] = _append_for(db, seconds, per_tx, stop)
+        counts[i] = work()
 
     started = time.perf_counter()
     pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
@@ -70,9 +96,30 @@ def run_scenario(db: Database, *, seconds: float, per_tx: int, threads: int) -> 
         t.start()
     for t in pool:
         t.join()
-    elapsed = time.perf_counter() - started
-    total = sum(counts)
-    return {
+    return sum(counts), time.perf_counter() - started
+
+
+def raw_commit_rate(db: Database, *, seconds: float, threads: int) -> dict[str, Any]:
+    """One-row commits per second on a plain table, ``threads`` writers."""
+    RAW.create(db.engine, checkfirst=True)
+    total, elapsed = _threads(threads, lambda: _raw_for(db, seconds))
+    return {"threads": threads, "commits_per_second": round(total / elapsed, 1)}
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+def run_scenario(
+    db: Database, *, seconds: float, per_tx: int, threads: int, deferred: bool = False
+) -> dict[str, Any]:
+    """Events per second for ``threads`` writers committing ``per_tx`` events each time."""
+    sealer = sealer_for(db.engine)
+    sealer.delays.clear()
+    total, elapsed = _threads(threads, lambda: _append_for(db, seconds, per_tx, deferred))
+    row: dict[str, Any] = {
+        "mode": "deferred" if deferred else "sealed",
         "events_per_tx": per_tx,
         "threads": threads,
         "events": total,
@@ -80,33 +127,49 @@ def run_scenario(db: Database, *, seconds: float, per_tx: int, threads: int) -> 
         "events_per_second": round(total / elapsed, 1),
         "transactions_per_second": round(total / per_tx / elapsed, 1),
     }
+    if deferred:
+        delays = list(sealer.delays)
+        row["seal_delay_ms"] = {
+            "p50": round(_percentile(delays, 0.5) * 1000, 2),
+            "p99": round(_percentile(delays, 0.99) * 1000, 2),
+            "samples": len(delays),
+        }
+    return row
 
 
-def bench_backend(db: Database, *, seconds: float, threads: int) -> list[dict[str, Any]]:
+def bench_backend(db: Database, *, seconds: float, threads: int) -> dict[str, Any]:
     """Every scenario on one database, checking the chain at the end."""
     Base.metadata.create_all(db.engine)
-    plans = [(1, 1), (10, 1), (100, 1), (1, threads), (10, threads)]
-    results = [run_scenario(db, seconds=seconds, per_tx=p, threads=t) for p, t in plans]
+    raw = raw_commit_rate(db, seconds=seconds, threads=threads)
+    plans = [(1, 1, False), (10, 1, False), (100, 1, False), (1, threads, False)]
+    plans += [(1, 1, True), (1, threads, True), (10, threads, True)]
+    results = [
+        run_scenario(db, seconds=seconds, per_tx=p, threads=t, deferred=d) for p, t, d in plans
+    ]
+    for row in results:
+        if row["threads"] == threads and row["events_per_tx"] == 1:
+            row["ratio_to_raw_commits"] = round(
+                row["events_per_second"] / raw["commits_per_second"], 3
+            )
     with db.session_scope(write=False) as session:
         report = verify_chain(session)
     if not report.ok:
         raise SystemExit(f"chain broken after the benchmark: {report}")
-    for row in results:
-        row["chain_verified_events"] = report.checked
-    return results
+    return {"raw_commits": raw, "scenarios": results, "chain_verified_events": report.checked}
 
 
-def bench_sqlite(*, seconds: float, threads: int) -> list[dict[str, Any]]:
+def bench_sqlite(*, seconds: float, threads: int) -> dict[str, Any]:
     """SQLite on a temporary file."""
     with tempfile.TemporaryDirectory() as folder:
         db = Database(f"sqlite:///{Path(folder) / 'bench.db'}")
         try:
             return bench_backend(db, seconds=seconds, threads=threads)
         finally:
+            stop_sealers()
             db.dispose()
 
 
-def bench_postgres(url: str, *, seconds: float, threads: int) -> list[dict[str, Any]]:
+def bench_postgres(url: str, *, seconds: float, threads: int) -> dict[str, Any]:
     """PostgreSQL in a scratch database, dropped afterwards."""
     admin_url = url.replace("postgresql://", "postgresql+psycopg://", 1)
     name = f"muster_bench_{uuid.uuid4().hex[:8]}"
@@ -117,6 +180,7 @@ def bench_postgres(url: str, *, seconds: float, threads: int) -> list[dict[str, 
     try:
         return bench_backend(db, seconds=seconds, threads=threads)
     finally:
+        stop_sealers()
         db.dispose()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -127,9 +191,10 @@ def main() -> None:
     """Run the benchmark and print the figures as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="per scenario")
-    parser.add_argument("--threads", type=int, default=4, help="concurrent writers")
+    parser.add_argument("--threads", type=int, default=8, help="concurrent writers")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--no-sqlite", action="store_true", help="skip SQLite")
     args = parser.parse_args()
     out: dict[str, Any] = {
         "machine": {
@@ -137,11 +202,16 @@ def main() -> None:
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
+        "load_before": os.getloadavg(),
         "targets_events_per_second": {"sqlite": 2000, "postgresql": 5000},
-        "sqlite": bench_sqlite(seconds=args.seconds, threads=args.threads),
+        "target_ratio_to_raw_commits": 0.5,
+        "target_seal_delay_p99_ms": 20,
     }
+    if not args.no_sqlite:
+        out["sqlite"] = bench_sqlite(seconds=args.seconds, threads=args.threads)
     if not args.no_pg:
         out["postgresql"] = bench_postgres(args.pg, seconds=args.seconds, threads=args.threads)
+    out["load_after"] = os.getloadavg()
     print(json.dumps(out, indent=2))
 
 

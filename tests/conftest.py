@@ -87,6 +87,9 @@ def pg_database() -> Iterator[str]:
         yield url
     finally:
         name = make_url(url).database
+        from muster.events.sealer import stop_sealers
+
+        stop_sealers()  # no sealer thread left retrying a database about to be dropped
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

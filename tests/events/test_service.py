@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
 
+from harness.threads import run_together
 from muster import clock
 from muster.db import Database
 from muster.events.bus import get_bus
@@ -135,23 +135,12 @@ class TestConcurrentAppends:
 
     def test_threads_appending_at_once_keep_the_chain(self, db: Database) -> None:
         """Eight threads, ten transactions each: seqs 1..80, chain verified."""
-        errors: list[BaseException] = []
-        start = threading.Barrier(8)
 
         def writer(n: int) -> None:
-            try:
-                start.wait()
-                for i in range(10):
-                    _append(db, payload={"writer": n, "i": i})
-            except BaseException as exc:
-                errors.append(exc)
+            for i in range(10):
+                _append(db, payload={"writer": n, "i": i})
 
-        threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors == []
+        assert run_together(8, writer) == []
         assert _seqs(db) == list(range(1, 81))
         with db.session_scope(write=False) as s:
             report = verify_chain(s)

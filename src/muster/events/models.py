@@ -29,6 +29,25 @@ class Event(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class PendingEvent(Base):
+    """An event committed by its writer but not sealed yet: no ``seq``, no hash.
+
+    The sealer (events/sealer.py) moves these rows into ``events`` in ``id`` order, giving
+    each its ``seq`` and chaining its hash, and deletes them in the same transaction: a
+    pending event is sealed exactly once or stays here until the next sealer takes it.
+    """
+
+    __tablename__ = "pending_events"
+
+    id: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(80))
+    actor_id: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(200))
+    subjects: Mapped[list[str]] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class EventSubject(Base):
     """Index of which ids an event is about, so a person's or a portal's history is one query."""
 

@@ -55,7 +55,7 @@ AUDITED_TABLES = frozenset(
 
 _ROWS = cast(Table, RowVersion.__table__)
 _INSERT_ROWS = insert(_ROWS)
-_STATE = "row_images"
+_STATE = ROW_IMAGES = "row_images"
 _MARKS = "row_image_marks"
 
 
@@ -118,11 +118,13 @@ def row_hash(prev: str, n: int, seq: int | None, table: str, key: str, image: An
 @sa_event.listens_for(Session, "before_commit")
 def _write_versions(session: Session) -> None:
     session.flush()  # the final flush's rows are captured too
+    from muster.events.service import lock_log, write_deferred
+
+    write_deferred(session)  # sealed here if rows were written: their versions name the seq
     images = session.info.pop(_STATE, None)
     session.info.pop(_MARKS, None)
     if not images:
         return
-    from muster.events.service import lock_log
 
     lock_log(session)  # one writer at a time extends the chain, on every node
     head = session.execute(

@@ -14,12 +14,17 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from muster import clock
 from muster.events.bus import get_bus
 from muster.events.chain import GENESIS_HASH, ChainFields, event_hash, format_time, jsonable
-from muster.events.models import Event, EventSubject
+from muster.events.models import Event, EventSubject, PendingEvent
+from muster.events.sealer import PENDING_CHANNEL, PG_APPEND_LOCK, sealer_for
 from muster.ops.metrics import count_committed
 from muster.policy.actor import Actor
 
-# Any constant works: every node serialises its appends on this one advisory lock.
-_PG_APPEND_LOCK = 0x6D75737465
+# Every node serialises its appends (and the sealer its batches) on this advisory lock.
+_PG_APPEND_LOCK = PG_APPEND_LOCK
+# session.info key: when true, a commit that left events for the sealer returns only once
+# they are sealed (read-your-writes for a caller that answers with them), at most this long.
+AWAIT_SEAL = "await_seal"
+SEAL_WAIT_SECONDS = 5.0
 
 
 @dataclass
@@ -32,6 +37,8 @@ _EVENTS = cast(Table, Event.__table__)
 _SUBJECTS = cast(Table, EventSubject.__table__)
 _INSERT_EVENT = insert(_EVENTS)
 _INSERT_SUBJECTS = insert(_SUBJECTS)
+_PENDING = cast(Table, PendingEvent.__table__)
+_INSERT_PENDING = insert(_PENDING).returning(_PENDING.c.id)
 NOTIFY_CHANNEL = "muster_events"
 # session.info key: fields added to the payload of every event the session appends
 # (``{"exercise": True}`` in an exercise's transactions; see muster.scenario.exercise).
@@ -75,6 +82,7 @@ def append_event(
     actor: Actor,
     subjects: Iterable[str] = (),
     payload: dict[str, Any] | None = None,
+    defer_seal: bool = False,
 ) -> Event:
     """Append one event to the log in the caller's transaction and return it.
 
@@ -82,20 +90,55 @@ def append_event(
     the next statement the session runs and before commit (appending is on every write
     path, and one round trip per batch matters on PostgreSQL). The returned ``Event`` is a
     plain copy for reading, not attached to the session.
+
+    ``defer_seal=True``: the event is committed unsealed (``pending_events``, no chain lock)
+    and the sealer gives it its ``seq`` and hash in milliseconds after the commit (which
+    waits for that when ``session.info[AWAIT_SEAL]`` is set). The returned event has no
+    ``seq`` or hash, and the transaction does not see it in ``events``: for callers that
+    read neither. A transaction
+    that also holds the chain lock or writes audited rows (their versions name the seq)
+    seals its deferred events itself at commit, as if they had not been deferred.
     """
-    head = _head(session)
     subject_list = list(dict.fromkeys(s for s in subjects if s))
     marks = session.info.get(EVENT_MARKS)
     if marks:  # an exercise's session: every event it writes says so
         payload = {**(payload or {}), **marks}
+    at = clock.now()
+    clean = jsonable(payload or {})
+    if defer_seal:
+        deferred = {
+            "at": at,
+            "kind": kind,
+            "actor_id": actor.id,
+            "actor": actor.label,
+            "subjects": subject_list,
+            "payload": clean,
+        }
+        session.info.setdefault("events_deferred", []).append(deferred)
+        return Event(**deferred, seq=None, prev_hash="", hash="")
+    return _chain(session, at=at, kind=kind, actor=actor, subjects=subject_list, payload=clean)
+
+
+def _chain(
+    session: Session,
+    *,
+    at: datetime,
+    kind: str,
+    actor: Actor | tuple[str, str],
+    subjects: list[str],
+    payload: dict[str, Any],
+) -> Event:
+    """Give an event the next ``seq`` after the head, chain it and queue it for writing."""
+    head = _head(session)
+    actor_id, label = actor if isinstance(actor, tuple) else (actor.id, actor.label)
     fields = ChainFields(
         seq=head.seq + 1,
-        at=clock.now(),
+        at=at,
         kind=kind,
-        actor_id=actor.id,
-        actor=actor.label,
-        subjects=subject_list,
-        payload=jsonable(payload or {}),
+        actor_id=actor_id,
+        actor=label,
+        subjects=subjects,
+        payload=payload,
     )
     digest = event_hash(head.hash, fields)
     values: dict[str, Any] = {
@@ -104,7 +147,7 @@ def append_event(
         "kind": kind,
         "actor_id": fields.actor_id,
         "actor": fields.actor,
-        "subjects": subject_list,
+        "subjects": subjects,
         "payload": fields.payload,
         "prev_hash": head.hash,
         "hash": digest,
@@ -131,6 +174,42 @@ def _write_appended(session: Session) -> None:
         session.execute(_NOTIFY, {"channel": NOTIFY_CHANNEL, "seq": str(batch[-1]["seq"])})
 
 
+def write_deferred(session: Session) -> None:
+    """At commit: leave deferred events pending for the sealer, or seal them here.
+
+    Here when this transaction holds the chain lock already (it appended sealed events) or
+    writes audited rows, whose versions carry the seq of the transaction's last event.
+    """
+    deferred: list[dict[str, Any]] = session.info.pop("events_deferred", [])
+    if not deferred:
+        return
+    session.flush()  # audited rows written by the last flush are known only after it
+    engine = session.get_bind().engine
+    if session.info.get("log_locked") or session.info.get(ROW_IMAGES) or _seals_inline(engine):
+        for item in deferred:
+            _chain(
+                session,
+                at=item["at"],
+                kind=item["kind"],
+                actor=(item["actor_id"], item["actor"]),
+                subjects=item["subjects"],
+                payload=item["payload"],
+            )
+        return
+    ids = list(session.execute(_INSERT_PENDING, deferred).scalars())
+    session.info["events_pending"] = ids
+    if engine.dialect.name == "postgresql" and not sealer_for(engine).leader:
+        # Another node seals (or none yet): wake it at commit. This node's is woken directly.
+        session.execute(_NOTIFY, {"channel": PENDING_CHANNEL, "seq": ""})
+
+
+def _seals_inline(engine: Any) -> bool:
+    """SQLite: one writer at a time holds the database, so sealing in its transaction costs
+    nothing more, while a sealer's own commit would cost a second fsync and wait behind the
+    writers for the lock (docs/benchmarks.md)."""
+    return bool(engine.dialect.name == "sqlite")
+
+
 def event_to_dict(row: Event) -> dict[str, Any]:
     """The wire form of an event, as the API, the stream and exports give it."""
     return {
@@ -149,7 +228,16 @@ def event_to_dict(row: Event) -> dict[str, Any]:
 # Transaction bookkeeping: write before anything reads or commits, publish what was
 # committed, forget what was rolled back (a savepoint, or the whole transaction).
 
-_STATE_KEYS = ("event_head", "events_appended", "events_written", "event_marks", "log_locked")
+_STATE_KEYS = (
+    "event_head",
+    "events_appended",
+    "events_written",
+    "event_marks",
+    "event_savepoints",
+    "events_deferred",
+    "events_pending",
+    "log_locked",
+)
 
 
 @sa_event.listens_for(Session, "do_orm_execute")
@@ -159,42 +247,53 @@ def _write_before_statement(orm_execute_state: ORMExecuteState) -> None:
 
 @sa_event.listens_for(Session, "before_commit")
 def _write_before_commit(session: Session) -> None:
+    write_deferred(session)
     _write_appended(session)
 
 
 @sa_event.listens_for(Session, "after_transaction_create")
 def _mark_savepoint(session: Session, transaction: Any) -> None:
     if transaction.nested:
-        marks = session.info.setdefault("event_marks", {})
+        marks = session.info.setdefault("event_savepoints", {})
         marks[transaction] = (
             len(session.info.get("events_appended", ())),
             session.info.get("events_written", 0),
+            len(session.info.get("events_deferred", ())),
         )
 
 
 @sa_event.listens_for(Session, "after_commit")
 def _publish_after_commit(session: Session) -> None:
     appended = session.info.get("events_appended")
+    pending = session.info.get("events_pending")
     for key in _STATE_KEYS:
         session.info.pop(key, None)
+    engine = session.get_bind().engine
     if appended:
         wire = [event_to_dict(Event(**v)) for v in appended]
         count_committed(wire)
-        get_bus(str(session.get_bind().engine.url)).publish(wire)
+        get_bus(str(engine.url)).publish(wire)
+    if pending:  # committed unsealed: the sealer publishes them once sealed
+        sealer = sealer_for(engine)
+        if session.info.get(AWAIT_SEAL):
+            sealer.wait_sealed(pending, SEAL_WAIT_SECONDS)
+        else:
+            sealer.committed(pending)
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")
 def _forget_after_rollback(session: Session, previous: Any) -> None:
-    mark = session.info.get("event_marks", {}).get(previous) if previous.nested else None
+    mark = session.info.get("event_savepoints", {}).get(previous) if previous.nested else None
     if mark is None:
         for key in _STATE_KEYS:
             session.info.pop(key, None)
         return
     # Events appended before the savepoint stay; any written inside it are written again.
     session.info.pop("log_locked", None)  # taken again if needed: cheap, and always safe
-    appended_before, written_before = mark
+    appended_before, written_before, deferred_before = mark
     appended: list[dict[str, Any]] = session.info.get("events_appended", [])
     del appended[appended_before:]
+    del session.info.get("events_deferred", [])[deferred_before:]
     session.info["events_written"] = min(session.info.get("events_written", 0), written_before)
     if appended:
         session.info["event_head"] = _Head(appended[-1]["seq"], appended[-1]["hash"])
@@ -313,4 +412,4 @@ def _check_rows(rows: Iterable[Event]) -> ChainReport:
 
 
 # Row versions ride on the same transactions: importing the module registers its listeners.
-from muster.events import rows as _rows  # noqa: E402, F401
+from muster.events.rows import ROW_IMAGES  # noqa: E402

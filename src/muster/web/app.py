@@ -104,9 +104,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     db: Database = app.state.db
     task = None
     listener = None
-    if not db.is_sqlite:
+    sealer = None
+    if not db.is_sqlite:  # SQLite chains every event in its writer's transaction
         from muster.events.bus import get_bus
         from muster.events.listener import NotifyListener
+        from muster.events.sealer import sealer_for
+
+        sealer = sealer_for(db.engine)
+        sealer.ensure_running(keep=True)  # seals what a dead node left pending; stands by
 
         listener = NotifyListener(db.engine.url, get_bus(str(db.engine.url)))
         listener.start()
@@ -123,6 +128,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 await task
         if listener is not None:
             await asyncio.to_thread(listener.stop)
+        if sealer is not None:
+            await asyncio.to_thread(sealer.stop)
 
 
 def create_app(

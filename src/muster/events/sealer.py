@@ -1,0 +1,418 @@
+"""The sealer: sequences and chains events that writers committed unsealed.
+
+A writer that appends with ``append_event(..., defer_seal=True)`` inserts its events into
+``pending_events`` in its own transaction, without the chain lock, so writers commit
+concurrently. One sealer per database then moves them into ``events`` in batches: under the
+chain lock it reads the head, gives each pending event the next ``seq``, chains its hash,
+inserts it and deletes the pending row, all in one transaction. A batch is sealed whole or
+not at all, so a sealer killed mid-batch loses nothing and seals nothing twice: the rows
+stay pending for the next sealer. After the commit it wakes this node's streams (the bus)
+and, on PostgreSQL, every node (``NOTIFY muster_events``).
+
+PostgreSQL: the sealer of each node tries a session-level advisory lock; the node that
+holds it seals, the others stand by and retry, and take over within ``STANDBY_RETRY``
+seconds when the holder's connection ends (its process died). Writers wake the sealer with
+``NOTIFY muster_pending`` at commit. SQLite: each process seals for itself; ``BEGIN
+IMMEDIATE`` serialises sealers of several processes on one file, and the move from
+``pending_events`` keeps each event sealed once. Correctness never rests on there being a
+single sealer: the chain lock does that; the leader lock only saves work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import select as io_select
+import threading
+import time
+from collections import deque
+from typing import Any, cast
+
+from sqlalchemy import Engine, Table, delete, insert, select, text, true
+from sqlalchemy.engine import Connection
+
+from muster.events.bus import get_bus
+from muster.events.chain import GENESIS_HASH, ChainFields, event_hash
+from muster.events.models import Event, EventSubject, PendingEvent
+from muster.ops.metrics import count_committed
+
+log = logging.getLogger(__name__)
+
+# Advisory lock keys: the chain's append lock (transaction-scoped, shared with
+# events/service.py) and the sealer's leadership (session-scoped, one holder per database).
+PG_APPEND_LOCK = 0x6D75737465
+PG_SEALER_LOCK = 0x6D75737466
+PENDING_CHANNEL = "muster_pending"
+EVENTS_CHANNEL = "muster_events"
+BATCH = 1000
+STANDBY_RETRY = 0.5  # seconds between a standby's attempts at the leadership lock
+IDLE_POLL = 0.25  # seconds a leader waits for a wake-up before looking anyway
+IDLE_EXIT = 30.0  # seconds without work after which the thread ends (started again on demand)
+
+_EVENTS = cast(Table, Event.__table__)
+_SUBJECTS = cast(Table, EventSubject.__table__)
+_PENDING = cast(Table, PendingEvent.__table__)
+_HEAD = (
+    select(_EVENTS.c.seq.label("head_seq"), _EVENTS.c.hash.label("head_hash"))
+    .order_by(_EVENTS.c.seq.desc())
+    .limit(1)
+    .subquery()
+)
+# The pending batch, each row with the chain's head beside it: one round trip.
+_SELECT_PENDING = (
+    select(_PENDING, _HEAD.c.head_seq, _HEAD.c.head_hash)
+    .outerjoin(_HEAD, true())
+    .order_by(_PENDING.c.id)
+    .limit(BATCH)
+)
+_ANY_PENDING = select(_PENDING.c.id).limit(1)
+_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:k)")
+_NOTIFY = text("SELECT pg_notify(:c, :s)")
+
+
+def seal_batch(conn: Connection, *, probe: bool = True) -> tuple[list[dict[str, Any]], list[int]]:
+    """Seal up to ``BATCH`` pending events in one transaction on ``conn``; return them.
+
+    The caller's connection must not be in a transaction (SQLite: its engine begins with
+    ``BEGIN IMMEDIATE``). Returns the sealed events in their wire form, oldest first, and
+    the pending ids they had. ``probe``: on PostgreSQL, look for pending rows before taking
+    the chain lock (an idle sealer's look then costs one read, not a locked transaction).
+    """
+    from muster.events.service import event_to_dict
+
+    postgres = conn.dialect.name == "postgresql"
+    if postgres and probe:
+        found = conn.execute(_ANY_PENDING).first()
+        conn.rollback()
+        if found is None:
+            return [], []
+    with conn.begin():
+        if postgres:  # taken before the read below, which then sees the head it must extend
+            conn.execute(_LOCK_CHAIN, {"k": PG_APPEND_LOCK})
+        pending = conn.execute(_SELECT_PENDING).mappings().all()
+        if not pending:
+            return [], []
+        head_seq, head_hash = pending[0]["head_seq"], pending[0]["head_hash"]
+        seq, prev = (head_seq, head_hash) if head_seq is not None else (0, GENESIS_HASH)
+        values: list[dict[str, Any]] = []
+        for row in pending:
+            seq += 1
+            fields = ChainFields(
+                seq=seq,
+                at=row["at"],
+                kind=row["kind"],
+                actor_id=row["actor_id"],
+                actor=row["actor"],
+                subjects=list(row["subjects"]),
+                payload=row["payload"],
+            )
+            digest = event_hash(prev, fields)
+            values.append(
+                {
+                    "seq": seq,
+                    "at": fields.at,
+                    "kind": fields.kind,
+                    "actor_id": fields.actor_id,
+                    "actor": fields.actor,
+                    "subjects": fields.subjects,
+                    "payload": fields.payload,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
+            prev = digest
+        subject_rows = [{"seq": v["seq"], "subject": s} for v in values for s in v["subjects"]]
+        ids = [row["id"] for row in pending]
+        if postgres:
+            _write_postgres(conn, values, subject_rows, ids, seq)
+        else:
+            conn.execute(insert(_EVENTS), values)
+            if subject_rows:
+                conn.execute(insert(_SUBJECTS), subject_rows)
+            conn.execute(delete(_PENDING).where(_PENDING.c.id.in_(ids)))
+            if postgres:
+                conn.execute(_NOTIFY, {"c": EVENTS_CHANNEL, "s": str(seq)})
+    return [event_to_dict(Event(**v)) for v in values], ids
+
+
+_SEAL_POSTGRES = text(
+    """
+    WITH sealed AS (
+        INSERT INTO events (seq, at, kind, actor_id, actor, subjects, payload, prev_hash, hash)
+        SELECT * FROM unnest(
+            CAST(:seq AS bigint[]), CAST(:at AS timestamptz[]), CAST(:kind AS text[]),
+            CAST(:actor_id AS text[]), CAST(:actor AS text[]), CAST(:subjects AS json[]),
+            CAST(:payload AS json[]), CAST(:prev_hash AS text[]), CAST(:hash AS text[])
+        )
+        RETURNING seq
+    ), subjects AS (
+        INSERT INTO event_subjects (seq, subject)
+        SELECT s.seq, s.subject
+        FROM unnest(CAST(:subject_seq AS bigint[]), CAST(:subject AS text[])) AS s(seq, subject)
+        JOIN sealed ON sealed.seq = s.seq
+    ), taken AS (
+        DELETE FROM pending_events WHERE id = ANY(CAST(:ids AS bigint[]))
+    )
+    SELECT pg_notify(:channel, :last)
+    """
+)
+
+
+def _write_postgres(
+    conn: Connection,
+    values: list[dict[str, Any]],
+    subject_rows: list[dict[str, Any]],
+    ids: list[int],
+    seq: int,
+) -> None:
+    """The batch's events, their subjects, the pending rows' deletion and the wake-up in
+    one fixed statement over arrays: one round trip and nothing to compile per batch."""
+    conn.execute(
+        _SEAL_POSTGRES,
+        {
+            "seq": [v["seq"] for v in values],
+            "at": [v["at"] for v in values],
+            "kind": [v["kind"] for v in values],
+            "actor_id": [v["actor_id"] for v in values],
+            "actor": [v["actor"] for v in values],
+            "subjects": [_json(v["subjects"]) for v in values],
+            "payload": [_json(v["payload"]) for v in values],
+            "prev_hash": [v["prev_hash"] for v in values],
+            "hash": [v["hash"] for v in values],
+            "subject_seq": [r["seq"] for r in subject_rows],
+            "subject": [r["subject"] for r in subject_rows],
+            "ids": ids,
+            "channel": EVENTS_CHANNEL,
+            "last": str(seq),
+        },
+    )
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value)
+
+
+class Sealer:
+    """The sealer thread of one process for one database, started on demand."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
+        self._bus = get_bus(str(engine.url))
+        self._cond = threading.Condition()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._passes_begun = 0
+        self._drained_pass = 0  # the last pass that left the pending table empty
+        self._committed_at: dict[int, float] = {}
+        self.leader = False
+        self.keep = False  # a server node's sealer never ends for being idle
+        self.sealed = 0
+        self.delays: deque[float] = deque(maxlen=200_000)  # commit to seal, seconds
+
+    def ensure_running(self, *, keep: bool = False) -> None:
+        """Start the thread if it is not running; ``keep``: never end it for idleness."""
+        with self._cond:
+            self.keep = self.keep or keep
+            if self._thread is None or not self._thread.is_alive():
+                self._stop.clear()
+                self._thread = threading.Thread(target=self._run, name="muster-sealer", daemon=True)
+                self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread and wait for it (its batch, if any, commits or rolls back)."""
+        self._stop.set()
+        self.keep = False
+        self.wake()
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout=10)
+
+    def wake(self) -> None:
+        """Wake this process's sealer (another node's is woken by ``NOTIFY``)."""
+        with contextlib.suppress(BlockingIOError):
+            os.write(self._wake_w, b"!")
+
+    def committed(self, pending_ids: list[int]) -> None:
+        """A writer committed ``pending_ids``: note the time (seal delay), wake the sealer."""
+        now = time.perf_counter()
+        with self._cond:
+            if len(self._committed_at) > 100_000:  # sealed by another node: not ours to time
+                self._committed_at.clear()
+            for pending_id in pending_ids:
+                self._committed_at[pending_id] = now
+        self.ensure_running()
+        self.wake()
+
+    def wait_sealed(self, pending_ids: list[int], timeout: float) -> bool:
+        """Wait until the events committed as ``pending_ids`` are sealed; False on timeout.
+
+        Called after the writer's commit. When this process leads, a pass begun after the
+        commit that left the pending table empty has sealed them; otherwise the table is
+        polled (another node seals).
+        """
+        deadline = time.perf_counter() + timeout
+        with self._cond:
+            begun = self._passes_begun
+        self.committed(pending_ids)
+        backoff = 0.001
+        while True:
+            with self._cond:
+                if self._drained_pass > begun:
+                    return True
+                if self.leader:
+                    remaining = deadline - time.perf_counter()
+                    if remaining <= 0:
+                        return False
+                    self._cond.wait(min(remaining, IDLE_POLL))
+                    continue
+            if not self._still_pending(pending_ids):
+                return True
+            if time.perf_counter() >= deadline:
+                return False
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 0.02)
+            self.ensure_running()
+
+    def _still_pending(self, pending_ids: list[int]) -> bool:
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                select(_PENDING.c.id).where(_PENDING.c.id.in_(pending_ids)).limit(1)
+            ).first()
+        return found is not None
+
+    def _run(self) -> None:
+        backoff = 0.1
+        idle_since = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                if self._postgres:
+                    self._run_postgres()
+                else:
+                    self._run_sqlite()
+                return
+            except Exception as exc:  # the database went away: retry, or end when idle
+                self._set_leader(False)
+                if self._idle_too_long(idle_since):
+                    return
+                log.warning("sealer lost the database (%s); retrying", exc)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 2.0)
+
+    def _idle_too_long(self, since: float) -> bool:
+        return not self.keep and time.monotonic() - since > IDLE_EXIT
+
+    def _set_leader(self, leader: bool) -> None:
+        with self._cond:
+            self.leader = leader
+            self._cond.notify_all()
+
+    def _run_sqlite(self) -> None:
+        bind = self._engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+        with bind.connect() as conn:
+            self._set_leader(True)
+            try:
+                self._lead(conn, None)
+            finally:
+                self._set_leader(False)
+
+    def _run_postgres(self) -> None:
+        with self._engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            conn.exec_driver_sql(f"LISTEN {PENDING_CHANNEL}")
+            conn.commit()
+            idle_since = time.monotonic()
+            while not self._stop.is_set():
+                got = conn.execute(
+                    text("SELECT pg_try_advisory_lock(:k)"), {"k": PG_SEALER_LOCK}
+                ).scalar()
+                conn.commit()
+                if got:
+                    break
+                if self._idle_too_long(idle_since):
+                    return
+                self._stop.wait(STANDBY_RETRY)
+            else:
+                return
+            self._set_leader(True)
+            try:
+                self._lead(conn, raw)
+            finally:
+                self._set_leader(False)
+
+    def _wait(self, raw: Any, timeout: float) -> None:
+        """Sleep until woken: by this process (the pipe) or, on PostgreSQL, a NOTIFY."""
+        if raw is not None and any(True for _ in raw.notifies(timeout=0)):
+            return  # notifications that arrived during the last pass
+        watched = [self._wake_r] + ([raw.fileno()] if raw is not None else [])
+        ready, _w, _x = io_select.select(watched, [], [], timeout)
+        with contextlib.suppress(BlockingIOError):
+            os.read(self._wake_r, 4096)
+        if raw is not None and ready:
+            for _note in raw.notifies(timeout=0):
+                pass
+
+    def _lead(self, conn: Connection, raw: Any) -> None:
+        """Seal until stopped, or until idle for ``IDLE_EXIT`` seconds."""
+        idle_since = time.monotonic()
+        busy = False  # the last pass sealed something: look again without probing first
+        while not self._stop.is_set():
+            with self._cond:
+                self._passes_begun += 1
+                this_pass = self._passes_begun
+            sealed, ids = seal_batch(conn, probe=not busy)
+            done = time.perf_counter()
+            if sealed:
+                self.sealed += len(sealed)
+                count_committed(sealed)
+                self._bus.publish(sealed)
+                idle_since = time.monotonic()
+            with self._cond:
+                for pending_id in ids:
+                    at = self._committed_at.pop(pending_id, None)
+                    if at is not None:
+                        self.delays.append(done - at)
+                if len(sealed) < BATCH:
+                    self._drained_pass = this_pass
+                self._cond.notify_all()
+            busy = bool(sealed)
+            if not sealed:
+                if self._idle_too_long(idle_since):
+                    return
+                self._wait(raw, IDLE_POLL)
+
+
+_sealers: dict[str, Sealer] = {}
+_sealers_lock = threading.Lock()
+
+
+def sealer_for(engine: Engine) -> Sealer:
+    """This process's sealer for the database of ``engine`` (one per URL)."""
+    key = engine.url.render_as_string(hide_password=False)
+    with _sealers_lock:
+        sealer = _sealers.get(key)
+        if sealer is None:
+            sealer = _sealers[key] = Sealer(engine)
+        elif not _alive(sealer):  # a later engine for the same database: use the live one
+            sealer._engine = engine
+        return sealer
+
+
+def _alive(sealer: Sealer) -> bool:
+    thread = sealer._thread
+    return thread is not None and thread.is_alive()
+
+
+def stop_sealers() -> None:
+    """Stop every sealer of this process (tests, and a node shutting down)."""
+    with _sealers_lock:
+        sealers = list(_sealers.values())
+        _sealers.clear()
+    for sealer in sealers:
+        with contextlib.suppress(Exception):
+            sealer.stop()

@@ -1,0 +1,171 @@
+"""Tests for muster.events.sealer: events committed unsealed, sequenced and chained after."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from harness.threads import run_together
+from harness.waiting import until
+from muster import clock
+from muster.db import Database
+from muster.events.bus import get_bus
+from muster.events.models import Event, EventSubject, PendingEvent, RowVersion
+from muster.events.sealer import sealer_for
+from muster.events.service import AWAIT_SEAL, append_event, verify_chain
+from muster.places.enums import ZoneKind
+from muster.places.models import Zone
+from muster.policy.actor import Actor
+
+ACTOR = Actor.system("test")
+KIND = "test.sealer.appended"
+
+
+def _deferred(db: Database, *, await_seal: bool = False, **payload: object) -> None:
+    with db.session_scope() as s:
+        if await_seal:
+            s.info[AWAIT_SEAL] = True
+        append_event(
+            s, kind=KIND, actor=ACTOR, subjects=["p1", "portal-7"], payload=payload, defer_seal=True
+        )
+
+
+def _pending(db: Database) -> int:
+    with db.session_scope(write=False) as s:
+        return s.scalar(select(func.count()).select_from(PendingEvent)) or 0
+
+
+def _sealed(db: Database) -> list[Event]:
+    with db.session_scope(write=False) as s:
+        return list(s.scalars(select(Event).where(Event.kind == KIND).order_by(Event.seq)))
+
+
+class TestConcurrentWriters:
+    """Eight writers committing unsealed events: each is sealed once, in one linear chain."""
+
+    def test_eight_writers_every_event_sealed_once_and_chain_verifies(self, db: Database) -> None:
+        """80 events from 8 threads: seqs 1..80, each (writer, i) once, nothing left pending."""
+
+        def writer(n: int) -> None:
+            for i in range(10):
+                _deferred(db, writer=n, i=i)
+
+        assert run_together(8, writer) == []
+        assert until(lambda: _pending(db) == 0 and len(_sealed(db)) == 80)
+        events = _sealed(db)
+        assert [e.seq for e in events] == list(range(1, 81))
+        seen = Counter((e.payload["writer"], e.payload["i"]) for e in events)
+        assert set(seen.values()) == {1}
+        assert len(seen) == 80
+        with db.session_scope(write=False) as s:
+            report = verify_chain(s)
+            subjects = s.scalar(select(func.count()).select_from(EventSubject))
+        assert (report.ok, report.checked) == (True, 80)
+        assert subjects == 160
+
+    def test_stream_bus_gets_sealed_events_in_order_once(self, db: Database) -> None:
+        """What the live streams read from memory is the sealed log, in seq order, no repeats."""
+        for i in range(20):
+            _deferred(db, i=i)
+        assert until(lambda: len(_sealed(db)) == 20)
+        sealed = _sealed(db)
+        bus = get_bus(str(db.engine.url))
+
+        def published() -> list[dict[str, object]]:
+            ring = bus.recent_after(sealed[0].seq - 1, 20, last_hash=sealed[0].prev_hash)
+            return [item for item in ring or [] if item["kind"] == KIND]
+
+        # The sealer publishes just after its commit: wait for the ring to hold all twenty.
+        assert until(lambda: len(published()) == 20)
+        mine = published()
+        assert [item["seq"] for item in mine] == [e.seq for e in sealed]
+        assert [item["hash"] for item in mine] == [e.hash for e in sealed]
+
+
+class TestReadYourWrites:
+    """A writer that answers with its event can wait for the seal at commit."""
+
+    def test_commit_with_await_seal_returns_sealed(self, db: Database) -> None:
+        """With AWAIT_SEAL the event is in the log, sealed, as soon as the commit returns."""
+        _deferred(db, await_seal=True, n=1)
+        events = _sealed(db)
+        assert [e.payload for e in events] == [{"n": 1}]
+        assert _pending(db) == 0
+
+    def test_deferred_event_has_no_seq_in_its_transaction(self, db: Database) -> None:
+        """The caller cannot mistake a pending event for a sealed one."""
+        with db.session_scope() as s:
+            event = append_event(s, kind=KIND, actor=ACTOR, defer_seal=True)
+            assert event.seq is None
+            assert event.hash == ""
+        assert until(lambda: len(_sealed(db)) == 1)
+
+
+class TestSealedInline:
+    """Where the seq is needed in the transaction, deferred events are sealed there."""
+
+    def test_with_a_sealed_event_in_the_same_transaction(self, db: Database) -> None:
+        """Mixed with an event chained at once, the deferred one follows it in the same commit."""
+        with db.session_scope() as s:
+            append_event(s, kind=KIND, actor=ACTOR, payload={"n": 1}, defer_seal=True)
+            first = append_event(s, kind=KIND, actor=ACTOR, payload={"n": 2})
+        events = _sealed(db)
+        assert [(e.seq, e.payload["n"]) for e in events] == [(1, 2), (2, 1)]
+        assert first.seq == 1
+        assert _pending(db) == 0
+
+    def test_with_audited_rows_the_row_versions_name_its_seq(self, db: Database) -> None:
+        """A row written beside a deferred event: its version is linked to the sealed seq."""
+        with db.session_scope() as s:
+            now = clock.now()
+            s.add(Zone(name="Ring C", kind=ZoneKind.INTERNAL, created_at=now, updated_at=now))
+            append_event(s, kind=KIND, actor=ACTOR, subjects=["ring-c"], defer_seal=True)
+        events = _sealed(db)
+        assert [e.seq for e in events] == [1]
+        with db.session_scope(write=False) as s:
+            versions = s.scalars(select(RowVersion).where(RowVersion.table_name == "zones")).all()
+        assert [v.seq for v in versions] == [1]
+
+    def test_savepoint_rolled_back_drops_its_deferred_event(self, db: Database) -> None:
+        """An event deferred inside a savepoint that rolls back is never written."""
+        with db.session_scope() as s:
+            append_event(s, kind=KIND, actor=ACTOR, payload={"n": "kept"}, defer_seal=True)
+            nested = s.begin_nested()
+            append_event(s, kind=KIND, actor=ACTOR, payload={"n": "dropped"}, defer_seal=True)
+            nested.rollback()
+        assert until(lambda: _pending(db) == 0 and len(_sealed(db)) == 1)
+        assert [e.payload for e in _sealed(db)] == [{"n": "kept"}]
+
+    def test_savepoint_marks_stay_out_of_payloads(self, db: Database) -> None:
+        """A savepoint's bookkeeping is not mixed into the events appended after it."""
+        with db.session_scope() as s:
+            s.begin_nested().commit()
+            append_event(s, kind=KIND, actor=ACTOR, payload={"n": 1})
+        assert [e.payload for e in _sealed(db)] == [{"n": 1}]
+
+
+class TestSealerThread:
+    """The process's sealer for a database leads, seals what is pending and reports delays."""
+
+    def test_pending_rows_left_by_a_dead_writer_are_sealed(self, db: Database) -> None:
+        """Rows committed to pending_events with no writer alive are sealed once it runs."""
+        with db.session_scope() as s:
+            s.add_all(
+                PendingEvent(
+                    at=clock.now(),
+                    kind=KIND,
+                    actor_id=ACTOR.id,
+                    actor=ACTOR.label,
+                    subjects=[],
+                    payload={"n": n},
+                )
+                for n in range(3)
+            )
+        sealer = sealer_for(db.engine)
+        sealer.ensure_running()
+        sealer.wake()
+        assert until(lambda: _pending(db) == 0 and len(_sealed(db)) == 3)
+        assert [e.payload["n"] for e in _sealed(db)] == [0, 1, 2]
+        with db.session_scope(write=False) as s:
+            assert verify_chain(s).ok
