@@ -92,3 +92,27 @@ class TestHelpInTheCallersName:
         expect(guard.client.post(url, json={"text": "shots at the airlock"}), 201)
         made = [e for e in world.new_events() if e["kind"] == "comms.channel.created"]
         assert [e["actor_id"] for e in made] == [guard.token_id]
+
+
+class TestNoResendToTheVisitingParty:
+    """P6: escalation re-sent an unanswered order to a person who had joined the visiting
+    party since it was sent (found by the attack machine's long run)."""
+
+    def test_the_resend_skips_who_left_for_the_vessel(self, world: World) -> None:
+        ana = world.person("Ana Resend", "resident", "south")
+        commander = world.operators["commander"].client
+        order = {"channel_id": world.ids["channel-all"], "text": "muster", "precedence": "flash"}
+        sent = expect(commander.post("/api/v1/comms/messages", json=order), 201)
+        moved = {"party_id": world.ids["vessel"]}
+        expect(commander.patch(f"/api/v1/persons/{ana['id']}", json=moved), 200)
+        world.new_events()
+        result = CliRunner().invoke(app, ["comms", "escalate"])
+        assert result.exit_code == 0, result.output
+        resent = [
+            e
+            for e in world.new_events()
+            if e["kind"] == "comms.message.resent" and e["payload"]["id"] == sent["id"]
+        ]
+        assert resent, "the order was not re-sent at all"
+        assert ana["id"] not in resent[0]["payload"]["recipients"]
+        assert resent[0]["payload"]["recipients"], "the station's silent are still re-sent to"

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from muster.auth.models import Account
 from muster.comms.enums import RecipientReason, RollCallResult
-from muster.comms.groups import station_staff
+from muster.comms.groups import of_the_station_now, station_staff
 from muster.comms.models import Channel, Message, Recipient
 from muster.comms.recipients import silent_recipients
 from muster.comms.service import message_wire, named_recipients
@@ -146,19 +146,25 @@ def escalate_message(
     silent_ids = [r.person_id for r in silent]
     channel = session.get(Channel, message.channel_id)
     wire = message_wire(message, channel.name if channel else "")
+    # Re-sent only to those still of the station: one who has since joined the visiting
+    # party is not reached again (P6); their silence still climbs the chain below.
+    station = of_the_station_now(session, silent_ids)
+    resent = [r.person_id for r in silent if r.person_id in station]
     for row in silent:
-        row.resent_count += 1
+        if row.person_id in station:
+            row.resent_count += 1
     named = named_recipients(silent_ids)
+    resent_named = named_recipients(resent)
     append_event(
         session,
         kind="comms.message.resent",
         actor=ESCALATOR,
-        subjects=[message.id, *(named or [])],
+        subjects=[message.id, *(resent_named or [])],
         payload={
             **wire,
             "level": level,
             "silent_count": len(silent_ids),
-            **({"recipients": named} if named is not None else {}),
+            **({"recipients": resent_named} if resent_named is not None else {}),
         },
     )
     append_event(

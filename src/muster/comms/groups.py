@@ -9,6 +9,7 @@ gives a visitor.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import Field, TypeAdapter
@@ -114,6 +115,15 @@ def _reachable() -> list[ColumnElement[bool]]:
 def station_staff() -> list[ColumnElement[bool]]:
     """Conditions on ``Person`` for the station's own staff: crew, alive, not archived."""
     return [*_reachable(), Person.affiliation == Affiliation.CREW]
+
+
+def of_the_station_now(session: Session, person_ids: Sequence[str]) -> set[str]:
+    """Of ``person_ids``, those of the station now (not of a visiting party): whom a
+    message may still reach, whatever they were when it was first sent (P6)."""
+    if not person_ids:
+        return set()
+    query = select(Person.id).where(Person.id.in_(person_ids), *_of_the_station())
+    return set(session.scalars(query))
 
 
 def of_visiting_party(person: Person) -> bool:
