@@ -161,7 +161,9 @@ class TestShortcuts:
         self, chromium: Browser, served: str, opened: list[BrowserContext]
     ) -> None:
         page = as_user(chromium, served, "priya", opened)
-        page.click("#shortcuts-button")
+        # Her post's page keeps its header short: no search box, the keys still work.
+        expect(page.locator("#global-search")).to_be_hidden()
+        page.keyboard.press("?")
         help_list = page.locator("#shortcuts-help")
         expect(help_list).to_contain_text("Go to My post")
         expect(help_list).not_to_contain_text("Policies")
@@ -172,6 +174,16 @@ class TestShortcuts:
         page.keyboard.press("g")
         page.keyboard.press("r")
         page.wait_for_url(f"{served}/rollcall")
+        page.click("#shortcuts-button")  # on other pages the header has its button
+        expect(help_list).to_be_visible()
+        page.keyboard.press("Escape")
+        page.keyboard.press("g")
+        page.keyboard.press("o")
+        page.wait_for_url("**/posts/**")
+        expect(page.locator("body.post")).to_have_count(1)
+        page.keyboard.press("/")  # from her post: the search page
+        page.wait_for_url(f"{served}/search")
+        expect(page.locator("#search-page-q")).to_be_visible()
 
 
 class TestPrint:

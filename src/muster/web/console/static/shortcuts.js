@@ -1,6 +1,6 @@
 /* Muster console: keyboard shortcuts. "g" then a letter opens a page of the navigation
  * (the letters are the nav links' data-go, so only pages this operator may open have one);
- * "/" goes to the search box; "?" shows the list (#shortcuts-help). No shortcut fires while
+ * "/" goes to the search box (the search page where the header has none: a post's page); "?" shows the list (#shortcuts-help). No shortcut fires while
  * the operator types in a field, or with Ctrl, Alt or Meta held.
  */
 (function () {
@@ -45,7 +45,13 @@
       timer = window.setTimeout(function () { pendingG = false; }, 1500);
     } else if (key === "/") {
       var box = document.getElementById("global-search");
-      if (box) { event.preventDefault(); box.focus(); box.select(); }
+      event.preventDefault();
+      if (box && box.offsetParent !== null) {
+        box.focus();
+        box.select();
+      } else {
+        window.location.assign("/search");
+      }
     } else if (key === "?") {
       event.preventDefault();
       showHelp();
