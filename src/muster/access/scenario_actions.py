@@ -97,7 +97,15 @@ class RequestArgs(GroupSelection):
 
 @register_action("access.request")
 def request_passage(ctx: ActionContext, args: RequestArgs) -> str:
-    """Ask the portal for the whole group; each person is decided and the decision kept."""
+    """Ask the portal for the whole group; each person is decided and the decision kept
+    (at the airlock's door controller when the exercise puts its airlocks behind doors)."""
+    if ctx.doors is not None:
+        portal = load_portal(ctx.session, args.portal)
+        if ctx.doors.serves(portal):
+            done: str = ctx.doors.request(
+                ctx.session, ctx.actor, portal, args.names(ctx), args.direction
+            )
+            return done
     group = decide_request(
         ctx.session,
         portal_id=args.portal,
@@ -153,15 +161,27 @@ def record_passages(ctx: ActionContext, args: PassageArgs) -> str:
         if not chosen:
             raise Conflict(f"nobody of the last request at {portal_name} is left to pass")
     refused = []
+    at_doors = ctx.doors is not None and ctx.doors.serves(portal)
     for decision in chosen:
-        outcome = record_passage(
-            ctx.session,
-            portal_id=portal_id,
-            person_ref=decision.person_id or decision.person_ref,
-            direction=Direction(decision.direction),
-            idempotency_key=new_id(),
-            actor=ctx.actor,
-        )
+        person_ref = decision.person_id or decision.person_ref
+        way = Direction(decision.direction)
+        if at_doors:
+            reported = ctx.doors.passage(
+                ctx.session, ctx.actor, portal_id, person_ref, way, new_id()
+            )
+            if isinstance(reported, str):  # refused at the door
+                refused.append(reported)
+                continue
+            outcome = reported
+        else:
+            outcome = record_passage(
+                ctx.session,
+                portal_id=portal_id,
+                person_ref=person_ref,
+                direction=way,
+                idempotency_key=new_id(),
+                actor=ctx.actor,
+            )
         if outcome.refused:
             refused.append(outcome.refusal)
     direction = chosen[0].direction

@@ -45,6 +45,7 @@ class ActionContext:
     actor: Actor
     at: datetime
     groups: dict[str, list[str]] = field(default_factory=dict)
+    doors: Any = None  # a muster.door.exercise.DoorBank when airlocks are behind doors
 
     def group(self, name: str) -> list[str]:
         """Names of the persons in a scenario group."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -61,10 +62,17 @@ def _refuse(message: str, *, as_json: bool, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _run(db: Database, plan: Plan, *, as_json: bool) -> tuple[RunReport, str | None]:
+def _run(
+    db: Database, plan: Plan, *, as_json: bool, doors: bool = False
+) -> tuple[RunReport, str | None]:
     try:
         admin_password = prepare(db)
-        return run_plan(db, plan), admin_password
+        if not doors:
+            return run_plan(db, plan), admin_password
+        from muster.door.exercise import DoorBank
+
+        with tempfile.TemporaryDirectory(prefix="muster-doors-") as folder:
+            return run_plan(db, plan, doors=DoorBank(db, Path(folder))), admin_password
     except (RunStopped, DomainError) as exc:
         _refuse(str(exc) if isinstance(exc, RunStopped) else exc.message, as_json=as_json)
 
@@ -167,6 +175,9 @@ def demo(
     json_output: Annotated[
         bool, typer.Option("--json", help="With --headless: print the outcome as JSON")
     ] = False,
+    doors: Annotated[
+        bool, typer.Option("--doors", help="Put the airlocks behind door controllers")
+    ] = False,
     port: Annotated[int, typer.Option(help="Port of the demo server")] = 8000,
     database: Annotated[
         Path, typer.Option(help="SQLite file for the demo; recreated on every start")
@@ -179,11 +190,12 @@ def demo(
     Examples:
       muster demo
       muster demo --headless --json
+      muster demo --headless --doors
     """
     plan = _load(crisis_path(), as_json=json_output)
     db = fresh_sqlite(database)
     try:
-        report, admin_password = _run(db, plan, as_json=json_output)
+        report, admin_password = _run(db, plan, as_json=json_output, doors=doors)
     except BaseException:
         db.dispose()
         raise

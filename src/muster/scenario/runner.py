@@ -113,7 +113,9 @@ def _actors(db: Database, usernames: set[str]) -> dict[str, Actor]:
     return found
 
 
-def _run_step(db: Database, plan: Plan, step: Step, *, at: datetime, actor: Actor) -> InjectOutcome:
+def _run_step(
+    db: Database, plan: Plan, step: Step, *, at: datetime, actor: Actor, doors: Any = None
+) -> InjectOutcome:
     inject = step.inject
     groups = plan.scenario.groups()
     done: str | None = None
@@ -122,7 +124,8 @@ def _run_step(db: Database, plan: Plan, step: Step, *, at: datetime, actor: Acto
             mark_session_exercise(session)
             if step.action.permission:
                 authorize(actor, step.action.permission)
-            done = step.action.handler(ActionContext(session, actor, at, groups), step.args) or ""
+            context = ActionContext(session, actor, at, groups, doors)
+            done = step.action.handler(context, step.args) or ""
             if inject.refused:
                 session.rollback()  # the file says this must not happen: keep it out of the record
     except DomainError as exc:
@@ -136,8 +139,11 @@ def _run_step(db: Database, plan: Plan, step: Step, *, at: datetime, actor: Acto
     return InjectOutcome(step.line, at, inject.at, inject.actor, inject.action, False, done)
 
 
-def run_plan(db: Database, plan: Plan, *, start: datetime | None = None) -> RunReport:
-    """Run ``plan`` on ``db`` (already migrated) and check its expectations.
+def run_plan(
+    db: Database, plan: Plan, *, start: datetime | None = None, doors: Any = None
+) -> RunReport:
+    """Run ``plan`` on ``db`` (already migrated) and check its expectations; with ``doors``
+    (a ``muster.door.exercise.DoorBank``) the airlocks decide at door controllers.
 
     The exercise starts at ``start``, else the file's ``start``, else so that its last
     inject falls on the present moment. Raises ``RunStopped`` if the station cannot be
@@ -160,7 +166,8 @@ def run_plan(db: Database, plan: Plan, *, start: datetime | None = None) -> RunR
     actors = _actors(db, {step.inject.actor for step in plan.steps})
     for step in plan.steps:
         at = start + step.inject.at
-        report.injects.append(_run_step(db, plan, step, at=at, actor=actors[step.inject.actor]))
+        actor = actors[step.inject.actor]
+        report.injects.append(_run_step(db, plan, step, at=at, actor=actor, doors=doors))
     with clock.frozen_at(report.end), db.session_scope(write=False) as session:
         ctx = CheckContext(session, scenario.groups())
         for check in plan.checks:
