@@ -1,8 +1,9 @@
-"""Reading accounts: the account named, and the actor an account acts as.
+"""Reading accounts and tokens: the account named, the actor an account acts as, the list
+of API tokens.
 
-Kept apart from ``muster.auth.service`` (passwords, tokens, sessions, the record) so that a
-command that only reads signs its local account in without loading argon2, the event
-service or the metrics.
+Kept apart from ``muster.auth.service`` (passwords, issuing tokens, sessions, the record) so
+that a command that only reads signs its local account in, and lists tokens, without
+loading argon2, the event service or the metrics.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from muster.auth.models import Account, ApiToken
 from muster.errors import NotFound
 from muster.people.enums import of_visiting_party
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 
 def station_roles(
@@ -62,3 +64,12 @@ def get_account_by_username(session: Session, username: str) -> Account:
     if account is None:
         raise NotFound(f"no account named {username!r}")
     return account
+
+
+def list_tokens(session: Session, *, actor: Actor) -> list[ApiToken]:
+    """Every API token, newest first (metadata; secrets are never stored).
+
+    ``token.manage``: an administrator; the API and the CLI both list through here.
+    """
+    authorize(actor, "token.manage")
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())).all())

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from muster.auth import service
+from muster.auth.accounts import list_tokens
 from muster.auth.schemas import AccountCreate, AccountRead, Me, TokenCreate, TokenCreated, TokenRead
-from muster.policy.authorize import authorize
 from muster.web.deps import CurrentActor, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -34,8 +34,7 @@ def create_account(body: AccountCreate, session: SessionDep, actor: CurrentActor
 @router.get("/tokens")
 def read_tokens(session: SessionDep, actor: CurrentActor) -> list[TokenRead]:
     """Every API token (metadata only)."""
-    authorize(actor, "token.manage")
-    return [TokenRead.model_validate(t) for t in service.list_tokens(session)]
+    return [TokenRead.model_validate(t) for t in list_tokens(session, actor=actor)]
 
 
 @router.post("/tokens", status_code=status.HTTP_201_CREATED)

@@ -99,10 +99,15 @@ def token_revoke(name: str) -> None:
 
 @token_app.command("list")
 def token_list() -> None:
-    """List tokens (never their secrets)."""
+    """List tokens (never their secrets); an administrator's.
+
+    Example: MUSTER_USER=admin muster token list
+    """
+    from muster.auth.accounts import list_tokens
+
     with cli_session(write=False) as session:
         table = Table("name", "scopes", "created", "revoked")
-        for token in service.list_tokens(session):
+        for token in list_tokens(session, actor=cli_actor(session)):
             table.add_row(
                 token.name,
                 ", ".join(token.scopes) or "(all of the account's)",

@@ -356,11 +356,6 @@ def revoke_token(session: Session, *, name: str, actor: Actor) -> ApiToken:
     return token
 
 
-def list_tokens(session: Session) -> list[ApiToken]:
-    """Every token, newest first."""
-    return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())).all())
-
-
 @cache
 def _token_query() -> Executable:
     """One indexed read per request: the token joined to its account and the account's
