@@ -116,3 +116,35 @@ class TestNoResendToTheVisitingParty:
         assert resent, "the order was not re-sent at all"
         assert ana["id"] not in resent[0]["payload"]["recipients"]
         assert resent[0]["payload"]["recipients"], "the station's silent are still re-sent to"
+
+    def test_a_large_audiences_resend_skips_them_at_the_handset(
+        self, world: World, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Too many recipients to name in the event: the handsets' hub reads them from the
+        database, and reads the same rule (it had re-sent to everyone still silent)."""
+        from muster.comms import service as comms_service
+        from muster.comms.hub import HandsetHub
+
+        monkeypatch.setattr(comms_service, "EVENT_RECIPIENT_LIMIT", 0)
+        ana = world.person("Ana Resend", "resident", "south")
+        commander = world.operators["commander"].client
+        order = {"channel_id": world.ids["channel-all"], "text": "muster", "precedence": "flash"}
+        sent = expect(commander.post("/api/v1/comms/messages", json=order), 201)
+        expect(
+            commander.patch(f"/api/v1/persons/{ana['id']}", json={"party_id": world.ids["vessel"]}),
+            200,
+        )
+        world.new_events()
+        result = CliRunner().invoke(app, ["comms", "escalate"])
+        assert result.exit_code == 0, result.output
+        resent = [
+            e
+            for e in world.new_events()
+            if e["kind"] == "comms.message.resent" and e["payload"]["id"] == sent["id"]
+        ]
+        assert resent, "the order was not re-sent at all"
+        assert "recipients" not in resent[0]["payload"]
+        hub = HandsetHub(world.db)
+        reached = hub._recipients(sent["id"], "comms.message.resent")
+        assert reached, "the station's silent are still re-sent to"
+        assert ana["id"] not in reached

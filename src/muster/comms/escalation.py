@@ -130,6 +130,13 @@ def _own_ranks(session: Session, person_ids: list[str], chain: list[str]) -> dic
     return {p: rank_of(sorted(r), chain) for p, r in roles.items()}
 
 
+def resent_to(session: Session, silent_ids: list[str]) -> list[str]:
+    """Of an order's silent recipients, those it is sent again to: only those still of the
+    station. One who has since joined the visiting party is not reached again (P6)."""
+    station = of_the_station_now(session, silent_ids)
+    return [p for p in silent_ids if p in station]
+
+
 def escalate_message(
     session: Session, message: Message, *, now: datetime, settings: CommsSettings
 ) -> EscalationStep:
@@ -146,12 +153,10 @@ def escalate_message(
     silent_ids = [r.person_id for r in silent]
     channel = session.get(Channel, message.channel_id)
     wire = message_wire(message, channel.name if channel else "")
-    # Re-sent only to those still of the station: one who has since joined the visiting
-    # party is not reached again (P6); their silence still climbs the chain below.
-    station = of_the_station_now(session, silent_ids)
-    resent = [r.person_id for r in silent if r.person_id in station]
+    # Their silence still climbs the chain below, whether or not they are sent it again.
+    resent = resent_to(session, silent_ids)
     for row in silent:
-        if row.person_id in station:
+        if row.person_id in resent:
             row.resent_count += 1
     named = named_recipients(silent_ids)
     resent_named = named_recipients(resent)

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from muster.comms.enums import RecipientReason
+from muster.comms.escalation import resent_to
 from muster.comms.models import Recipient, VoiceClip
 from muster.comms.service import mark_delivered_many
 from muster.db import Database
@@ -145,7 +146,8 @@ class HandsetHub:
                 Recipient.reason == RecipientReason.ADDRESSED, Recipient.acked_at.is_(None)
             )
         with self.db.session_scope(write=False) as session:
-            return list(session.scalars(query))
+            ids = list(session.scalars(query))
+            return resent_to(session, ids) if kind == "comms.message.resent" else ids
 
     def _load_clip(self, clip_id: str) -> VoiceClip | None:
         with self.db.session_scope(write=False) as session:
