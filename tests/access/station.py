@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from harness.station import party_row, person_row, portal_row, post_row, zone_row
 from muster import clock
 from muster.access.presence import move_person
 from muster.db import Database
-from muster.people.enums import Affiliation, PartyKind, PersonStatus
+from muster.people.enums import Affiliation, PersonStatus
 from muster.people.models import Party, Person
-from muster.places.enums import PortalKind, PortalMode, ZoneKind
+from muster.places.enums import PortalKind, ZoneKind
 from muster.places.models import Portal, Post, Zone
 from muster.welfare.enums import CaseStatus, CheckupStatus
 from muster.welfare.models import Checkup, ConsentCase, ConsentText
@@ -43,20 +44,14 @@ class Station:
         zone: str | None = "rings",
     ) -> Person:
         """Register a person, placed in ``zone`` (None: place unknown)."""
-        at = clock.now()
-        person = Person(
-            name=name,
-            badge_id=f"B-{name}",
-            affiliation=affiliation,
-            consent_required=affiliation is Affiliation.RESIDENT,
-            party_id=party.id if party else None,
-            roles=[],
+        person = person_row(
+            self.session,
+            name,
+            affiliation,
+            party=party,
             status=status,
-            created_at=at,
-            updated_at=at,
+            badge_id=f"B-{name}",
         )
-        self.session.add(person)
-        self.session.flush()
         if zone is not None:
             move_person(
                 self.session, person_id=person.id, zone_id=self.zones[zone].id, source="test"
@@ -109,28 +104,20 @@ class Station:
 
 def build_station(session: Session) -> Station:
     """Zones, two airlocks to a docked vessel's collars, one door to the hospital."""
-    at = clock.now()
-    vessel = Party(
-        name="Vessel", kind=PartyKind.VESSEL, expected_aboard=4, created_at=at, updated_at=at
-    )
-    other = Party(name="Other vessel", kind=PartyKind.VESSEL, created_at=at, updated_at=at)
-    session.add_all([vessel, other])
-    session.flush()
+    vessel = party_row(session, "Vessel", expected_aboard=4)
+    other = party_row(session, "Other vessel")
     station = Station(session=session, vessel=vessel, other_vessel=other)
     for key, kind, docked in [
         ("rings", ZoneKind.INTERNAL, None),
         ("south", ZoneKind.INTERNAL, None),
         ("west", ZoneKind.INTERNAL, None),
         ("hospital", ZoneKind.INTERNAL, None),
-        ("south_collar", ZoneKind.COLLAR, vessel.id),
-        ("west_collar", ZoneKind.COLLAR, vessel.id),
-        ("far_collar", ZoneKind.COLLAR, other.id),
+        ("south_collar", ZoneKind.COLLAR, vessel),
+        ("west_collar", ZoneKind.COLLAR, vessel),
+        ("far_collar", ZoneKind.COLLAR, other),
         ("empty_collar", ZoneKind.COLLAR, None),
     ]:
-        zone = Zone(name=key, kind=kind, docked_party_id=docked, created_at=at, updated_at=at)
-        session.add(zone)
-        station.zones[key] = zone
-    session.flush()
+        station.zones[key] = zone_row(session, key, kind, docked)
     for key, kind, inside, outside in [
         ("South airlock", PortalKind.AIRLOCK, "south", "south_collar"),
         ("West airlock", PortalKind.AIRLOCK, "west", "west_collar"),
@@ -138,27 +125,10 @@ def build_station(session: Session) -> Station:
         ("Empty airlock", PortalKind.AIRLOCK, "rings", "empty_collar"),
         ("Hospital door", PortalKind.DOOR, "south", "hospital"),
     ]:
-        portal = Portal(
-            name=key,
-            kind=kind,
-            inside_zone_id=station.zones[inside].id,
-            outside_zone_id=station.zones[outside].id,
-            mode=PortalMode.NORMAL,
-            created_at=at,
-            updated_at=at,
+        station.portals[key] = portal_row(
+            session, key, kind, station.zones[inside], station.zones[outside]
         )
-        session.add(portal)
-        station.portals[key] = portal
-    session.flush()
-    post = Post(
-        name="South post",
-        portal_id=station.portals["South airlock"].id,
-        created_at=at,
-        updated_at=at,
-    )
-    session.add(post)
-    session.flush()
-    station.post = post
+    station.post = post_row(session, "South post", portal=station.portals["South airlock"])
     return station
 
 

@@ -12,16 +12,14 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from muster import clock
-from muster.auth.models import Account
+from harness.station import account_row, person_row, portal_row, post_row, zone_row
 from muster.comms.enums import ChannelKind, Precedence
 from muster.comms.groups import PostsRule
 from muster.comms.service import create_channel, send_message
 from muster.db import Database
-from muster.people.enums import Affiliation, PersonStatus
-from muster.people.models import Person
+from muster.people.enums import Affiliation
 from muster.places.enums import PortalKind, ZoneKind
-from muster.places.models import Portal, Post, PostAssignment, Zone
+from muster.places.models import Portal
 from muster.policy.actor import Actor
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -57,60 +55,26 @@ ASSIGNMENTS = {
 
 def build_station(session: Session) -> Station:
     """Add the station's zones, airlocks, posts and people in ``session`` and flush."""
-    now = clock.now()
     station = Station()
-    inside = Zone(name="Residential ring", kind=ZoneKind.INTERNAL, created_at=now, updated_at=now)
-    session.add(inside)
-    for name in PEOPLE:
-        roles, affiliation = PEOPLE[name]
-        person = Person(
-            name=name,
-            affiliation=affiliation,
-            roles=roles,
-            status=PersonStatus.ACTIVE,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(person)
-        session.flush()
+    inside = zone_row(session, "Residential ring")
+    for name, (roles, affiliation) in PEOPLE.items():
+        person = person_row(session, name, affiliation, roles=roles)
         station.persons[name] = person.id
         if affiliation is Affiliation.CREW:
-            session.add(
-                Account(
-                    username=f"station-{name.lower()}",
-                    display_name=name,
-                    person_id=person.id,
-                    roles=roles,
-                    password_hash="not-a-password",
-                    created_at=now,
-                )
-            )
+            account_row(session, f"station-{name.lower()}", person, roles)
     for side in ("South", "West"):
-        collar = Zone(name=f"{side} collar", kind=ZoneKind.COLLAR, created_at=now, updated_at=now)
-        session.add(collar)
-        session.flush()
-        portal = Portal(
-            name=f"{side} airlock",
-            kind=PortalKind.AIRLOCK,
-            inside_zone_id=inside.id,
-            outside_zone_id=collar.id,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(portal)
-        session.flush()
+        collar = zone_row(session, f"{side} collar", ZoneKind.COLLAR)
+        portal = portal_row(session, f"{side} airlock", PortalKind.AIRLOCK, inside, collar)
         station.portals[portal.name] = portal.id
     for post_name, names in ASSIGNMENTS.items():
         portal_id = station.portals.get(post_name.removesuffix(" post"))
-        post = Post(name=post_name, portal_id=portal_id, created_at=now, updated_at=now)
-        session.add(post)
-        session.flush()
+        post = post_row(
+            session,
+            post_name,
+            portal=session.get(Portal, portal_id) if portal_id else None,
+            assigned=[station.persons[n] for n in names],
+        )
         station.posts[post_name] = post.id
-        for name in names:
-            session.add(
-                PostAssignment(post_id=post.id, person_id=station.persons[name], assigned_at=now)
-            )
-    session.flush()
     return station
 
 

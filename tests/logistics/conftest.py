@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
+from harness.station import new_person, new_post, new_zone
 from muster import clock
 from muster.db import Database
 from muster.logistics import stock
@@ -24,14 +25,9 @@ from muster.logistics.stock import receive_stock
 from muster.logistics.workorder_models import WorkOrder
 from muster.logistics.workorder_schemas import WorkOrderCreate
 from muster.logistics.workorders import create_work_order
-from muster.people.enums import Affiliation
 from muster.people.models import Person
-from muster.people.schemas import PersonCreate
-from muster.people.service import create_person
-from muster.places.enums import ZoneKind
 from muster.places.models import Post, Zone
-from muster.places.schemas import PostCreate, ZoneCreate
-from muster.places.service import assign_to_post, create_post, create_zone
+from muster.places.service import assign_to_post
 from muster.policy.actor import Actor
 
 
@@ -57,8 +53,7 @@ class Station:
 
 def make_person(session: Session, actor: Actor, name: str, roles: list[str]) -> Person:
     """A crew member with roles."""
-    data = PersonCreate(name=name, affiliation=Affiliation.CREW, roles=roles)
-    return create_person(session, data=data, actor=actor)
+    return new_person(session, actor, name, roles=roles)
 
 
 def make_item(
@@ -86,24 +81,12 @@ def station(session: Session, actor: Actor) -> Station:
 
 def build_station(session: Session, actor: Actor) -> Station:
     """Build the test station in ``session``."""
-    armory = create_zone(
-        session, data=ZoneCreate(name="Armory", kind=ZoneKind.INTERNAL), actor=actor
-    )
-    workshop = create_zone(
-        session, data=ZoneCreate(name="Engineering workshop", kind=ZoneKind.INTERNAL), actor=actor
-    )
-    south_corridor = create_zone(
-        session, data=ZoneCreate(name="South corridor", kind=ZoneKind.INTERNAL), actor=actor
-    )
-    west_corridor = create_zone(
-        session, data=ZoneCreate(name="West corridor", kind=ZoneKind.INTERNAL), actor=actor
-    )
-    south = create_post(
-        session, data=PostCreate(name="South airlock post", zone_id=south_corridor.id), actor=actor
-    )
-    west = create_post(
-        session, data=PostCreate(name="West airlock post", zone_id=west_corridor.id), actor=actor
-    )
+    armory = new_zone(session, actor, "Armory")
+    workshop = new_zone(session, actor, "Engineering workshop")
+    south_corridor = new_zone(session, actor, "South corridor")
+    west_corridor = new_zone(session, actor, "West corridor")
+    south = new_post(session, actor, "South airlock post", zone=south_corridor)
+    west = new_post(session, actor, "West airlock post", zone=west_corridor)
     guard_south = make_person(session, actor, "Guard South", ["guard"])
     guard_west = make_person(session, actor, "Guard West", ["guard"])
     assign_to_post(session, post_id=south.id, person_id=guard_south.id, actor=actor)

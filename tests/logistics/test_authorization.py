@@ -14,11 +14,10 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
+from harness.station import new_portal
 from muster.auth import service as auth_service
 from muster.db import Database
 from muster.places.enums import PortalKind
-from muster.places.schemas import PortalCreate
-from muster.places.service import create_portal
 from muster.policy.actor import Actor
 
 from .conftest import rifle_signed_out
@@ -45,16 +44,7 @@ def ids(db: Database) -> Ids:
     """A rifle RF-01 signed out to the South airlock post's guard, and a door for a reader."""
     with db.session_scope() as session:
         st, item, unit_id = rifle_signed_out(session, SYSTEM)
-        create_portal(
-            session,
-            data=PortalCreate(
-                name="Armory door",
-                kind=PortalKind.DOOR,
-                inside_zone_id=st.armory.id,
-                outside_zone_id=st.workshop.id,
-            ),
-            actor=SYSTEM,
-        )
+        new_portal(session, SYSTEM, "Armory door", PortalKind.DOOR, st.armory, st.workshop)
         return Ids(item.id, unit_id, st.armory.id, st.workshop.id, st.south.id, st.guard_south.id)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.orm import Session
 
+from harness.station import new_party, new_person, new_portal, new_zone
 from muster.db import Database
 from muster.incidents.enums import Severity
 from muster.incidents.models import Incident
@@ -15,14 +16,10 @@ from muster.incidents.schemas import IncidentCreate
 from muster.incidents.service import declare_incident
 from muster.medical.hospital import add_beds, create_ward
 from muster.medical.schemas import TriageFindings
-from muster.people.enums import Affiliation, PartyKind
+from muster.people.enums import Affiliation
 from muster.people.models import Party, Person
-from muster.people.schemas import PartyCreate, PersonCreate
-from muster.people.service import create_party, create_person
 from muster.places.enums import PortalKind, ZoneKind
 from muster.places.models import Portal, Zone
-from muster.places.schemas import PortalCreate, ZoneCreate
-from muster.places.service import create_portal, create_zone
 from muster.policy.actor import Actor
 
 MEDIC = Actor(kind="account", id="acct-medic", name="Dr Amara", roles=frozenset({"medic"}))
@@ -39,10 +36,7 @@ def make_person(session: Session, actor: Actor) -> Callable[..., Person]:
         roles: list[str] | None = None,
         party_id: str | None = None,
     ) -> Person:
-        data = PersonCreate(
-            name=name, affiliation=affiliation, roles=roles or [], party_id=party_id
-        )
-        return create_person(session, data=data, actor=actor)
+        return new_person(session, actor, name, affiliation, roles=roles or [], party=party_id)
 
     return make
 
@@ -64,22 +58,16 @@ class Station:
 @pytest.fixture
 def station(session: Session, actor: Actor) -> Station:
     """Zones and portals made through the places service, a vessel docked at the collar."""
-    vessel = create_party(
-        session, data=PartyCreate(name="Visiting vessel", kind=PartyKind.VESSEL), actor=actor
-    )
+    vessel = new_party(session, actor, "Visiting vessel")
 
-    def zone(name: str, kind: ZoneKind = ZoneKind.INTERNAL, party: str | None = None) -> Zone:
-        data = ZoneCreate(name=name, kind=kind, docked_party_id=party)
-        return create_zone(session, data=data, actor=actor)
+    def zone(name: str, kind: ZoneKind = ZoneKind.INTERNAL, party: Party | None = None) -> Zone:
+        return new_zone(session, actor, name, kind, docked=party)
 
     def portal(name: str, kind: PortalKind, inside: Zone, outside: Zone) -> Portal:
-        data = PortalCreate(
-            name=name, kind=kind, inside_zone_id=inside.id, outside_zone_id=outside.id
-        )
-        return create_portal(session, data=data, actor=actor)
+        return new_portal(session, actor, name, kind, inside, outside)
 
     corridor, hospital, command = zone("West corridor"), zone("Hospital"), zone("Command deck")
-    collar = zone("West collar", ZoneKind.COLLAR, vessel.id)
+    collar = zone("West collar", ZoneKind.COLLAR, vessel)
     return Station(
         vessel=vessel,
         corridor=corridor,
@@ -115,9 +103,7 @@ def findings(category: str) -> TriageFindings:
 @pytest.fixture
 def incident(session: Session, actor: Actor) -> Incident:
     """An open incident, so casualties recorded without naming one belong to it."""
-    commander = create_person(
-        session, data=PersonCreate(name="Commander", affiliation=Affiliation.CREW), actor=actor
-    )
+    commander = new_person(session, actor, "Commander")
     data = IncidentCreate(
         title="West airlock",
         kind="security",
@@ -139,5 +125,4 @@ def ward_with_beds(db: Database, name: str, labels: list[str]) -> dict[str, str]
 def crew_member(db: Database, name: str) -> str:
     """A crew member registered and committed; their id."""
     with db.session_scope() as s:
-        data = PersonCreate(name=name, affiliation=Affiliation.CREW)
-        return create_person(s, data=data, actor=Actor.system("test")).id
+        return new_person(s, Actor.system("test"), name).id

@@ -9,6 +9,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from harness.station import new_party, new_person, new_portal, new_post, new_zone
 from muster.access.presence import set_presence
 from muster.agreements.enums import TermKind
 from muster.agreements.schemas import AgreementCreate, TermCreate
@@ -20,11 +21,10 @@ from muster.incidents.service import declare_incident
 from muster.medical.casualties import record_casualty
 from muster.medical.schemas import CasualtyCreate, TriageFindings
 from muster.people import service as people
-from muster.people.enums import Affiliation, PartyKind
-from muster.people.schemas import PartyCreate, PersonCreate
+from muster.people.enums import Affiliation
+from muster.people.schemas import PersonCreate
 from muster.places import service as places
 from muster.places.enums import PortalKind, ZoneKind
-from muster.places.schemas import PortalCreate, PostCreate, ZoneCreate
 from muster.policy.actor import Actor
 from muster.vessels import service
 from muster.vessels.detection import Accuracy
@@ -67,42 +67,29 @@ class Station:
 def build_station(session: Session, actor: Actor) -> Station:
     """Zones, portals, a post at the West airlock, two officers and a guard placed, a casualty."""
     station = Station()
-    party = people.create_party(
-        session, data=PartyCreate(name="the visiting vessel", kind=PartyKind.VESSEL), actor=actor
-    )
-    for name, (x, y) in ZONES.items():
+    party = new_party(session, actor, "the visiting vessel")
+    zones = {}
+    for name, at in ZONES.items():
         kind = ZoneKind.COLLAR if "collar" in name else ZoneKind.INTERNAL
-        data = ZoneCreate(
-            name=name,
-            kind=kind,
-            map_x=x,
-            map_y=y,
-            docked_party_id=party.id if kind is ZoneKind.COLLAR else None,
-        )
-        station.zones[name] = places.create_zone(session, data=data, actor=actor).id
+        docked = party if kind is ZoneKind.COLLAR else None
+        zones[name] = new_zone(session, actor, name, kind, docked=docked, map_at=at)
+        station.zones[name] = zones[name].id
+    portals = {}
     for name, kind, inside, outside in DOORS:
-        data = PortalCreate(
-            name=name,
-            kind=PortalKind(kind),
-            inside_zone_id=station.zones[inside],
-            outside_zone_id=station.zones[outside],
+        portals[name] = new_portal(
+            session, actor, name, PortalKind(kind), zones[inside], zones[outside]
         )
-        station.portals[name] = places.create_portal(session, data=data, actor=actor).id
-    post = places.create_post(
-        session,
-        data=PostCreate(name="West airlock post", portal_id=station.portals["West airlock"]),
-        actor=actor,
-    )
+        station.portals[name] = portals[name].id
+    post = new_post(session, actor, "West airlock post", portal=portals["West airlock"])
     for name, roles, zone in (
         ("Dominic", ["officer"], "Command deck"),
         ("Ken", ["officer"], "South corridor"),
         ("Noor", ["guard"], "West corridor"),
     ):
-        data = PersonCreate(name=name, affiliation=Affiliation.CREW, roles=roles)
-        pid = people.create_person(session, data=data, actor=actor).id
-        station.people[name] = pid
+        person = new_person(session, actor, name, roles=roles)
+        station.people[name] = person.id
         set_presence(
-            session, person_id=pid, zone_id=station.zones[zone], reason="muster", actor=actor
+            session, person_id=person.id, zone_id=station.zones[zone], reason="muster", actor=actor
         )
     places.assign_to_post(session, post_id=post.id, person_id=station.people["Noor"], actor=actor)
     incident = declare_incident(

@@ -12,12 +12,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from console.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve, signed_in_page
+from harness.station import new_portal, new_zone
 from muster.auth import service as auth_service
 from muster.config import Settings
 from muster.db import Database
-from muster.places import service as places
-from muster.places.enums import PortalKind, ZoneKind
-from muster.places.schemas import PortalCreate, ZoneCreate
+from muster.places.enums import PortalKind
+from muster.places.models import Zone
 from muster.policy.actor import Actor
 from muster.vessels.stationmap import set_walk
 from muster.web.app import create_app
@@ -124,21 +124,14 @@ def station(db: Database) -> Station:
     with db.session_scope() as session:
         built = build_station(session, SYSTEM)
         for name, at in EXTRA_ZONES:
-            data = ZoneCreate(
-                name=name,
-                kind=ZoneKind.INTERNAL,
-                map_x=at[0] if at else None,
-                map_y=at[1] if at else None,
-            )
-            built.zones[name] = places.create_zone(session, data=data, actor=SYSTEM).id
+            built.zones[name] = new_zone(session, SYSTEM, name, map_at=at).id
         for name, inside_zone, outside_zone in EXTRA_DOORS:
-            data = PortalCreate(
-                name=name,
-                kind=PortalKind.DOOR,
-                inside_zone_id=built.zones[inside_zone],
-                outside_zone_id=built.zones[outside_zone],
-            )
-            built.portals[name] = places.create_portal(session, data=data, actor=SYSTEM).id
+            inside = session.get(Zone, built.zones[inside_zone])
+            outside = session.get(Zone, built.zones[outside_zone])
+            assert inside is not None
+            assert outside is not None
+            portal = new_portal(session, SYSTEM, name, PortalKind.DOOR, inside, outside)
+            built.portals[name] = portal.id
         set_walk(
             session,
             portal_id=built.portals["Storage hatch"],

@@ -7,15 +7,16 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from harness.station import party_row, person_row, portal_row, zone_row
 from muster import clock
 from muster.access.decisions import decide_request
 from muster.access.enums import Direction
 from muster.access.presence import move_person
 from muster.medical.enums import ScreeningKind, ScreeningResult
 from muster.medical.models import Screening
-from muster.people.enums import Affiliation, PartyKind, PersonStatus
+from muster.people.enums import Affiliation
 from muster.people.models import Party, Person
-from muster.places.enums import PortalKind, PortalMode, ZoneKind
+from muster.places.enums import PortalKind, ZoneKind
 from muster.places.models import Portal, Zone
 from muster.policy.actor import Actor
 from muster.welfare.texts import publish_consent_text
@@ -36,20 +37,8 @@ class Station:
 
     def person(self, name: str, affiliation: Affiliation = Affiliation.RESIDENT) -> Person:
         """Register a person aboard (inside the airlock)."""
-        at = clock.now()
-        party_id = self.vessel.id if affiliation is Affiliation.VISITOR else None
-        row = Person(
-            name=name,
-            affiliation=affiliation,
-            consent_required=affiliation is Affiliation.RESIDENT,
-            party_id=party_id,
-            roles=[],
-            status=PersonStatus.ACTIVE,
-            created_at=at,
-            updated_at=at,
-        )
-        self.session.add(row)
-        self.session.flush()
+        party = self.vessel if affiliation is Affiliation.VISITOR else None
+        row = person_row(self.session, name, affiliation, party=party)
         move_person(self.session, person_id=row.id, zone_id=self.inside.id, source="test")
         self.persons[name] = row
         return row
@@ -98,31 +87,10 @@ class Station:
 def build_station(session: Session) -> Station:
     """A vessel docked outside one airlock; welfare officers Amara, Bruno and Chiara,
     commander John, resident Lisa, and Zane of the vessel."""
-    at = clock.now()
-    vessel = Party(name="Vessel", kind=PartyKind.VESSEL, created_at=at, updated_at=at)
-    session.add(vessel)
-    session.flush()
-    inside = Zone(name="Corridor", kind=ZoneKind.INTERNAL, created_at=at, updated_at=at)
-    collar = Zone(
-        name="Collar",
-        kind=ZoneKind.COLLAR,
-        docked_party_id=vessel.id,
-        created_at=at,
-        updated_at=at,
-    )
-    session.add_all([inside, collar])
-    session.flush()
-    airlock = Portal(
-        name="Airlock",
-        kind=PortalKind.AIRLOCK,
-        inside_zone_id=inside.id,
-        outside_zone_id=collar.id,
-        mode=PortalMode.NORMAL,
-        created_at=at,
-        updated_at=at,
-    )
-    session.add(airlock)
-    session.flush()
+    vessel = party_row(session, "Vessel")
+    inside = zone_row(session, "Corridor")
+    collar = zone_row(session, "Collar", ZoneKind.COLLAR, vessel)
+    airlock = portal_row(session, "Airlock", PortalKind.AIRLOCK, inside, collar)
     station = Station(session=session, vessel=vessel, airlock=airlock, inside=inside)
     for name in ("Amara", "Bruno", "Chiara"):
         station.officer(name, "welfare")
