@@ -115,12 +115,15 @@ class Bus:
             if self.latest_seq > after_seq:
                 return True
             self._waiters.setdefault(loop, set()).add(future)
-        timing = self._timed(loop, timeout)
+        slot = self._timed(loop, timeout)
+        timing = self._timeouts[slot]
         timing.add(future)
         try:
             return await future
         finally:
             timing.discard(future)
+            if not timing and self._timeouts.get(slot) is timing:
+                del self._timeouts[slot]  # none left to time out (a closed loop keeps none)
             with self._lock:  # timed out or cancelled: still registered (a wake unregisters)
                 waiting = self._waiters.get(loop)
                 if waiting is not None:
@@ -128,15 +131,17 @@ class Bus:
                     if not waiting:
                         del self._waiters[loop]
 
-    def _timed(self, loop: asyncio.AbstractEventLoop, timeout: float) -> set[Any]:
-        """The set of waiters whose ``timeout`` falls due together (on ``loop``'s thread)."""
+    def _timed(
+        self, loop: asyncio.AbstractEventLoop, timeout: float
+    ) -> tuple[asyncio.AbstractEventLoop, float, int]:
+        """The slot of waiters whose ``timeout`` falls due together, with its timer set (on
+        ``loop``'s thread)."""
         quarter = timeout / 4 if timeout > 0 else 1.0  # no time at all: due at once
         slot = (loop, timeout, int(loop.time() // quarter))
-        group = self._timeouts.get(slot)
-        if group is None:
-            group = self._timeouts[slot] = set()
+        if slot not in self._timeouts:
+            self._timeouts[slot] = set()
             loop.call_at(slot[2] * quarter + timeout, self._time_out, slot)
-        return group
+        return slot
 
     def _time_out(self, slot: tuple[asyncio.AbstractEventLoop, float, int]) -> None:
         for future in self._timeouts.pop(slot, ()):
