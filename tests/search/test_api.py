@@ -86,6 +86,8 @@ class TestBadges:
         hit = found(commander, badge.lower())["groups"]["person"]
         assert hit[0]["id"] == badged["id"]
         assert hit[0]["detail"].startswith("badge match")
+        by_prefix = found(commander, badge[:-1])["groups"]["person"]
+        assert badged["id"] in [h["id"] for h in by_prefix]
 
 
 class TestBadInput:

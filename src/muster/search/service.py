@@ -67,13 +67,18 @@ def _number(text: str) -> int | None:
 def _persons(session: Session, text: str, limit: int) -> list[Hit]:
     query = (
         select(Person)
-        .where(or_(_like(Person.name, text), func.lower(Person.badge_id) == text.lower()))
+        .where(
+            or_(
+                _like(Person.name, text),
+                func.lower(Person.badge_id).startswith(text.lower(), autoescape=True),
+            )
+        )
         .order_by(Person.name)
         .limit(limit)
     )
     hits = []
     for p in session.scalars(query):
-        by_badge = (p.badge_id or "").lower() == text.lower()
+        by_badge = (p.badge_id or "").lower().startswith(text.lower())
         detail = f"badge {p.badge_id}" if p.badge_id else "no badge"
         detail += f", {p.affiliation.value.replace('_', ' ')}, {p.status.value.replace('_', ' ')}"
         hits.append(
@@ -163,8 +168,9 @@ def _orders(session: Session, actor: Actor, text: str, limit: int) -> list[Hit]:
 
 
 def search(session: Session, *, q: str, actor: Actor, limit: int = 10) -> SearchResults:
-    """Persons, consent cases, casualties and orders matching ``q``, of the kinds the actor
-    may read; at most ``limit`` of each kind."""
+    """Persons (a name containing ``q``, a badge starting with it), consent cases and
+    casualties (by number or their person's name), orders (by their words), of the kinds
+    the actor may read; at most ``limit`` of each kind."""
     text = q.strip()
     if not text:
         raise Invalid("say what to search for: a name, a badge, a case or tag number, words")
