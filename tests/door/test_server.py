@@ -152,3 +152,15 @@ class TestDoorCli:
         )
         assert result.exit_code == 1
         assert "MUSTER_DOOR_TOKEN" in result.output
+
+    def test_run_without_reader_secret_refuses(self) -> None:
+        """No MUSTER_DOOR_READER_SECRET (or a short one): exit 1 before listening, naming it;
+        an open door port would take anyone's requests in the door's name."""
+        for secret in ("", "short"):
+            result = CliRunner().invoke(
+                app,
+                ["door", "run", "--portal", "South airlock", "--server", "http://x", "--data", "d"],
+                env={"MUSTER_DOOR_TOKEN": "a-door-token", "MUSTER_DOOR_READER_SECRET": secret},
+            )
+            assert result.exit_code == 1, result.output
+            assert "MUSTER_DOOR_READER_SECRET" in result.output

@@ -13,6 +13,7 @@ from muster.cli.common import cli_actor, cli_session, console, fail
 door_app = typer.Typer(help="Door controllers that decide at the door.", no_args_is_help=True)
 TOKEN_ENV = "MUSTER_DOOR_TOKEN"
 READER_SECRET_ENV = "MUSTER_DOOR_READER_SECRET"
+MIN_READER_SECRET = 16
 
 
 @door_app.command("enrol")
@@ -49,7 +50,7 @@ def run_cmd(
 ) -> None:
     """Follow the server's record into a local replica, decide the readers' requests here,
     journal every decision and passage, upload them. The door's API token comes from
-    MUSTER_DOOR_TOKEN; readers sign in with MUSTER_DOOR_READER_SECRET when it is set.
+    MUSTER_DOOR_TOKEN; readers sign in with MUSTER_DOOR_READER_SECRET, which it needs.
 
     Example: MUSTER_DOOR_TOKEN=... muster door run --portal "South airlock"
     --server http://10.0.0.2:8000 --data /var/lib/muster-door
@@ -63,11 +64,18 @@ def run_cmd(
 
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
-        fail(f"set {TOKEN_ENV} to the door's API token (muster token create ...)")
+        fail(f"set {TOKEN_ENV} to the door's API token (muster door enrol ...)")
+    # Fail closed: without the readers' secret anyone who reaches the port could ask for
+    # decisions and record passages in the door's name.
+    secret = os.environ.get(READER_SECRET_ENV, "").strip()
+    if len(secret) < MIN_READER_SECRET:
+        fail(
+            f"set {READER_SECRET_ENV} to the secret the door's readers send "
+            f"({MIN_READER_SECRET} characters or more), e.g. from: openssl rand -hex 24"
+        )
     key = load_public_key(public_key) if public_key else None
     door = DoorController(DoorConfig(portals=tuple(portal), data_dir=data))
     link = Link(door, server_url=server.rstrip("/"), token=token, public_key=key).start()
-    secret = os.environ.get(READER_SECRET_ENV) or None
     try:
         uvicorn.run(
             create_door_app(door, reader_secret=secret), host=host, port=port, log_level="info"

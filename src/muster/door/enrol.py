@@ -14,6 +14,7 @@ from muster.auth.models import ApiToken
 from muster.auth.service import create_token
 from muster.errors import Invalid
 from muster.policy.actor import Actor
+from muster.policy.authorize import authorize
 
 
 def enrol_door(
@@ -21,6 +22,7 @@ def enrol_door(
 ) -> tuple[ApiToken, str, list[str]]:
     """A token named ``name`` for the account ``username``, bound to ``portals`` (ids or
     names); (the token, its secret, shown once, and the portals' names). ``token.manage``."""
+    authorize(actor, "token.manage")  # before any portal is looked up (no names learned)
     if not portals:
         raise Invalid("name at least one portal the door serves (--portal)")
     rows = [get_portal_row(session, ref) for ref in dict.fromkeys(portals)]
