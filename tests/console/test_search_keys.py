@@ -64,8 +64,9 @@ class TestGlobalSearch:
         self, chromium: Browser, served: str, opened: list[BrowserContext]
     ) -> None:
         page = as_user(chromium, served, "priya", opened)
-        page.fill("#global-search", "Lisa")
-        page.press("#global-search", "Enter")
+        page.keyboard.press("/")  # from her post: the search page
+        page.fill("#search-page-q", "Lisa")
+        page.press("#search-page-q", "Enter")
         expect(page.locator("#results-person")).to_contain_text("Lisa")
         expect(page.locator("#search-total")).to_contain_text("1 found")
         expect(page.locator("#results-case")).to_have_count(0)
