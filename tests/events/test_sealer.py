@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from harness.threads import run_together
@@ -12,7 +13,7 @@ from muster import clock
 from muster.db import Database
 from muster.events.bus import get_bus
 from muster.events.models import Event, EventSubject, PendingEvent, RowVersion
-from muster.events.sealer import sealer_for
+from muster.events.sealer import Sealer, sealer_for, stop_sealers
 from muster.events.service import AWAIT_SEAL, append_event, verify_chain
 from muster.places.enums import ZoneKind
 from muster.places.models import Zone
@@ -167,5 +168,32 @@ class TestSealerThread:
         sealer.wake()
         assert until(lambda: _pending(db) == 0 and len(_sealed(db)) == 3)
         assert [e.payload["n"] for e in _sealed(db)] == [0, 1, 2]
+        with db.session_scope(write=False) as s:
+            assert verify_chain(s).ok
+
+
+class TestTwoSealersOnPostgres:
+    """PostgreSQL: one sealer leads; a writer whose own sealer stands by waits on the other."""
+
+    def test_standby_writer_waits_for_the_leader_then_takes_over(self, db: Database) -> None:
+        """Node B leads and seals A's awaited commit; B stops, and A's sealer takes the lock."""
+        if db.is_sqlite:
+            pytest.skip("SQLite has no sealer leadership: each process seals for itself")
+        stop_sealers()
+        other = Database(db.url)
+        leader = Sealer(other.engine)
+        try:
+            leader.ensure_running(keep=True)
+            assert until(lambda: leader.leader)
+            _deferred(db, await_seal=True, n=1)  # returns once B has sealed it
+            assert [e.payload for e in _sealed(db)] == [{"n": 1}]
+            assert not sealer_for(db.engine).leader
+            assert leader.sealed == 1
+        finally:
+            leader.stop()
+            other.dispose()
+        _deferred(db, await_seal=True, n=2)
+        assert sealer_for(db.engine).leader
+        assert [e.payload for e in _sealed(db)] == [{"n": 1}, {"n": 2}]
         with db.session_scope(write=False) as s:
             assert verify_chain(s).ok

@@ -68,6 +68,7 @@ _SELECT_PENDING = (
     .limit(BATCH)
 )
 _ANY_PENDING = select(_PENDING.c.id).limit(1)
+_TRY_LEAD = text("SELECT pg_try_advisory_lock(:k)")
 _LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:k)")
 _NOTIFY = text("SELECT pg_notify(:c, :s)")
 
@@ -323,27 +324,32 @@ class Sealer:
 
     def _run_postgres(self) -> None:
         with self._engine.connect() as conn:
-            raw = conn.connection.driver_connection
-            conn.exec_driver_sql(f"LISTEN {PENDING_CHANNEL}")
-            conn.commit()
-            idle_since = time.monotonic()
-            while not self._stop.is_set():
-                got = conn.execute(
-                    text("SELECT pg_try_advisory_lock(:k)"), {"k": PG_SEALER_LOCK}
-                ).scalar()
-                conn.commit()
-                if got:
-                    break
-                if self._idle_too_long(idle_since):
-                    return
-                self._stop.wait(STANDBY_RETRY)
-            else:
-                return
-            self._set_leader(True)
             try:
-                self._lead(conn, raw)
+                self._stand_by_then_lead(conn)
             finally:
-                self._set_leader(False)
+                # Closed for real, not pooled: the leadership lock and LISTEN end with it.
+                conn.invalidate()
+
+    def _stand_by_then_lead(self, conn: Connection) -> None:
+        raw = conn.connection.driver_connection
+        conn.exec_driver_sql(f"LISTEN {PENDING_CHANNEL}")
+        conn.commit()
+        idle_since = time.monotonic()
+        while not self._stop.is_set():
+            got = conn.execute(_TRY_LEAD, {"k": PG_SEALER_LOCK}).scalar()
+            conn.commit()
+            if got:
+                break
+            if self._idle_too_long(idle_since):
+                return
+            self._stop.wait(STANDBY_RETRY)
+        else:
+            return
+        self._set_leader(True)
+        try:
+            self._lead(conn, raw)
+        finally:
+            self._set_leader(False)
 
     def _wait(self, raw: Any, timeout: float) -> None:
         """Sleep until woken: by this process (the pipe) or, on PostgreSQL, a NOTIFY."""
