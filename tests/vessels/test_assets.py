@@ -66,4 +66,4 @@ class TestRefusals:
     def test_an_unknown_asset(self, make_client: Callable[..., TestClient]) -> None:
         missing = make_client("commander").patch("/api/v1/assets/nope", json={"reason": "x"})
         assert missing.status_code == 404, missing.text
-        assert "list assets" in missing.json()["detail"]
+        assert "no asset named 'nope'" in missing.json()["detail"]

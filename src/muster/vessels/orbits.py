@@ -139,21 +139,51 @@ def period_of(a: float, mu: float) -> float:
     return 2.0 * math.pi * math.sqrt(a**3 / mu)
 
 
+def _hyperbolic_guess(r0: float, vr0: float, alpha: float, dt: float, mu: float) -> float:
+    """A starting chi on a hyperbola: the straight-line guess for short intervals, or for
+    long ones Vallado's (Fundamentals of Astrodynamics, algorithm 8), sign(dt) sqrt(-a)
+    ln(-2 mu alpha dt / (r.v + sign(dt) sqrt(-mu a) (1 - r0 alpha))), whichever leaves the
+    smaller residual of Kepler's equation."""
+    straight = math.sqrt(mu) * dt / r0
+    a = 1.0 / alpha
+    sign = 1.0 if dt >= 0 else -1.0
+    denominator = r0 * vr0 + sign * math.sqrt(-mu * a) * (1.0 - r0 * alpha)
+    ratio = -2.0 * mu * alpha * dt / denominator if denominator else 0.0
+    if not ratio > 1.0:
+        return straight
+    long = sign * math.sqrt(-a) * math.log(ratio)
+    residuals = {
+        abs(_kepler_residual(chi, r0, vr0, alpha, dt, mu)): chi for chi in (straight, long)
+    }
+    return residuals[min(residuals)]
+
+
+def _kepler_residual(
+    chi: float, r0: float, vr0: float, alpha: float, dt: float, mu: float
+) -> float:
+    """The universal Kepler equation's residual at ``chi`` (seconds times sqrt(mu))."""
+    sqrt_mu = math.sqrt(mu)
+    z = alpha * chi * chi
+    return (
+        r0 * vr0 / sqrt_mu * chi * chi * stumpff_c(z)
+        + (1.0 - alpha * r0) * chi**3 * stumpff_s(z)
+        + r0 * chi
+        - sqrt_mu * dt
+    )
+
+
 def _solve_universal_anomaly(r0: float, vr0: float, alpha: float, dt: float, mu: float) -> float:
     """Newton's method on the universal Kepler equation for chi (km^0.5)."""
     sqrt_mu = math.sqrt(mu)
     chi = sqrt_mu * abs(alpha) * dt
     if abs(alpha) < 1e-12:  # near-parabolic: start from the straight-line guess
         chi = sqrt_mu * dt / r0
+    elif alpha < 0:  # a hyperbola: the elliptic guess can leave Newton's method oscillating
+        chi = _hyperbolic_guess(r0, vr0, alpha, dt, mu)
     for _ in range(_MAX_ITERATIONS):
         z = alpha * chi * chi
         c, s = stumpff_c(z), stumpff_s(z)
-        f = (
-            r0 * vr0 / sqrt_mu * chi * chi * c
-            + (1.0 - alpha * r0) * chi**3 * s
-            + r0 * chi
-            - sqrt_mu * dt
-        )
+        f = _kepler_residual(chi, r0, vr0, alpha, dt, mu)
         df = (
             r0 * vr0 / sqrt_mu * chi * (1.0 - alpha * chi * chi * s)
             + (1.0 - alpha * r0) * chi * chi * c
