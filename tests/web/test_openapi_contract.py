@@ -141,6 +141,23 @@ class TestRetries:
         assert "201" not in acks  # answers 200 every time, retry or not
 
 
+class TestStreams:
+    """A live stream documents server-sent events as its answer, not JSON."""
+
+    def test_streams_answer_event_streams(self, db: Database, settings: Settings) -> None:
+        """Found from the routes' return types; every other GET answers JSON."""
+        paths = create_app(settings, db).openapi()["paths"]
+        streams = {
+            path
+            for path, item in paths.items()
+            if "text/event-stream"
+            in item.get("get", {}).get("responses", {}).get("200", {}).get("content", {})
+        }
+        assert streams == {"/api/v1/events/stream", "/api/v1/doors/stream"}
+        for path in streams:
+            assert list(paths[path]["get"]["responses"]["200"]["content"]) == ["text/event-stream"]
+
+
 class TestIntegerBounds:
     """Every integer in the contract carries the 64-bit bounds the server enforces."""
 

@@ -331,10 +331,12 @@ def predict(session: Session, *, vessel_id: str, at: datetime) -> tuple[Observat
     """Where the vessel should be at ``at``: the baseline's prediction, refined by the estimate."""
     vessel = get_vessel(session, vessel_id)
     if vessel.reference_observation_id is None or vessel.baseline_observation_id is None:
-        raise Conflict(f"{vessel.name} has no observation yet; record one first")
+        raise NotFound(f"no prediction: {vessel.name} has no observation yet; record one first")
     reference = session.get(Observation, vessel.reference_observation_id)
     if reference is None:
-        raise Conflict("the vessel's reference observation is missing; set the baseline again")
+        raise NotFound(
+            "no prediction: its reference observation is missing; set the baseline again"
+        )
     _baseline_row, trajectory, estimate = prediction_model(session, vessel)
     state = trajectory.predict(estimate.deviation, at)
     return reference, orbits.State(r=state[:3], v=state[3:], at=at)

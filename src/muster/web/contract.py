@@ -19,6 +19,7 @@ itself with ``responses=``; it is kept.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -28,6 +29,9 @@ from fastapi.routing import _IncludedRouter
 from muster.schemas import INT64_MAX, INT64_MIN
 from muster.web.deps import SESSION_COOKIE, get_actor, require_credentials
 from muster.web.problems import PROBLEM_TYPE
+from muster.web.streaming import LiveStreamResponse
+
+EVENT_STREAM = "text/event-stream"
 
 BEARER = "bearerToken"
 COOKIE = "consoleSession"
@@ -127,8 +131,22 @@ def answers_retry_with_200(route: Any) -> bool:
     return takes_key and sets_status and route.status_code == 201
 
 
+def streams_events(route: Any) -> bool:
+    """True when the route answers a live stream of server-sent events."""
+    try:
+        answer = typing.get_type_hints(route.endpoint).get("return")
+    except (NameError, TypeError):  # an annotation that does not resolve is not a stream's
+        return False
+    return isinstance(answer, type) and issubclass(answer, LiveStreamResponse)
+
+
 def _describe_operation(operation: dict[str, Any], route: Any, method: str) -> None:
     responses = operation.setdefault("responses", {})
+    if streams_events(route):
+        responses["200"] = {
+            "description": "Server-sent events for as long as the client listens",
+            "content": {EVENT_STREAM: {"schema": {"type": "string"}}},
+        }
     if answers_retry_with_200(route) and "201" in responses:
         retry = dict(responses["201"])
         retry["description"] = "A retry with the same Idempotency-Key: the first answer"
