@@ -90,7 +90,7 @@ class TestWritingTheLog:
     def test_an_unknown_incident(self, make_client: MakeClient, declared: str) -> None:
         refused = make_client("guard").post("/api/v1/incidents/nope/log", json={"text": "x"})
         assert refused.status_code == 404, refused.text
-        assert "list incidents" in refused.json()["detail"]
+        assert "muster incident list" in refused.json()["detail"]
 
 
 class TestPinsAndLinks:

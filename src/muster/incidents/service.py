@@ -41,7 +41,9 @@ def find_incident(session: Session, ref: str) -> Incident:
             select(Incident).where(Incident.title == ref).order_by(Incident.number.desc())
         )
     if incident is None:
-        raise NotFound(f"no incident with id, number or title {ref!r}")
+        raise NotFound(
+            f"no incident with id, number or title {ref!r}; list them with: muster incident list"
+        )
     return incident
 
 
