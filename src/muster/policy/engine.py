@@ -19,6 +19,7 @@ import cedarpy
 
 from muster.errors import Invalid
 from muster.policy.locate import Location, locate_parse_error, locate_rule_problem
+from muster.policy.shape import check_policy_shape
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,6 +55,7 @@ class Verdict:
 
 def rule_ids_of(policy_text: str) -> dict[str, str]:
     """Map Cedar's policy ids (policy0, ...) to each rule's ``@id``; refuse rules lacking one."""
+    check_policy_shape(policy_text)  # before the parser, which a deep draft would crash
     try:
         parsed = json.loads(cedarpy.policies_to_json_str(policy_text))
     except Exception as exc:  # cedarpy raises plain exceptions on parse errors

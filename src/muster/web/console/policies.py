@@ -18,6 +18,7 @@ from muster.access.policy_tests import CaseResult
 from muster.access.proofs import ProofResult
 from muster.access.whatif import WhatIf
 from muster.errors import DomainError, Forbidden, Invalid
+from muster.policy.shape import check_policy_shape
 from muster.web.console.rendering import redirect, render
 from muster.web.console.viewer import FormViewerDep, Viewer, ViewerDep, require
 from muster.web.deps import SessionDep
@@ -49,6 +50,7 @@ class Rule:
 def rules_of(policy_text: str) -> list[Rule]:
     """The rules of a policy in order (empty when it does not parse)."""
     try:
+        check_policy_shape(policy_text)
         parsed = json.loads(cedarpy.policies_to_json_str(policy_text))
     except Exception:  # the editor shows the parse error from validation instead
         return []
