@@ -102,8 +102,25 @@ class TestRecheckAfterTheLinkReturns:
         assert _rechecked(kit) == []
 
 
+def _ana_leaving(kit: DoorKit) -> dict[str, Any]:
+    """The Cedar request of Ana's exit on the central facts now, as a door sends it."""
+    from muster.access.decisions import cedar_input_for
+    from muster.access.enums import Direction
+    from muster.access.facts import load_persons, load_portal
+
+    with kit.db.session_scope(write=False) as s:
+        ana = load_persons(s, [kit.ids["Ana"]], clock.now())[kit.ids["Ana"]]
+        portal = load_portal(s, kit.ids["South airlock"])
+        return cedar_input_for(ana, portal, Direction.EXIT, [ana]).as_dict()
+
+
 def _upload(
-    make_client: MakeClient, kit: DoorKit, *, decided_at: str, replica_rows: int | None
+    make_client: MakeClient,
+    kit: DoorKit,
+    *,
+    decided_at: str,
+    replica_rows: int | None,
+    cedar_input: dict[str, Any],
 ) -> Any:
     body: dict[str, Any] = {
         "request_id": new_id(),
@@ -118,6 +135,7 @@ def _upload(
                 "allowed": True,
                 "rule_ids": ["exit.station.transfer"],
                 "explanation": "Permitted at the door.",
+                "cedar_input": cedar_input,
             }
         ],
     }
@@ -143,10 +161,12 @@ class TestRecheckRule:
         kit.link.stop()
         rows_before = kit.heads()[1]
         earlier = format_time(clock.now() - RECHECK_MARGIN - timedelta(minutes=1))
+        seen = _ana_leaving(kit)  # what the door's replica held: no hold yet
         _place_hold(make_client, kit.ids["Ana"])
-        _upload(make_client, kit, decided_at=earlier, replica_rows=rows_before)
+        _upload(make_client, kit, decided_at=earlier, replica_rows=rows_before, cedar_input=seen)
         assert _rechecked(kit) == []
-        _upload(make_client, kit, decided_at=format_time(clock.now()), replica_rows=rows_before)
+        now = format_time(clock.now())
+        _upload(make_client, kit, decided_at=now, replica_rows=rows_before, cedar_input=seen)
         assert [a["person"] for a in _rechecked(kit)] == ["Ana"]
 
     def test_a_door_that_does_not_say_or_overstates_is_rechecked(
@@ -154,8 +174,62 @@ class TestRecheckRule:
     ) -> None:
         """No cursor, or a cursor past the server's own head: re-checked, so an alert."""
         kit.link.stop()
+        seen = _ana_leaving(kit)
         _place_hold(make_client, kit.ids["Ana"])
         now = format_time(clock.now())
-        _upload(make_client, kit, decided_at=now, replica_rows=None)
-        _upload(make_client, kit, decided_at=now, replica_rows=2**40)
+        _upload(make_client, kit, decided_at=now, replica_rows=None, cedar_input=seen)
+        _upload(make_client, kit, decided_at=now, replica_rows=2**40, cedar_input=seen)
         assert len(_rechecked(kit)) == 2
+
+
+class TestForgedPermit:
+    """A permit that Cedar denies on the facts it carries is refused, never stored (P1):
+    a guard sent a held person's own facts with ``allowed`` and then recorded her exit
+    (found by the hostile review)."""
+
+    def test_a_held_persons_facts_sent_as_a_permit(
+        self, kit: DoorKit, make_client: MakeClient
+    ) -> None:
+        kit.link.stop()
+        _place_hold(make_client, kit.ids["Ana"])
+        held = _ana_leaving(kit)  # her facts now: the hold included
+        guard = make_client("guard")
+        body: dict[str, Any] = {
+            "request_id": new_id(),
+            "direction": "exit",
+            "policy_version": "shipped",
+            "decided_at": format_time(clock.now()),
+            "replica_rows": kit.heads()[1],
+            "decisions": [
+                {
+                    "decision_id": new_id(),
+                    "person_ref": "Ana",
+                    "person_id": kit.ids["Ana"],
+                    "allowed": True,
+                    "rule_ids": ["exit.station.transfer"],
+                    "explanation": "Permitted at the door.",
+                    "cedar_input": held,
+                }
+            ],
+        }
+        south = kit.ids["South airlock"]
+        forged = guard.post(
+            f"/api/v1/doors/portals/{south}/requests",
+            json=body,
+            headers={"Idempotency-Key": body["request_id"]},
+        )
+        assert forged.status_code == 409, forged.text
+        assert "not what the policy decides" in forged.json()["detail"]
+        passage = guard.post(
+            f"/api/v1/portals/{south}/passages",
+            json={"person": kit.ids["Ana"], "direction": "exit"},
+            headers={"Idempotency-Key": new_id()},
+        )
+        assert passage.status_code == 409, passage.text  # no permit to pass on
+        body["decisions"][0].pop("cedar_input")
+        bare = guard.post(
+            f"/api/v1/doors/portals/{south}/requests",
+            json=body,
+            headers={"Idempotency-Key": body["request_id"]},
+        )
+        assert bare.status_code == 422, bare.text

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.access.api import portal_resource
-from muster.access.decisions import ALERT, log_decision
+from muster.access.decisions import ALERT, CedarInput, engine_for, evaluate, log_decision
 from muster.access.facts import load_persons, load_portal
 from muster.access.models import Decision
 from muster.door.reconcile import Uploaded, recheck
@@ -70,6 +70,40 @@ def _check(session: Session, upload: DoorRequestIn, key: str) -> None:
             raise Invalid(f"unknown person ids {sorted(named - known)}: not on the register")
 
 
+def _check_permits(session: Session, upload: DoorRequestIn) -> None:
+    """Refuse an upload whose permit Cedar does not give on the facts it names.
+
+    A door decides with the server's code, so its permit is what Cedar answers on the
+    facts it sends: asked again here, the answer is the same. A permit that Cedar denies
+    on its own facts (a held person's facts sent with ``allowed``) is forged or corrupt and
+    is never stored, since a stored permit lets a passage be recorded (P1, P2). The door
+    keeps the refused entry and alerts the post (docs/doors.md).
+    """
+    engine = None
+    for d in upload.decisions:
+        if not d.allowed:
+            continue
+        stored = d.cedar_input
+        try:
+            request = CedarInput(
+                str(stored["action"]),
+                dict(stored["person"]),
+                dict(stored["portal"]),
+                dict(stored["context"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Invalid(
+                f"the permit for {d.person_ref!r} carries no Cedar request to check "
+                "(cedar_input with action, person, portal and context)"
+            ) from exc
+        engine = engine or engine_for(session, upload.policy_version)
+        if not evaluate(engine, request).allowed:
+            raise Conflict(
+                f"the door's permit for {d.person_ref!r} is not what the policy decides on "
+                "the facts it sent; refused, not recorded"
+            )
+
+
 def record_door_request(
     session: Session, *, portal_id: str, upload: DoorRequestIn, idempotency_key: str, actor: Actor
 ) -> Upload:
@@ -77,6 +111,7 @@ def record_door_request(
     portal = load_portal(session, portal_id)
     authorize(actor, "access.request", portal_resource(portal))
     _check(session, upload, idempotency_key)
+    _check_permits(session, upload)
     found = session.scalar(
         select(func.count()).select_from(Decision).where(Decision.request_id == upload.request_id)
     )
