@@ -106,6 +106,20 @@ class TestDoorTokenBinding:
                 f"/api/v1/portals/{west}/requests", json={"persons": ["Bo"], "direction": "exit"}
             ),
         ]
+        for made_up in ("nonexistent", "00000000-0000-0000-0000-000000000000"):
+            # The same refusal where no such portal exists: nothing learned of which do.
+            refused += [
+                door_http.post(
+                    f"/api/v1/doors/portals/{made_up}/requests",
+                    json=other,
+                    headers={"Idempotency-Key": other["request_id"]},
+                ),
+                door_http.post(
+                    f"/api/v1/doors/portals/{made_up}/alerts",
+                    json={"about": "passage.refused", "text": "x"},
+                    headers={"Idempotency-Key": "a-2"},
+                ),
+            ]
         for response in refused:
             assert response.status_code == 403, response.text
             assert "door token is not bound to that portal" in response.json()["detail"]

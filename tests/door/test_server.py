@@ -140,6 +140,36 @@ class TestDoorWebSocket:
         assert socket["decisions"][0]["explanation"] == http["decisions"][0]["explanation"]
 
 
+class TestHostileReaders:
+    """What a reader holding the secret sent that the door took wrongly (hostile review)."""
+
+    def test_keys_the_server_would_refuse_and_keys_reused(self, kit: DoorKit) -> None:
+        """A 300-character key (the server takes 200: the passage vanished at upload) is a
+        422; a key used for Ana's passage is not Bo's retry (it answered with hers); a
+        binary frame is a 400, not a dropped connection."""
+        reader = _reader(kit)
+        with reader.websocket_connect(f"/api/v1/portals/{kit.ids['South airlock']}/ws") as ws:
+            ws.send_json({"request": {"persons": ["Ana"], "direction": "exit"}})
+            assert ws.receive_json()["body"]["allowed"] == 1
+            ana = {"person": "Ana", "direction": "exit"}
+            ws.send_json({"passage": ana, "idempotency_key": "y" * 300})
+            long = ws.receive_json()
+            assert long["status"] == 422, long
+            assert "200" in long["detail"]
+            ws.send_json({"passage": ana, "idempotency_key": "k1"})
+            assert ws.receive_json()["status"] == 201
+            ws.send_json(
+                {"passage": {"person": "Bo", "direction": "exit"}, "idempotency_key": "k1"}
+            )
+            reused = ws.receive_json()
+            assert reused["status"] == 409, reused
+            assert "another passage" in reused["detail"]
+            ws.send_bytes(b"\x00\x01")
+            assert ws.receive_json()["status"] == 400
+        passages = [e for e in kit.door.journal.entries() if e.kind == "passage"]
+        assert [e.body["person"] for e in passages] == [kit.ids["Ana"]]
+
+
 class TestDoorCli:
     """``muster door run`` refuses to start without what it needs."""
 

@@ -34,6 +34,7 @@ from muster.events.chain import format_time
 from muster.policy.engine import Verdict
 
 STALE_RULE = "door.failed_secure"
+KEY_MAX = 200  # the central server's bound on an Idempotency-Key, so every journalled key uploads
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,11 @@ class DoorController:
     ) -> tuple[dict[str, Any], bool]:
         """Journal that a permitted person went through; (the passage, whether new)."""
         key = idempotency_key.strip()
-        if not key:
-            raise Invalid("send an Idempotency-Key header so a retry never records twice")
+        if not key or len(key) > KEY_MAX:
+            raise Invalid(
+                f"send an Idempotency-Key of 1 to {KEY_MAX} characters so a retry never "
+                "records twice"
+            )
         with self.replica.read_session() as session:
             known = load_request(session, portal_id, [person_ref], clock.now())
         self._served(known.portal)
@@ -132,6 +136,12 @@ class DoorController:
         if person_id is None:
             raise NotFound(f"no person {person_ref!r} on this door's register")
         for entry in self.journal.entries_of(PASSAGE, key):
+            same = (entry.body["person"], entry.body["portal_id"], entry.body["direction"])
+            if same != (person_id, known.portal.id, direction.value):
+                raise Conflict(
+                    "this Idempotency-Key was used for another passage at this door; "
+                    "send a new key for each passage"
+                )
             return entry.body, False
         found = self._permit(known.portal.id, person_id, direction)
         if found is None:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from muster.access.schemas import AccessRequestIn, PassageIn
-from muster.door.controller import DoorController
+from muster.door.controller import KEY_MAX, DoorController
 from muster.errors import DomainError
 from muster.web.limits import check_input_limits, value_errors
 from muster.web.problems import install_problem_handlers
@@ -74,7 +74,7 @@ def create_door_app(door: DoorController, *, reader_secret: str | None = None) -
         portal_id: str,
         body: PassageIn,
         response: Response,
-        idempotency_key: Annotated[str, Header(min_length=1, max_length=200)],
+        idempotency_key: Annotated[str, Header(min_length=1, max_length=KEY_MAX)],
     ) -> dict[str, Any]:
         """Journal a permitted person's passage; a retry with the same key records nothing."""
         passage, created = await run_in_threadpool(
@@ -102,7 +102,7 @@ def create_door_app(door: DoorController, *, reader_secret: str | None = None) -
                 message = await websocket.receive_json()
             except WebSocketDisconnect:
                 return
-            except ValueError:
+            except (ValueError, KeyError):  # not JSON, or a binary frame (no text)
                 await websocket.send_json(_refusal(400, "send each message as a JSON object"))
                 continue
             answer = await run_in_threadpool(_answer, door, portal_id, message)

@@ -23,9 +23,10 @@ from muster.access.api import portal_resource
 from muster.access.decisions import ALERT, CedarInput, engine_for, evaluate, log_decision
 from muster.access.facts import load_persons, load_portal
 from muster.access.models import Decision
+from muster.access.portal_rules import authorize_portal_ref
 from muster.door.reconcile import Uploaded, recheck
 from muster.door.schemas import DoorAlertIn, DoorRequestIn
-from muster.errors import Conflict, Invalid
+from muster.errors import Conflict, Forbidden, Invalid
 from muster.events.models import Event, EventSubject
 from muster.events.service import append_event
 from muster.people.models import Person
@@ -70,6 +71,15 @@ def _check(session: Session, upload: DoorRequestIn, key: str) -> None:
             raise Invalid(f"unknown person ids {sorted(named - known)}: not on the register")
 
 
+def _authorize_before_lookup(actor: Actor, portal_id: str) -> None:
+    """Refuse before the portal is looked up, so a refusal says nothing of which portals
+    exist: a door's token names its own portals' ids (as its uploader does); others are
+    authorized on the reference as given."""
+    if actor.door_portal_ids is not None and portal_id not in actor.door_portal_ids:
+        raise Forbidden("this door token is not bound to that portal; enrol the door for it")
+    authorize_portal_ref(actor, "access.request", portal_id)
+
+
 def _check_permits(session: Session, upload: DoorRequestIn) -> None:
     """Refuse an upload whose permit Cedar does not give on the facts it names.
 
@@ -108,6 +118,7 @@ def record_door_request(
     session: Session, *, portal_id: str, upload: DoorRequestIn, idempotency_key: str, actor: Actor
 ) -> Upload:
     """Store a request decided at a door and log its decisions, once per ``request_id``."""
+    _authorize_before_lookup(actor, portal_id)
     portal = load_portal(session, portal_id)
     authorize(actor, "access.request", portal_resource(portal))
     _check(session, upload, idempotency_key)
@@ -187,6 +198,7 @@ def record_door_alert(
 ) -> int | None:
     """Raise an alert a door sent for the post at its portal, once per Idempotency-Key;
     the seq of the event it appended (None on a retry)."""
+    _authorize_before_lookup(actor, portal_id)
     portal = load_portal(session, portal_id)
     authorize(actor, "access.request", portal_resource(portal))
     key = idempotency_key.strip()
