@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from muster import clock
 from muster.agreements.enums import TermKind
-from muster.errors import Conflict, Invalid, NotFound
+from muster.errors import Invalid, NotFound
 from muster.policy.actor import Actor
 from muster.vessels import service
 from muster.vessels.enums import ObservationKind, VesselStatus
@@ -121,7 +121,7 @@ class TestBaseline:
 
     def test_prediction_needs_an_observation(self, session: Session, actor: Actor) -> None:
         vessel = watch(session, actor)
-        with pytest.raises(Conflict, match="no observation"):
+        with pytest.raises(NotFound, match="no observation"):
             service.predict(session, vessel_id=vessel.id, at=START)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from functools import partial
@@ -91,23 +92,25 @@ def format_head(seq: int, rows: int) -> bytes:
 
 
 _streams_changed = threading.Condition()
-_streams_by_database: dict[int, int] = {}  # id(Database) -> its live streams
+# Database -> its live streams. Weak keys, not id(): an id is reused once a database is
+# gone, and a stream of the old one closing late would then count against the new one.
+_streams_by_database: weakref.WeakKeyDictionary[Database, int] = weakref.WeakKeyDictionary()
 
 
 def open_streams(db: Database | None = None) -> int:
     """How many live streams this process is serving now (on ``db`` alone, if given)."""
-    return _open_streams if db is None else _streams_by_database.get(id(db), 0)
+    return _open_streams if db is None else _streams_by_database.get(db, 0)
 
 
 def _count_stream(db: Database, change: int) -> None:
     global _open_streams
     with _streams_changed:
         _open_streams += change
-        left = _streams_by_database.get(id(db), 0) + change
+        left = _streams_by_database.get(db, 0) + change
         if left:
-            _streams_by_database[id(db)] = left
+            _streams_by_database[db] = left
         else:
-            _streams_by_database.pop(id(db), None)
+            _streams_by_database.pop(db, None)
         _streams_changed.notify_all()
 
 
