@@ -200,7 +200,16 @@
     alerts();
   });
 
+  /* A request redrawn in place carries the server's time of its drawing: its skew is
+     taken the moment it is in the document, not at the next tick (which could come after
+     the clock had moved on, and leave a lapsed permit reading as live). */
+  function takeSkews() {
+    document.querySelectorAll(".request[data-now]").forEach(skewOf);
+  }
+  new MutationObserver(takeSkews).observe(document.body, { childList: true, subtree: true });
+
   reopen(document);
+  takeSkews();
   tick();
   alerts();
   counted();
