@@ -34,6 +34,7 @@ import muster.models  # noqa: F401
 from muster.auth import service as auth_service
 from muster.config import Mode, Settings
 from muster.db import Base, Database
+from muster.events.bus import get_bus
 from muster.policy.actor import Actor
 
 # Passwords in the suite are hashed with argon2id at its lowest cost. The service's own
@@ -121,6 +122,9 @@ def _clear_all(db: Database) -> None:
             conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
         # Each test starts unstamped, as from Base.metadata (test_migrations stamps it).
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    # The log starts again at seq 1: this process's memory of the last test's log (the
+    # ring of events and the newest seq) would otherwise answer the new test's streams.
+    get_bus(str(db.engine.url)).forget()
 
 
 @pytest.fixture(params=BACKENDS)

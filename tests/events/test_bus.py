@@ -33,6 +33,48 @@ class TestRecentAfter:
         assert bus.recent_after(2, 10, last_hash="h2") is None
 
 
+class TestReplacedLog:
+    """A log emptied or restored under the process is not answered from the old memory."""
+
+    def test_a_seq_held_with_another_hash_starts_memory_again(self) -> None:
+        """The new log's first event clears the old one's: the old tail is not served as
+        news, and the newest seq known is the new log's."""
+        bus = Bus()
+        bus.publish([_event(seq, f"h{seq - 1}") for seq in range(1, 301)])
+        bus.publish([{"seq": 1, "prev_hash": "h0", "hash": "new1"}])
+        assert bus.latest_seq == 1
+        assert bus.recent_after(0, 10) == [{"seq": 1, "prev_hash": "h0", "hash": "new1"}]
+        assert bus.recent_after(1, 10, last_hash="new1") == []
+
+    def test_an_event_not_linking_to_the_one_before_it_in_memory(self) -> None:
+        """A restored log whose event 3 follows another event 2 clears memory too."""
+        bus = Bus()
+        bus.publish([_event(1, "h0"), _event(2, "h1")])
+        bus.publish([{"seq": 3, "prev_hash": "restored2", "hash": "h3"}])
+        assert bus.latest_seq == 3
+        assert bus.recent_after(0, 10) is None  # the old 1 and 2 are gone: read the log
+        assert bus.recent_after(2, 10, last_hash="restored2") == [
+            {"seq": 3, "prev_hash": "restored2", "hash": "h3"}
+        ]
+
+    def test_the_next_event_of_the_same_log_keeps_memory(self) -> None:
+        """An event that links to the one before it is the same log: nothing dropped."""
+        bus = Bus()
+        bus.publish([_event(1, "h0")])
+        bus.publish([_event(2, "h1")])
+        assert [e["seq"] for e in bus.recent_after(0, 10) or []] == [1, 2]
+
+    def test_forget_lowers_the_newest_seq(self) -> None:
+        """After forget() a reader waiting at the new log's head is not woken at once by
+        the old log's higher seq (which kept every console's stream reading in a loop)."""
+        bus = Bus()
+        bus.publish([_event(seq, f"h{seq - 1}") for seq in range(1, 51)])
+        bus.forget()
+        assert bus.latest_seq == 0
+        assert bus.recent_after(0, 10) == []
+        assert asyncio.run(bus.wait(10, 0.05)) is False
+
+
 class TestWait:
     """Waiting returns on news or after the timeout, and leaves no waiter behind."""
 

@@ -42,6 +42,8 @@ class Bus:
         with self._lock:
             for item in events:
                 seq = int(item["seq"])
+                if self._replaces_log(item):
+                    self._forget_locked()
                 self._ring.pop(seq, None)  # keep the ring in arrival order
                 self._ring[seq] = item
                 self.latest_seq = max(self.latest_seq, seq)
@@ -49,6 +51,31 @@ class Bus:
                 old, _item = self._ring.popitem(last=False)
                 self._encoded.pop(old, None)
         self.wake()
+
+    def _replaces_log(self, item: dict[str, Any]) -> bool:
+        """Whether ``item`` comes from a log other than the one in memory: its seq is held
+        with another hash, or the event before it in memory is not the one it links to.
+        A log never reuses a seq, so this is a log emptied or restored under the process."""
+        seq = int(item["seq"])
+        held = self._ring.get(seq)
+        if held is not None and held.get("hash") != item.get("hash"):
+            return True
+        before = self._ring.get(seq - 1)
+        return before is not None and before.get("hash") != item.get("prev_hash")
+
+    def forget(self) -> None:
+        """Drop what memory holds of the log, for a log replaced under this process (a
+        restore into a serving node's database; a test emptying its database). Readers
+        then read the log itself; the newest seq known starts again from the next event."""
+        with self._lock:
+            self._forget_locked()
+        self.wake()
+
+    def _forget_locked(self) -> None:
+        self._ring.clear()
+        self._encoded.clear()
+        self.latest_seq = 0
+        self._tail_read_at = float("-inf")
 
     def wake(self, seq: int | None = None) -> None:
         """Wake every waiter; ``seq`` is the newest sequence known elsewhere, if any."""
