@@ -61,6 +61,31 @@ class TestForceUsed:
         ), texts
         assert any(t.startswith("West airlock post: Force used.") for t in texts), texts
 
+    def test_force_is_in_the_situation_report(
+        self, make_client: Callable[..., TestClient], crew: Station, db: Database, incident: str
+    ) -> None:
+        """The sitrep's figures name who used force, against whom, with which weapon, and the
+        outcome; a published version keeps them in its lines."""
+        rifle_out_to(db, crew, "Wes", "RF-05")
+        wes = guard(make_client, crew, "Wes")
+        body = force_report(weapon="RF-05", against=["Bahati"])
+        assert wes.post(f"/api/v1/posts/{WEST}/reports", json=body).status_code == 201
+        john = make_client("commander", person_id=crew.persons["John"])
+        draft = john.get(f"/api/v1/incidents/{incident}/sitrep")
+        assert draft.status_code == 200, draft.text
+        (row,) = draft.json()["figures"]["posts"]["force"]
+        assert (row["used_by"], row["against"], row["against_count"]) == ("Wes", ["Bahati"], 3)
+        assert row["weapon"] == "Rifle RF-05"
+        assert row["outcome"] == "The visitors fell back."
+        published = john.post(f"/api/v1/incidents/{incident}/sitreps")
+        assert published.status_code == 201, published.text
+        line = (
+            "Force at West airlock post by Wes against Bahati (3 persons in all) with "
+            "Rifle RF-05: The visitors fell back."
+        )
+        markdown = john.get(f"/api/v1/incidents/{incident}/sitreps/1", params={"fmt": "md"})
+        assert line in markdown.text, markdown.text
+
     def test_force_beside_the_weapons_custody_chain(
         self, make_client: Callable[..., TestClient], crew: Station, db: Database, incident: str
     ) -> None:

@@ -134,6 +134,23 @@ class TestQueryLimits:
         assert _refusal(r, "query.offset") == "must be at most 2147483647"
 
 
+class TestHeaderLimits:
+    """Every header a route takes as a parameter (an ``Idempotency-Key``) refuses NUL."""
+
+    def test_every_declared_header(self, client: TestClient) -> None:
+        """Each declared header in turn carries a NUL; the 422 names it (PostgreSQL cannot
+        store the key, so this was a server error there)."""
+        checked = set()
+        for method, route in _operations(client):
+            for field in _params(route, "header"):
+                name = field.alias.replace("_", "-")
+                r = client.request(method, _path(route), headers={name: NUL_TEXT})
+                assert _refusal(r, f"header.{name}") == "must not contain a NUL character"
+                checked.add(f"{method} {route.path}")
+        assert "POST /api/v1/posts/{post_ref}/reports" in checked
+        assert len(checked) >= 4
+
+
 class TestBodyLimits:
     """Every JSON body and console form refuses NUL in any text, and huge integers."""
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from muster.logistics.models import Item, Unit
 from muster.people.models import Person
 from muster.places.models import Post
 from muster.posts.enums import PostStatus
@@ -26,13 +27,16 @@ def post_figures(session: Session, *, incident_id: str) -> dict[str, Any]:
     )
     force = force_in_incident(session, incident_id)
     names = dict(session.execute(select(Post.id, Post.name)).all())
-    people = dict(
-        session.execute(
-            select(Person.id, Person.name).where(
-                Person.id.in_([f.used_by_person_id for f in force])
-            )
-        ).all()
-    )
+    named = {f.used_by_person_id for f in force} | {p for f in force for p in f.against_person_ids}
+    people = dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(named))).all())
+    weapons = {
+        unit_id: f"{item} {serial}"
+        for unit_id, item, serial in session.execute(
+            select(Unit.id, Item.name, Unit.serial)
+            .join(Item, Item.id == Unit.item_id)
+            .where(Unit.id.in_([f.unit_id for f in force if f.unit_id]))
+        )
+    }
     latest = [r for r in latest_reports(session).values() if r.incident_id == incident_id]
     return {
         "posts": {
@@ -55,8 +59,10 @@ def post_figures(session: Session, *, incident_id: str) -> dict[str, Any]:
                 {
                     "post": names.get(f.post_id, f.post_id),
                     "used_by": people.get(f.used_by_person_id, f.used_by_person_id),
+                    "against": sorted(people.get(p, p) for p in f.against_person_ids),
                     "against_count": f.against_count,
                     "unit_id": f.unit_id,
+                    "weapon": weapons.get(f.unit_id) if f.unit_id else None,
                     "means": f.means,
                     "outcome": f.outcome,
                     "at": f.used_at.isoformat(),
@@ -79,8 +85,19 @@ def post_figure_lines(figures: dict[str, Any]) -> list[str]:
     for row in posts.get("latest", []):
         lines.append(f"  {row['post']}: {row['status_words']} at {row['reported_at'][11:19]}")
     for row in posts.get("force", []):
-        lines.append(
-            f"  Force at {row['post']} by {row['used_by']} against {row['against_count']}: "
-            f"{row['outcome']}"
-        )
+        lines.append(f"  {force_line(row)}")
     return lines
+
+
+def force_line(row: dict[str, Any]) -> str:
+    """One use of force as a report's line: by whom, against whom, with what, the outcome.
+
+    Reports published before names and weapons were kept give the count and the means."""
+    names = list(row.get("against") or [])
+    count = int(row.get("against_count") or 0)
+    against = ", ".join(names) or f"{count} persons"
+    if names and count > len(names):
+        against = f"{against} ({count} persons in all)"
+    means = row.get("weapon") or row.get("means")
+    what = f" with {means}" if means else ""
+    return f"Force at {row['post']} by {row['used_by']} against {against}{what}: {row['outcome']}"

@@ -50,6 +50,18 @@ def staff_member(session: Session, ref: str) -> Person:
     return person
 
 
+def against_person(session: Session, ref: str) -> Person:
+    """A person force was used against, as the report names them (a field of the report,
+    so an unknown name is the report's error, 422, not a missing resource)."""
+    try:
+        return find_person(session, ref)
+    except NotFound as exc:
+        raise Invalid(
+            f"against: no person {ref!r}; name them by person id, badge or exact name, or "
+            "count those not known under 'against_count'"
+        ) from exc
+
+
 def weapon_unit(session: Session, ref: str) -> tuple[Unit, Item]:
     """The tracked unit a serial or unit id names, and its item."""
     found = session.execute(
@@ -111,7 +123,7 @@ def record_force(
     """Check and record one use of force named in a report (the report's use case has
     authorized the actor)."""
     person = staff_member(session, data.used_by)
-    against = [find_person(session, ref) for ref in dict.fromkeys(data.against)]
+    against = [against_person(session, ref) for ref in dict.fromkeys(data.against)]
     if not against and data.against_count == 0:
         raise Invalid(
             f"say against whom {person.name} used force: persons under 'against', or a count"

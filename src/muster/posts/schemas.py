@@ -9,7 +9,8 @@ from pydantic import Field
 from muster.posts.enums import PostStatus
 from muster.schemas import ReadModel, StrictModel
 
-COUNT = Field(0, ge=0, le=100_000)
+# A count is a whole number as sent: "3" or true is refused, not read as 3 or 1.
+COUNT = Field(0, ge=0, le=100_000, strict=True)
 
 
 class ForceCreate(StrictModel):
@@ -25,7 +26,7 @@ class ForceCreate(StrictModel):
         default_factory=list, max_length=100, description="Persons, by id or exact name"
     )
     against_count: int = Field(
-        0, ge=0, le=10_000, description="How many, when not all are known by name"
+        0, ge=0, le=10_000, strict=True, description="How many, when not all are known by name"
     )
     weapon: str | None = Field(
         None,

@@ -2,8 +2,9 @@
 
 - Integers in the path, the query or a JSON body fit a signed 64-bit column: SQLite cannot
   bind a larger one (a server error) and PostgreSQL refuses it ("integer out of range").
-- Text carries no NUL character, wherever it comes from (path, query, JSON body, a form
-  field, a text body such as a CSV or a CAP alert): PostgreSQL cannot store one, and
+- Text carries no NUL character, wherever it comes from (path, query, a header the route
+  takes such as ``Idempotency-Key``, JSON body, a form field, a text body such as a CSV or
+  a CAP alert): PostgreSQL cannot store one, and
   SQLite would store it silently.
 
 ``check_input_limits`` is a dependency of the whole app. Like a body's size and its JSON
@@ -120,11 +121,30 @@ def _integer_params(connection: HTTPConnection) -> dict[tuple[str, str], tuple[i
     return found
 
 
+def _declared_headers(connection: HTTPConnection) -> list[tuple[str, str]]:
+    """The values of the headers the route takes as parameters (an ``Idempotency-Key``),
+    by the name FastAPI reports them under; other headers are the server's to judge."""
+    dependant = getattr(connection.scope.get("route"), "dependant", None)
+    if dependant is None:
+        return []
+    found: list[tuple[str, str]] = []
+    for field in get_flat_params(dependant):
+        info = field.field_info
+        if str(getattr(getattr(info, "in_", None), "value", "")) != "header":
+            continue
+        name = field.alias
+        if getattr(info, "convert_underscores", True) and name == field.name:
+            name = name.replace("_", "-")
+        found.extend((name, value) for value in connection.headers.getlist(name))
+    return found
+
+
 def _parameter_errors(connection: HTTPConnection) -> Iterator[dict[str, Any]]:
     integers = _integer_params(connection)
     sources: list[tuple[str, list[tuple[str, str]]]] = [
         ("path", [(k, str(v)) for k, v in connection.path_params.items()]),
         ("query", connection.query_params.multi_items()),
+        ("header", _declared_headers(connection)),
     ]
     for where, items in sources:
         for name, raw in items:
