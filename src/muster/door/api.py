@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
+from muster.door.batch import record_door_batch
 from muster.door.feed import read_feed
-from muster.door.schemas import DoorAlertIn, DoorRequestIn
+from muster.door.schemas import DoorAlertIn, DoorBatchIn, DoorRequestIn
 from muster.door.uploads import record_door_alert, record_door_request
 from muster.events.api import open_stream
 from muster.policy.authorize import DOOR_FEED, authorize
@@ -82,3 +83,15 @@ def upload_door_alert(
     if seq is None:
         response.status_code = status.HTTP_200_OK
     return {"seq": seq}
+
+
+@router.post("/journal")
+def upload_door_journal(
+    body: DoorBatchIn, session: SessionDep, actor: CurrentActor
+) -> dict[str, Any]:
+    """Record a batch of a door's journal entries in order, in one transaction: each entry
+    as its single upload would (the same authorization, keyed by its Idempotency-Key, once),
+    answered with that upload's status. Entries stop at the first the door must retry (not
+    a success, a 409 or a 422); those after it are not attempted and not answered."""
+    outcomes = record_door_batch(session, entries=body.entries, actor=actor)
+    return {"entries": [o.as_dict() for o in outcomes]}

@@ -17,7 +17,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, func, insert, select, update
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from muster import clock
 from muster.door.replica import sqlite_engine
@@ -176,13 +188,21 @@ class Journal:
 
     def mark_uploaded(self, key: str, outcome: str) -> None:
         """Note that the server has ``key``, and what it answered."""
+        self.mark_many([(key, outcome)])
+
+    def mark_many(self, outcomes: list[tuple[str, str]]) -> None:
+        """Note that the server has each key, and what it answered, in one commit."""
+        if not outcomes:
+            return
+        at = format_time(clock.now())
         with self.engine.connect() as conn:
             conn.info["write"] = True
             with conn.begin():
                 conn.execute(
                     update(ENTRIES)
-                    .where(ENTRIES.c.key == key)
-                    .values(uploaded_at=format_time(clock.now()), outcome=outcome)
+                    .where(ENTRIES.c.key == bindparam("entry_key"))
+                    .values(uploaded_at=at, outcome=bindparam("entry_outcome")),
+                    [{"entry_key": k, "entry_outcome": o} for k, o in outcomes],
                 )
         with self._marked:
             self._marked.notify_all()

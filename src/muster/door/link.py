@@ -20,16 +20,22 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from muster.door.batch import FINAL_REFUSALS
 from muster.door.controller import DoorController
-from muster.door.journal import ALERT, REQUEST, Entry
+from muster.door.journal import ALERT, PASSAGE, REQUEST, Entry
 from muster.door.replica import ChainBroken
 from muster.errors import Invalid
 from muster.events.signing import SignedCheckpoint, check_signature
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 0.5
-# Answers that retrying cannot change: the entry is kept with the server's reason.
-FINAL_REFUSALS = frozenset({409, 422})
+# Entries per upload, and their JSON's size at most (the server takes bodies to 1 MB).
+BATCH_ENTRIES = 100
+BATCH_BYTES = 400_000
+# Answers to a batch that mean "send these one by one": no batch route (an older server),
+# a batch too large, or an entry the batch's schema refuses (the single upload refuses
+# that entry alone, for good).
+BATCH_FALLBACK = frozenset({404, 405, 413, 422})
 # The key of the alert raised when an entry is refused for good derives from the entry's.
 REFUSAL_KEYS = uuid.UUID("6f1d2c3e-8a4b-5c6d-9e0f-1a2b3c4d5e6f")
 
@@ -107,25 +113,68 @@ class Link:
     # -- the journal ----------------------------------------------------------------------
 
     def upload_once(self, http: httpx.Client) -> int:
-        """Upload the journal's pending entries in order; how many the server now has."""
+        """Upload the journal's pending entries in order, in batches; how many the server
+        now has (or refused for good). Stops at the first entry the server did not take."""
         done = 0
         while True:
-            batch = self.door.journal.pending()
+            batch = _within_bytes(self.door.journal.pending(limit=BATCH_ENTRIES))
             if not batch:
                 return done
-            for entry in batch:
-                response = self._upload(http, entry)
-                if response.status_code < 300:
-                    self.door.journal.mark_uploaded(entry.key, f"{response.status_code}")
-                elif response.status_code in FINAL_REFUSALS:
-                    detail = response.json().get("detail", response.text)
-                    log.warning("the server refused journal entry %s: %s", entry.key, detail)
-                    self._alert_refusal(entry, detail)
-                    self.door.journal.mark_uploaded(entry.key, f"refused: {detail}")
-                else:
-                    response.raise_for_status()
-                    return done
-                done += 1
+            settled, stopped = self._upload_batch(http, batch)
+            done += settled
+            if stopped:
+                return done
+
+    def _upload_batch(self, http: httpx.Client, batch: list[Entry]) -> tuple[int, bool]:
+        """One request for ``batch`` and one commit of its marks: (entries settled, whether
+        an entry was left for later). A server without the batch route, or one refusing the
+        batch's shape as a whole (an entry its schema refuses), is sent the entries one by
+        one, so that entry alone is refused."""
+        response = http.post(
+            "/api/v1/doors/journal", json={"entries": [_batch_entry(e) for e in batch]}
+        )
+        if response.status_code in BATCH_FALLBACK:
+            return self._upload_singly(http, batch)
+        response.raise_for_status()
+        answers = response.json()["entries"]
+        if len(answers) > len(batch):
+            raise ValueError("the server answered more entries than the door sent")
+        marks: list[tuple[str, str]] = []
+        try:
+            for entry, answer in zip(batch, answers, strict=False):
+                if answer["key"] != entry.key:
+                    raise ValueError(f"the server answered {answer['key']!r} for {entry.key!r}")
+                status = int(answer["status"])
+                outcome = self._settle(entry, status, answer.get("detail", ""))
+                if outcome is None:
+                    return len(marks), True
+                marks.append((entry.key, outcome))
+        finally:
+            self.door.journal.mark_many(marks)
+        return len(marks), len(answers) < len(batch)
+
+    def _upload_singly(self, http: httpx.Client, batch: list[Entry]) -> tuple[int, bool]:
+        done = 0
+        for entry in batch:
+            response = self._upload(http, entry)
+            outcome = self._settle(entry, response.status_code, _detail(response))
+            if outcome is None:
+                return done, True
+            self.door.journal.mark_uploaded(entry.key, outcome)
+            done += 1
+        return done, False
+
+    def _settle(self, entry: Entry, status: int, detail: Any) -> str | None:
+        """The outcome to mark ``entry`` with after the server's ``status``, or None when it
+        must be sent again later. A refusal for good is raised to the post first."""
+        if status < 300:
+            return f"{status}"
+        if status in FINAL_REFUSALS:
+            log.warning("the server refused journal entry %s: %s", entry.key, detail)
+            self._alert_refusal(entry, detail)
+            return f"refused: {detail}"
+        log.info("the server did not take journal entry %s (%s): %s", entry.key, status, detail)
+        return None
 
     def _alert_refusal(self, entry: Entry, detail: Any) -> None:
         """A decision or passage the central record will never hold: the post must hear of
@@ -245,6 +294,35 @@ class Link:
                     self.upload_once(http)
                 except (httpx.HTTPError, ValueError) as exc:
                     log.info("journal upload failed, will retry: %s", exc)
+
+
+def _batch_entry(entry: Entry) -> dict[str, Any]:
+    """An entry as the batch route takes it: what its single upload would send."""
+    body = entry.body
+    if entry.kind == PASSAGE:  # a passage sends its person and direction only
+        body = {"person": body["person"], "direction": body["direction"]}
+    return {"kind": entry.kind, "key": entry.key, "portal_id": entry.portal_id, "body": body}
+
+
+def _detail(response: httpx.Response) -> Any:
+    """The server's reason in a refusal ("" for a success)."""
+    if not response.is_error:
+        return ""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text
+    return body.get("detail", response.text) if isinstance(body, dict) else response.text
+
+
+def _within_bytes(entries: list[Entry]) -> list[Entry]:
+    """The first of ``entries`` whose JSON stays within ``BATCH_BYTES`` (at least one)."""
+    size = 0
+    for i, entry in enumerate(entries):
+        size += len(json.dumps(entry.body)) + 300
+        if size > BATCH_BYTES and i:
+            return entries[:i]
+    return entries
 
 
 def _sse(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, Field
 
 from muster.access.enums import Direction
+from muster.access.schemas import PassageIn
 from muster.schemas import StrictModel
 
 Id = Annotated[str, Field(min_length=1, max_length=36)]
@@ -49,3 +50,44 @@ class DoorAlertIn(StrictModel):
     person_id: Id | None = None
     decision_id: Id | None = None
     entry_key: Annotated[str, Field(max_length=200)] = ""  # the refused entry's key
+
+
+Key = Annotated[str, Field(min_length=1, max_length=200)]
+# Entries in one batch: about the uploader's own batch, well under the body limit.
+BATCH_MAX = 200
+
+
+class RequestEntryIn(StrictModel):
+    """A journalled request in a batch; its key is its ``request_id``."""
+
+    kind: Literal["request"]
+    key: Key
+    portal_id: Id
+    body: DoorRequestIn
+
+
+class PassageEntryIn(StrictModel):
+    """A journalled passage in a batch, with its Idempotency-Key."""
+
+    kind: Literal["passage"]
+    key: Key
+    portal_id: Id
+    body: PassageIn
+
+
+class AlertEntryIn(StrictModel):
+    """A journalled alert for the post in a batch, with its journal key."""
+
+    kind: Literal["alert"]
+    key: Key
+    portal_id: Id
+    body: DoorAlertIn
+
+
+DoorEntryIn = Annotated[RequestEntryIn | PassageEntryIn | AlertEntryIn, Field(discriminator="kind")]
+
+
+class DoorBatchIn(StrictModel):
+    """Journal entries in the order the door wrote them (docs/doors.md, "Batches")."""
+
+    entries: list[DoorEntryIn] = Field(min_length=1, max_length=BATCH_MAX)
