@@ -12,6 +12,7 @@ import base64
 import contextlib
 import json
 import logging
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -232,14 +233,21 @@ class HandsetHub:
                 log.exception("could not record handset deliveries; they will be re-reported")
 
 
-_hubs: dict[tuple[int, int], HandsetHub] = {}
+# One hub per database and event loop, held weakly by both: an ``id()`` is reused once
+# its object is gone, and a hub keyed by a dead loop's id never ran on the new loop.
+_hubs: weakref.WeakKeyDictionary[
+    Database, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, HandsetHub]
+] = weakref.WeakKeyDictionary()
 
 
 def hub_for(db: Database) -> HandsetHub:
     """The hub of ``db`` on the running loop (one per database and loop, started on first use)."""
-    key = (id(db), id(asyncio.get_running_loop()))
-    hub = _hubs.get(key)
-    if hub is None or hub.db is not db:
-        hub = _hubs[key] = HandsetHub(db)
+    loop = asyncio.get_running_loop()
+    per_loop = _hubs.get(db)
+    if per_loop is None:
+        per_loop = _hubs[db] = weakref.WeakKeyDictionary()
+    hub = per_loop.get(loop)
+    if hub is None:
+        hub = per_loop[loop] = HandsetHub(db)
     hub.ensure_running()
     return hub

@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Annotated, TypeVar
 
@@ -69,10 +70,12 @@ def write_gate(db: Database) -> contextlib.AbstractContextManager[object]:
     """
     if not db.is_sqlite:
         return contextlib.nullcontext()
-    gate = _gates.get(id(db))
+    gate = _gates.get(db)
     if gate is None:
         with _gates_lock:
-            gate = _gates.setdefault(id(db), SqliteWriteGate(db.engine.url.database or ""))
+            gate = _gates.get(db)
+            if gate is None:
+                gate = _gates[db] = SqliteWriteGate(db.engine.url.database or "")
     return gate
 
 
@@ -87,6 +90,7 @@ class SqliteWriteGate:
         self._fd = -1
         if path and path != ":memory:" and not path.startswith("file:"):
             self._fd = os.open(f"{path}-writegate", os.O_RDWR | os.O_CREAT, 0o600)
+            weakref.finalize(self, os.close, self._fd)  # closed with its database's gate
 
     def __enter__(self) -> SqliteWriteGate:
         self._lock.acquire()
@@ -106,7 +110,9 @@ class SqliteWriteGate:
             self._lock.release()
 
 
-_gates: dict[int, SqliteWriteGate] = {}
+# Held weakly by the database: an ``id()`` is reused once its object is gone, and a new
+# database would have taken the old one's gate (its lock file included).
+_gates: weakref.WeakKeyDictionary[Database, SqliteWriteGate] = weakref.WeakKeyDictionary()
 _gates_lock = threading.Lock()
 
 
