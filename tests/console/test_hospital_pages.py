@@ -154,6 +154,27 @@ class TestWhoMay:
         assert response.status_code == 403
         assert 'data-patient="Lisa"' in medic(console).get(BOARD).text
 
+    def test_guard_is_refused_before_the_form_is_read(
+        self, records: Records, console: ConsoleKit
+    ) -> None:
+        """Every board form posted by a guard, well formed or not, is a 403: the use case
+        authorizes before it reads the condition, the bed state or the disposition."""
+        lisa = admission_of(medic(console).get(BOARD).text, "Lisa")
+        guard = sign_in(console.browser(), "priya")
+        token = csrf_of(guard.get(BOARD).text)
+        attempts = [
+            (f"{BOARD}/admissions", {"casualty": "C-1", "condition": "asleep"}),
+            (f"{BOARD}/admissions", {"condition": "fair"}),
+            (f"{BOARD}/admissions/{lisa}/transfer", {"bed_id": "x", "condition": "asleep"}),
+            (f"{BOARD}/admissions/{lisa}/discharge", {"disposition": " "}),
+            (f"{BOARD}/beds/nothing/state", {"state": "broken"}),
+        ]
+        for action, data in attempts:
+            response = guard.post(action, data={"csrf_token": token, **data})
+            assert response.status_code == 403, (action, response.status_code)
+            assert "condition" not in response.text
+            assert "bed state" not in response.text
+
     def test_observer_sees_bed_states_not_patients(
         self, records: Records, console: ConsoleKit
     ) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,6 +22,18 @@ from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
 
 MANAGE = "hospital.manage"
+E = TypeVar("E", bound=StrEnum)
+
+
+def _one_of(kind: type[E], value: E | str, what: str) -> E:
+    """``value`` as one of ``kind``'s members, or Invalid naming the choices. Read after the
+    caller is authorized: a form's raw text is checked here, not in the page."""
+    if isinstance(value, kind):
+        return value
+    if value not in {m.value for m in kind}:
+        choices = ", ".join(m.value for m in kind)
+        raise Invalid(f"unknown {what} {value!r}; choose one of {choices}")
+    return kind(value)
 
 
 def create_ward(session: Session, *, name: str, zone_id: str | None = None, actor: Actor) -> Ward:
@@ -100,9 +115,10 @@ def _occupant(session: Session, bed_id: str) -> Admission | None:
     )
 
 
-def set_bed_state(session: Session, *, bed_id: str, state: BedState, actor: Actor) -> Bed:
+def set_bed_state(session: Session, *, bed_id: str, state: BedState | str, actor: Actor) -> Bed:
     """Mark a bed available, being cleaned or closed (occupancy follows admissions)."""
     authorize(actor, MANAGE)
+    state = _one_of(BedState, state, "bed state")
     bed = get_bed(session, bed_id)
     if state is BedState.OCCUPIED:
         raise Invalid("a bed becomes occupied by admitting or transferring a patient to it")
@@ -138,9 +154,14 @@ def _release_bed(session: Session, bed_id: str | None) -> None:
         bed.updated_at = clock.now()
 
 
-def admit(session: Session, *, data: AdmissionCreate, actor: Actor) -> Admission:
-    """Admit a person or a casualty (id or tag, ``C-7``), to a bed if one is given."""
+def admit(
+    session: Session, *, data: AdmissionCreate | Mapping[str, Any], actor: Actor
+) -> Admission:
+    """Admit a person or a casualty (id or tag, ``C-7``), to a bed if one is given; ``data``
+    may be a form's raw fields, validated once the caller is authorized."""
     authorize(actor, MANAGE)
+    if not isinstance(data, AdmissionCreate):
+        data = AdmissionCreate.model_validate(dict(data))
     person_id = data.person_id
     casualty: Casualty | None = None
     if data.casualty_id is not None:
@@ -216,11 +237,12 @@ def transfer(
     *,
     admission_id: str,
     bed_id: str,
-    condition: Condition | None = None,
+    condition: Condition | str | None = None,
     actor: Actor,
 ) -> Admission:
     """Move a patient to another bed; the bed left goes to cleaning."""
     authorize(actor, MANAGE)
+    condition = _one_of(Condition, condition, "condition") if condition else None
     admission = _current(session, admission_id)
     if admission.bed_id == find_bed(session, bed_id).id:
         raise Conflict("the patient is already in that bed")
@@ -261,8 +283,11 @@ def set_condition(
 
 
 def discharge(session: Session, *, admission_id: str, disposition: str, actor: Actor) -> Admission:
-    """Discharge a patient; their bed goes to cleaning."""
+    """Discharge a patient, saying where to; their bed goes to cleaning."""
     authorize(actor, MANAGE)
+    disposition = disposition.strip()
+    if not disposition:
+        raise Invalid("say where the patient goes (home, quarters, off station ...)")
     admission = _current(session, admission_id)
     _release_bed(session, admission.bed_id)
     admission.discharged_at = clock.now()

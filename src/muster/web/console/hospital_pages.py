@@ -17,11 +17,10 @@ from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
-from muster.errors import DomainError, Forbidden, Invalid
+from muster.errors import DomainError, Forbidden
 from muster.events.service import last_seq
 from muster.medical import hospital
 from muster.medical.enums import BedState, Condition
-from muster.medical.schemas import AdmissionCreate
 from muster.medical.views import bed_list, hospital_board
 from muster.web.console.forms import persons_for_pick, refused
 from muster.web.console.fragments import fill, fragment
@@ -113,20 +112,6 @@ def _back(back: str) -> str:
     return back if back == BOARD or back.startswith(BOARD + "?") else BOARD
 
 
-def _condition(value: str) -> Condition | None:
-    if not value:
-        return None
-    if value not in {c.value for c in Condition}:
-        raise Invalid(f"unknown condition {value!r}; choose one of the board's conditions")
-    return Condition(value)
-
-
-def _bed_state(value: str) -> BedState:
-    if value not in {s.value for s in BedState}:
-        raise Invalid(f"unknown bed state {value!r}; choose available, cleaning or closed")
-    return BedState(value)
-
-
 def _act(request: Request, session: Session, back: str, act: Callable[[], str]) -> Response:
     """Run a board action; back to the board with what it did, or with why it was refused
     (a role that may not manage the hospital gets the use case's 403)."""
@@ -155,16 +140,14 @@ def admit(
     """Admit a person, or a casualty by tag number, to a free bed or to no bed yet."""
 
     def act() -> str:
-        data = AdmissionCreate.model_validate(
-            {
-                "person_id": person_id or None,
-                "casualty_id": casualty.strip() or None,
-                "bed_id": bed_id or None,
-                "condition": condition,
-                "reason": reason,
-            }
-        )
-        row = hospital.admit(session, data=data, actor=viewer.actor)
+        fields = {
+            "person_id": person_id or None,
+            "casualty_id": casualty.strip() or None,
+            "bed_id": bed_id or None,
+            "condition": condition,
+            "reason": reason,
+        }
+        row = hospital.admit(session, data=fields, actor=viewer.actor)
         bed = hospital.get_bed(session, row.bed_id).label if row.bed_id else ""
         return "Patient admitted" + (f" to bed {bed}." if bed else ".")
 
@@ -188,7 +171,7 @@ def transfer(
             session,
             admission_id=admission_id,
             bed_id=bed_id,
-            condition=_condition(condition),
+            condition=condition or None,
             actor=viewer.actor,
         )
         return f"Patient transferred to bed {hospital.get_bed(session, bed_id).label}."
@@ -208,13 +191,10 @@ def discharge(
     """Discharge a patient, saying where to; the bed goes to cleaning."""
 
     def act() -> str:
-        where_to = disposition.strip()
-        if not where_to:
-            raise ValueError("say where the patient goes (home, quarters, off station ...)")
-        hospital.discharge(
-            session, admission_id=admission_id, disposition=where_to, actor=viewer.actor
+        row = hospital.discharge(
+            session, admission_id=admission_id, disposition=disposition, actor=viewer.actor
         )
-        return f"Patient discharged: {where_to}."
+        return f"Patient discharged: {row.disposition}."
 
     return _act(request, session, back, act)
 
@@ -231,9 +211,7 @@ def bed_state(
     """Mark a bed available, being cleaned or closed."""
 
     def act() -> str:
-        bed = hospital.set_bed_state(
-            session, bed_id=bed_id, state=_bed_state(state), actor=viewer.actor
-        )
+        bed = hospital.set_bed_state(session, bed_id=bed_id, state=state, actor=viewer.actor)
         return f"Bed {bed.label} is {bed.state.value}."
 
     return _act(request, session, back, act)
