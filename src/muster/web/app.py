@@ -96,7 +96,7 @@ def build_routes() -> None:
     """Build every shared route now rather than on the first request (a zygote calls this
     before it forks nodes, so each node starts with them built)."""
 
-    def build(routes: Iterable[BaseRoute]) -> None:
+    def build(routes: Iterable[object]) -> None:
         for route in routes:
             if isinstance(route, _IncludedRouter):  # a router, maybe with routers in it
                 build(route.effective_candidates())
