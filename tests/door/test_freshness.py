@@ -136,6 +136,19 @@ class TestQuietEvents:
         fresh.applied(5, rows=9)
         assert fresh.stale_reason() == ""
 
+    def test_alerts_are_not_waited_for(self) -> None:
+        """Alerts (another door's uploaded backlog of failed-secure exits) change no row a
+        door replicates: told of them, the door stays fresh; a heartbeat naming a row
+        change in their transaction still makes it behind."""
+        fresh = Freshness(FakeClock())
+        fresh.applied(3, rows=9)
+        fresh.heard_head(3, rows=9)
+        for seq in range(4, 40):
+            fresh.heard_event(seq, "access.alert")
+        assert fresh.stale_reason() == ""
+        fresh.heard_head(39, rows=10)
+        assert fresh.stale_reason() == "this door's replica is 1 row changes behind the server"
+
     def test_rows_head_ahead_is_behind(self) -> None:
         """A heartbeat naming a row version not applied yet makes the door behind."""
         fresh = Freshness(FakeClock())

@@ -7,9 +7,12 @@ row version up to it, and has applied every event it was told of that may change
 decision reads. Anything else (the link lost, the server gone, the replica behind, the
 record failing verification) is stale, with the reason the reader and the post are given.
 
-Decisions are events too, and busy doors make many: an ``access.decided`` event it is told
-of does not make a door wait (a transaction that decided and also changed a row moves the
-rows head, which the next heartbeat names within 250 ms).
+Decisions and alerts are events too, and busy doors make many (a door's uploaded backlog
+after an outage is one ``access.decided`` per decision and one ``access.alert`` per exit it
+failed secure): an event of those kinds does not make a door wait. Neither changes a row a
+door replicates; a transaction that also changed a row moves the rows head, which the next
+heartbeat names within 250 ms, and the door waits for that. Waiting for an event is only an
+earlier warning than the heartbeat: the contract itself is the heads.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Callable
 
 FRESH_FOR = 1.0  # seconds since the last head heard
 # Kinds of events that change no row a decision reads, when alone in their transaction.
-QUIET_KINDS = frozenset({"access.decided"})
+QUIET_KINDS = frozenset({"access.decided", "access.alert"})
 
 
 class Freshness:
