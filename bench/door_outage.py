@@ -195,6 +195,33 @@ def _check_record(
     }
 
 
+class _BacklogClock(threading.Thread):
+    """How long after the server answered again every entry journalled while it was down
+    was uploaded (traffic goes on meanwhile), and how many entries that was."""
+
+    def __init__(self, doors: list[DoorController]) -> None:
+        super().__init__(daemon=True)
+        self.doors = doors
+        self.began = time.monotonic()
+        self.last = [max((e.n for e in d.journal.entries()), default=0) for d in doors]
+        self.entries = sum(1 for d in doors for e in d.journal.entries() if e.uploaded_at is None)
+        self.seconds: float | None = None
+        self.start()
+
+    def run(self) -> None:
+        while True:
+            oldest = [d.journal.pending(limit=1) for d in self.doors]
+            if all(not p or p[0].n > n for p, n in zip(oldest, self.last, strict=True)):
+                self.seconds = time.monotonic() - self.began
+                return
+            time.sleep(0.05)
+
+    def result(self) -> dict[str, float | int | None]:
+        self.join(900)
+        seconds = None if self.seconds is None else round(self.seconds, 2)
+        return {"backlog_entries": self.entries, "backlog_uploaded_s": seconds}
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """One run on a fresh station."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -243,6 +270,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             node.start()
             node.wait_ready(120)
             timings["server_restart_s"] = round(time.monotonic() - began - args.down, 2)
+            backlog = _BacklogClock(controllers)
             phase("restarted", args.after)
             transports[0].cut.set()
             stream = links[0]._stream
@@ -258,6 +286,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for door in controllers:
                 assert door.journal.wait_uploaded(900), door.journal.pending_count()
             timings["drain_after_traffic_s"] = round(time.monotonic() - drained, 2)
+            timings.update(backlog.result())
             by_door = {}
             for i, d in enumerate(drivers):
                 table: dict[str, dict[str, dict[str, int]]] = {}
