@@ -82,6 +82,22 @@ class TestIdentifyingMerges:
         assert counts["by_side"]["visiting"]["immediate"] == 1
         listed = medic.get("/api/v1/medical/casualties").json()
         assert [c["id"] for c in listed["items"]] == [known["id"]]
+        # The FHIR export: one emergency encounter, both triages as its Observations.
+        bundle = medic.get("/api/v1/medical/fhir").json()
+        resources = [e["resource"] for e in bundle["entry"]]
+        encounters = [
+            r
+            for r in resources
+            if r["resourceType"] == "Encounter" and r["class"]["code"] == "EMER"
+        ]
+        assert [r["id"] for r in encounters] == [known["id"]]
+        observed = [
+            o["valueCodeableConcept"]["coding"][0]["code"]
+            for o in resources
+            if o["resourceType"] == "Observation"
+            and o["encounter"]["reference"].endswith(known["id"])
+        ]
+        assert observed == ["delayed", "immediate"]
         again = medic.post(
             f"/api/v1/medical/casualties/{unknown['id']}/triage",
             json={"findings": FINDINGS["minor"]},
