@@ -23,6 +23,11 @@ ISS = (
     "1 25544U 98067A   19343.69339541  .00001764  00000-0  38792-4 0  9991",
     "2 25544  51.6439 211.2001 0007417  17.6667  85.6398 15.50103472202482",
 )
+# XM-3 of the SGP4 verification set: geostationary, inclination 0.002 deg.
+XM3 = (
+    "1 28626U 05008A   06176.46683397 -.00000205  00000-0  10000-3 0  2190",
+    "2 28626   0.0019 286.9433 0000335  13.7918  55.6504  1.00270176  4891",
+)
 
 
 def state_body(truth: TrueOrbit, at: datetime) -> dict[str, object]:
@@ -148,6 +153,28 @@ class TestRefusedInput:
         )
         assert reply.status_code == 422, reply.text
         assert "ahead of the station clock" in reply.text
+
+    def test_geostationary_state_baseline_refused(
+        self, make_client: Callable[..., TestClient]
+    ) -> None:
+        """A state of a geostationary vessel is no baseline (the watch would false-alarm
+        within hours); its element set is, and the same state then matches it."""
+        officer, sensor = make_client("officer"), make_client("device")
+        vid = officer.post("/api/v1/vessels", json={"name": "X"}).json()["id"]
+        truth = ElementSetOrbit(orbits.parse_tle(*XM3))
+        at = orbits.tle_epoch(truth.sat) + timedelta(minutes=10)
+        url = f"/api/v1/vessels/{vid}/observations"
+        state = noisy_body(*observe(truth, at, Accuracy(), np.random.default_rng(3)), at)
+        reply = sensor.post(url, json=state)
+        assert reply.status_code == 422, reply.text
+        assert "within 0.1 deg of the equator" in reply.text
+        assert "element set (kind tle) as the baseline" in reply.text
+        assert officer.get(url).json()["total"] == 0
+        body = {"kind": "tle", "tle_line1": XM3[0], "tle_line2": XM3[1]}
+        assert sensor.post(url, json=body).status_code == 201
+        matched = sensor.post(url, json=state)
+        assert matched.status_code == 201, matched.text
+        assert matched.json()["manoeuvre"] is False
 
 
 class TestMapApi:

@@ -16,13 +16,21 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
+from muster.errors import Invalid
 from muster.policy.actor import Actor
 from muster.vessels import orbits, service
 from muster.vessels.detection import Accuracy, chi_square_survival, chi_square_threshold
 from muster.vessels.enums import ObservationKind, VesselStatus
 from muster.vessels.models import Observation, Vessel
 from muster.vessels.schemas import ObservationCreate, VesselCreate
-from muster.vessels.sensor import Burn, ElementSetOrbit, Truth, observe, read_element_sets
+from muster.vessels.sensor import (
+    Burn,
+    ElementSetOrbit,
+    Truth,
+    observe,
+    read_element_sets,
+    with_inclination,
+)
 
 from .station import state_observation
 
@@ -157,3 +165,53 @@ class TestStateVectorBaseline:
         assert rows[-1].manoeuvre
         assert burn_at <= rows[-1].observed_at <= burn_at + period_of("leo")
         assert "chi-square" in rows[-1].reasons[0]
+
+
+class TestHighEquatorialStateBaseline:
+    """A state vector of a high orbit near the equator is refused as the baseline (SGP4 fits
+    several element sets through it); the element set is taken, and so is an inclined state."""
+
+    def test_geostationary_state_refused(self, session: Session, actor: Actor) -> None:
+        vessel = earth_vessel(session, actor)
+        truth = ElementSetOrbit(orbits.parse_tle(*SETS["geo"]))
+        with pytest.raises(Invalid, match=r"within 0\.1 deg of the equator"):
+            sensor_pass(session, actor, vessel, truth, [epoch_of("geo")], seed=1)
+        assert vessel.baseline_observation_id is None
+        assert session.query(Observation).filter_by(vessel_id=vessel.id).count() == 0
+
+    def test_geostationary_state_cannot_become_the_baseline(
+        self, session: Session, actor: Actor
+    ) -> None:
+        vessel = earth_vessel(session, actor)
+        service.record_observation(
+            session, vessel_id=vessel.id, data=element_set_observation("geo"), actor=actor
+        )
+        truth = ElementSetOrbit(orbits.parse_tle(*SETS["geo"]))
+        (state,) = sensor_pass(
+            session, actor, vessel, truth, every_interval(epoch_of("geo"), INTERVAL), seed=2
+        )
+        assert not state.manoeuvre
+        with pytest.raises(Invalid, match="element set"):
+            service.set_baseline(
+                session, vessel_id=vessel.id, observation_id=state.id, reason="review", actor=actor
+            )
+        assert vessel.baseline_observation_id != state.id
+
+    def test_half_a_degree_holds_without_alarm(self, session: Session, actor: Actor) -> None:
+        """The same geostationary set inclined 0.5 deg: a state baseline, 12 hours, no alarm."""
+        vessel = earth_vessel(session, actor)
+        truth = ElementSetOrbit(orbits.parse_tle(*with_inclination(SETS["geo"], 0.5)))
+        start = epoch_of("geo")
+        times = [start, *every_interval(start, timedelta(hours=12))]
+        rows = sensor_pass(session, actor, vessel, truth, times, seed=3)
+        assert len(rows) == 73
+        assert [r.number for r in rows if r.manoeuvre] == []
+
+    def test_equatorial_low_orbit_state_taken(self, session: Session, actor: Actor) -> None:
+        """A low orbit on the equator is SGP4's near-Earth theory: its state is a baseline."""
+        vessel = earth_vessel(session, actor)
+        truth = ElementSetOrbit(orbits.parse_tle(*with_inclination(SETS["leo"], 0.001)))
+        start = epoch_of("leo")
+        times = [start, *every_interval(start, timedelta(hours=6))]
+        rows = sensor_pass(session, actor, vessel, truth, times, seed=4)
+        assert [r.number for r in rows if r.manoeuvre] == []

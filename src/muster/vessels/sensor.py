@@ -139,3 +139,10 @@ def read_element_sets(text: str) -> dict[str, tuple[str, str]]:
             found[name] = (first, line.rstrip())
             name, first = "", ""
     return found
+
+
+def with_inclination(lines: tuple[str, str], inclination_deg: float) -> tuple[str, str]:
+    """Element set ``lines`` with its inclination replaced (line 2's checksum recomputed)."""
+    line1, line2 = lines
+    body = line2[:8] + f"{inclination_deg:8.4f}" + line2[16:68]
+    return line1, body + str(orbits.tle_checksum(body))

@@ -270,7 +270,9 @@ def record_observation(
         recorded_at=clock.now(),
     )
     first = vessel.baseline_observation_id is None
-    if not first:
+    if first:
+        watch.refuse_unfit_baseline(body_named(vessel.body), row)
+    else:
         _judge(session, vessel, row, fix)
     session.add(row)
     session.flush()
@@ -365,6 +367,7 @@ def set_baseline(
         row = session.get(Observation, observation_id)
     if row is None or row.vessel_id != vessel.id:
         raise NotFound(f"no such observation of {vessel.name}; list its observations")
+    watch.refuse_unfit_baseline(body_named(vessel.body), row)
     _start_from(session, vessel, row)
     vessel.status = VesselStatus.WATCHING.value
     vessel.updated_at = clock.now()

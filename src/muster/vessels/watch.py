@@ -13,6 +13,7 @@ from functools import lru_cache
 import numpy as np
 from sgp4.api import Satrec
 
+from muster.errors import Invalid
 from muster.vessels import orbits
 from muster.vessels.bodies import Body
 from muster.vessels.detection import Accuracy, Verdict, judge
@@ -47,6 +48,39 @@ def reference_of(body: Body, baseline: Observation) -> Reference:
     r, v = orbits.propagate_tle(sat, baseline.observed_at)
     at_epoch = np.concatenate([r, v])
     return Reference(body, baseline.observed_at, at_epoch, sat, exact, mean_elements(sat))
+
+
+# SGP4 uses its deep-space theory from this period on (Spacetrack Report #3).
+DEEP_SPACE_PERIOD_MIN = 225.0
+# Below this fitted mean inclination a deep-space state is refused as a baseline: SGP4's
+# deep-space map is not smooth so near the equator, and fitting an element set through
+# one state lands on a set (about 0.03 deg for a geostationary vessel of 0.002 deg) whose
+# prediction drifts from the truth faster than the sensor's noise (bench/vessels.py: a
+# state baseline of XM-3 false-alarmed within 3 hours; fitted sets of 0.1 deg and above
+# held for 48 hours). Near-circular or not, low orbits (SGP4's near-Earth theory) are fine.
+MIN_DEEP_SPACE_INCLINATION_DEG = 0.1
+
+
+def refuse_unfit_baseline(body: Body, baseline: Observation) -> None:
+    """Refuse a state vector as the baseline where the watch cannot predict from it.
+
+    Only an Earth state in a high orbit this close to the equator is refused; the sensor
+    sends the vessel's published element set as the baseline there instead.
+    """
+    if baseline.kind == ObservationKind.TLE.value or body.name != "earth":
+        return
+    state = observed_state(baseline)
+    sat = _fitted(tuple(float(x) for x in state), baseline.observed_at)
+    period_min = 2.0 * math.pi / float(sat.no_kozai)
+    inclination = math.degrees(float(sat.inclo))
+    if period_min >= DEEP_SPACE_PERIOD_MIN and inclination < MIN_DEEP_SPACE_INCLINATION_DEG:
+        raise Invalid(
+            f"a state vector cannot be this vessel's baseline: its orbit is high (period "
+            f"{period_min:.0f} min) and within {MIN_DEEP_SPACE_INCLINATION_DEG:g} deg of the "
+            f"equator (fitted inclination {inclination:.3f} deg), where SGP4 fits several "
+            "element sets through one state and the watch would raise false alarms; record "
+            "the vessel's two-line element set (kind tle) as the baseline, then its states"
+        )
 
 
 def initial_estimate(reference: Reference, baseline: Observation, noise: Vector) -> Estimate:
