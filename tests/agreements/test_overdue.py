@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from muster import clock
+from muster.agreements.overdue import run_overdue_terms
 from muster.db import Database
 from muster.scheduler import load_jobs, run_jobs_once
 from welfare.station import build_station
@@ -71,3 +75,43 @@ class TestOverdueTerms:
     def test_the_job_is_scheduled(self) -> None:
         """The scheduler runs it with every other timed job."""
         assert JOB in [job.name for job in load_jobs()]
+
+    def test_two_nodes_at_once_alert_once(
+        self, db: Database, client: TestClient, agreement: dict[str, object]
+    ) -> None:
+        """Two nodes' jobs in overlapping transactions (no scheduler lock between them): the
+        first claims the term; the second, started before the first commits, alerts nothing."""
+        first = db.write_session()
+        found: dict[str, int] = {}
+
+        def other_node() -> None:
+            with db.session_scope() as session:
+                found["alerted"] = run_overdue_terms(session, now=clock.now())
+
+        node = threading.Thread(target=other_node)
+        try:
+            assert run_overdue_terms(first, now=clock.now()) == 1  # claimed, not committed
+            node.start()
+            if not db.is_sqlite:
+                _until_waiting_on_a_lock(db)  # the other node is at the claimed row
+            first.commit()
+        finally:
+            first.close()
+            node.join()
+        assert found == {"alerted": 0}
+        assert len(_alerts(client)) == 1
+
+
+def _until_waiting_on_a_lock(db: Database) -> None:
+    """Return once another session of this database waits on a lock (PostgreSQL)."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with db.session_scope(write=False) as session:
+            if session.execute(query).scalar():
+                return
+        time.sleep(0.01)
+    raise AssertionError("the other node never reached the claimed term")
