@@ -9,9 +9,11 @@ import pytest
 from muster.errors import Forbidden
 from muster.policy.actor import Actor
 from muster.policy.authorize import (
+    STATION,
     Resource,
     authorize,
     authorize_channel,
+    binding_refusal,
     decide_operator,
     is_allowed,
     may_use_channel,
@@ -101,6 +103,16 @@ class TestChannelBoundToken:
         """may_use_channel says which channels a handset may see."""
         assert may_use_channel(self.HANDSET, "c1")
         assert not may_use_channel(self.HANDSET, "c2")
+
+    def test_a_handset_reports_only_for_a_post(self) -> None:
+        """post.report and post.help pass the binding only on a GuardPost (the posts' use
+        case then checks that one of its channels reaches the post); post.read never."""
+        assert binding_refusal(self.HANDSET, "post.report", Resource("GuardPost", "p")) is None
+        assert binding_refusal(self.HANDSET, "post.help", Resource("GuardPost", "p")) is None
+        assert binding_refusal(self.HANDSET, "post.report", STATION) is not None
+        assert binding_refusal(self.HANDSET, "post.read", STATION) == (
+            "this handset token may only use comms"
+        )
 
     def test_a_handset_makes_no_channels(self) -> None:
         with pytest.raises(Forbidden, match="use the console"):

@@ -11,6 +11,7 @@ from comms.station import Station
 from console.axe import serious_violations
 from console.browser import serve, sign_in_page, signed_in_page
 from console.helpers import PASSWORD
+from harness.threaded import serving
 from muster.auth.service import create_account
 from muster.config import Settings
 from muster.db import Database
@@ -20,9 +21,8 @@ from muster.web.app import create_app
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def station_url(db: Database, settings: Settings, crew: Station) -> Iterator[str]:
-    """The console serving the comms station, John and Gail able to sign in."""
+def _accounts(db: Database, crew: Station) -> None:
+    """John (commander) and Gail (South guard) able to sign in."""
     with db.session_scope() as session:
         for name, role in (("John", "commander"), ("Gail", "guard")):
             create_account(
@@ -34,7 +34,21 @@ def station_url(db: Database, settings: Settings, crew: Station) -> Iterator[str
                 actor=Actor.system("test"),
                 person_id=crew.persons[name],
             )
+
+
+@pytest.fixture
+def station_url(db: Database, settings: Settings, crew: Station) -> Iterator[str]:
+    """The console serving the comms station, John and Gail able to sign in."""
+    _accounts(db, crew)
     with serve(create_app(settings, db)) as url:
+        yield url
+
+
+@pytest.fixture
+def handset_url(db: Database, settings: Settings, crew: Station) -> Iterator[str]:
+    """The station served with its handset socket (the console's server has none)."""
+    _accounts(db, crew)
+    with serving(create_app(settings, db, run_scheduler=False), timeout_graceful_shutdown=1) as url:
         yield url
 
 
@@ -99,3 +113,71 @@ class TestAccessible:
             page.goto(f"{station_url}{path}")
             assert page.locator("#report-form-1, #post-board").count() >= 1
             assert serious_violations(page) == [], username
+
+
+class TestHandsetPage:
+    """The handset page at a post reports in a few taps and calls help in one."""
+
+    def test_gail_reports_and_calls_help_from_her_handset(
+        self,
+        db: Database,
+        chromium: Browser,
+        handset_url: str,
+        crew: Station,
+    ) -> None:
+        """Her token is bound to the South airlock channel: the page offers the South post,
+        files a standoff with its counts, then pages for help; the board shows both."""
+        from muster.auth.service import create_token
+        from muster.comms.enums import ChannelKind
+        from muster.comms.groups import PostsRule
+        from muster.comms.service import create_channel
+
+        system = Actor.system("test")
+        with db.session_scope() as session:
+            south = create_channel(
+                session,
+                name="South airlock",
+                kind=ChannelKind.GROUP,
+                rule=PostsRule(portal_id=crew.portals["South airlock"]),
+                actor=system,
+            )
+            _token, secret = create_token(
+                session,
+                name="gail-handset",
+                username="gail",
+                scopes=[],
+                actor=system,
+                channel_ids=[south.id],
+            )
+        contexts: list[BrowserContext] = []
+        try:
+            self._report_and_help(chromium, handset_url, secret, contexts)
+        finally:
+            for context in contexts:
+                context.close()
+
+    def _report_and_help(
+        self, chromium: Browser, url: str, secret: str, contexts: list[BrowserContext]
+    ) -> None:
+        context = chromium.new_context(viewport={"width": 412, "height": 915})  # a phone
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{url}/handset?token={secret}")
+        expect(page.locator("#status")).to_contain_text("Connected")
+        panel = page.locator("#post-report")
+        expect(panel).to_be_visible()
+        expect(page.locator("#post option")).to_have_text(["South airlock post"])
+        panel.get_by_label("Standoff").check()
+        panel.get_by_label("Visitors seen").fill("15")
+        panel.get_by_label("Armed").fill("15")
+        panel.get_by_label("In words").fill("Fifteen visitors face the guards.")
+        panel.get_by_role("button", name="Send report").click()
+        expect(page.locator("#report-result")).to_contain_text("Report sent: standoff")
+        panel.get_by_role("button", name="Help needed").click()
+        expect(page.locator("#report-result")).to_contain_text("Help called")
+        john = signed_in_page(chromium, url, "john", keep=contexts)
+        first = john.locator("#post-board tbody tr").first
+        expect(first).to_have_attribute("data-post", "South airlock post")
+        expect(first).to_contain_text("Standoff")
+        expect(first).to_contain_text("15 visitors")
+        expect(first).to_contain_text("Help needed.")

@@ -4,6 +4,7 @@ live at flash and acknowledges it over the WebSocket as any flash order."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from posts.conftest import guard
 
 WS = "/api/v1/handsets/ws"
 WEST = "West airlock post"
+SOUTH = "South airlock post"
 
 
 def token_of(client: TestClient) -> str:
@@ -60,25 +62,103 @@ class TestHandsets:
         mine = next(r for r in board["rows"] if r["person_id"] == crew.persons["John"])
         assert mine["status"] == "answered"
 
-    def test_channel_bound_handset_token_may_not_report(
+
+def channel(commander: TestClient, name: str, rule: dict[str, Any]) -> str:
+    """A comms channel made by the commander; its id."""
+    made = commander.post(
+        "/api/v1/comms/channels", json={"name": name, "kind": "group", "rule": rule}
+    )
+    assert made.status_code == 201, made.text
+    return str(made.json()["id"])
+
+
+def handset(
+    make_client: Callable[..., TestClient], crew: Station, name: str, channels: list[str]
+) -> TestClient:
+    """``name``'s handset: a guard's account with a token bound to ``channels``, as deployed."""
+    from muster.auth.service import create_token
+    from muster.policy.actor import Actor
+
+    username = f"{name.lower()}-handset-{uuid.uuid4().hex[:6]}"
+    account = make_client("guard", username=username, person_id=crew.persons[name])
+    with account.app.state.db.session_scope() as session:  # type: ignore[attr-defined]
+        _token, secret = create_token(
+            session,
+            name=f"{username}-token",
+            username=username,
+            scopes=[],
+            actor=Actor.system("test"),
+            channel_ids=channels,
+        )
+    return TestClient(account.app, headers={"Authorization": f"Bearer {secret}"})
+
+
+class TestBoundHandsets:
+    """A handset's token, bound to its post's channel, reports and calls help for that post
+    only; other posts and every other action stay refused."""
+
+    def test_reports_and_calls_help_for_its_post(
         self, make_client: Callable[..., TestClient], crew: Station, incident: str
     ) -> None:
-        """A handset token bound to comms channels only does comms: a report is refused."""
-        from muster.auth.service import create_token
-        from muster.policy.actor import Actor
+        """Gail's handset on the South airlock channel files a report and pages for help."""
+        john = make_client("commander", person_id=crew.persons["John"])
+        south = channel(
+            john, "South airlock", {"kind": "posts", "portal_id": crew.portals["South airlock"]}
+        )
+        gail = handset(make_client, crew, "Gail", [south])
+        filed = gail.post(
+            f"/api/v1/posts/{SOUTH}/reports", json={"status": "standoff", "visitors": 15}
+        )
+        assert filed.status_code == 201, filed.text
+        called = gail.post(f"/api/v1/posts/{SOUTH}/help", json={"text": "Blades drawn."})
+        assert called.status_code == 201, called.text
+        row = next(r for r in john.get("/api/v1/post-board").json() if r["post"] == SOUTH)
+        assert (row["status"], row["help_open"]) == ("standoff", True)
 
-        username = "wes-handset"
-        wes = make_client("guard", username=username, person_id=crew.persons["Wes"])
-        with wes.app.state.db.session_scope() as session:  # type: ignore[attr-defined]
-            _token, secret = create_token(
-                session,
-                name="west-handset",
-                username=username,
-                scopes=[],
-                actor=Actor.system("test"),
-                channel_ids=["no-channel"],
-            )
-        bound = TestClient(wes.app, headers={"Authorization": f"Bearer {secret}"})
-        response = bound.post(f"/api/v1/posts/{WEST}/reports", json={"status": "quiet"})
-        assert response.status_code == 403
-        assert "handset token may only use comms" in response.json()["detail"]
+    def test_another_post_is_refused_as_a_made_up_one(
+        self, make_client: Callable[..., TestClient], crew: Station, incident: str
+    ) -> None:
+        """Bound to South, the handset is refused West in the words a post of no one gets:
+        it cannot read the board, so it learns nothing of which posts exist."""
+        john = make_client("commander", person_id=crew.persons["John"])
+        south = channel(
+            john, "South airlock", {"kind": "posts", "portal_id": crew.portals["South airlock"]}
+        )
+        dominic_handset = handset(make_client, crew, "Dominic", [south])  # an officer's account
+        answers = {}
+        for ref in (WEST, crew.posts[WEST], "no-such-post"):
+            for path, body in (("reports", {"status": "quiet"}), ("help", {})):
+                response = dominic_handset.post(f"/api/v1/posts/{ref}/{path}", json=body)
+                assert response.status_code == 403, response.text
+                answers[(ref, path)] = response.json()["detail"].replace(repr(ref), "REF")
+        assert len(set(answers.values())) == 1, answers
+        assert "not bound to a channel of the post" in next(iter(answers.values()))
+
+    def test_a_handset_on_no_posts_channel_reports_nowhere(
+        self, make_client: Callable[..., TestClient], crew: Station, incident: str
+    ) -> None:
+        """A token bound to a channel that is no posts group (everyone) reports for no post,
+        and still reads no board."""
+        john = make_client("commander", person_id=crew.persons["John"])
+        everyone = channel(john, "All stations", {"kind": "all"})
+        wes = handset(make_client, crew, "Wes", [everyone])
+        refused = wes.post(f"/api/v1/posts/{WEST}/reports", json={"status": "quiet"})
+        assert refused.status_code == 403
+        assert wes.get("/api/v1/post-board").status_code == 403
+        assert "may only use comms" in wes.get("/api/v1/post-board").json()["detail"]
+
+    def test_the_socket_offers_its_posts(
+        self, make_client: Callable[..., TestClient], crew: Station, incident: str
+    ) -> None:
+        """The handset's hello lists the posts it reports for: its person's, on its channels."""
+        john = make_client("commander", person_id=crew.persons["John"])
+        airlocks = channel(john, "Airlock posts", {"kind": "posts", "portal_kind": "airlock"})
+        south = channel(
+            john, "South airlock", {"kind": "posts", "portal_id": crew.portals["South airlock"]}
+        )
+        cases = (("Gail", [airlocks], [SOUTH]), ("Wes", [south], []), ("Wes", [airlocks], [WEST]))
+        for name, channels, posts in cases:
+            device = handset(make_client, crew, name, channels)
+            with device.websocket_connect(f"{WS}?token={token_of(device)}") as ws:
+                hello = next_of(ws, "hello")
+            assert [p["name"] for p in hello["posts"]] == posts, (name, hello["posts"])

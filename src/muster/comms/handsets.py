@@ -43,6 +43,7 @@ from muster.errors import DomainError, Forbidden, Invalid
 from muster.events.chain import jsonable
 from muster.events.checkpoints import latest_checkpoint
 from muster.policy.actor import Actor
+from muster.posts.rules import handset_posts
 from muster.web.deps import SESSION_COOKIE
 
 POLICY_VIOLATION = 1008
@@ -85,6 +86,8 @@ def _hello_and_missed(db: Database, actor: Actor, after: int) -> list[dict[str, 
                     if c.archived_at is None
                 ],
                 "checkpoint": _signed(session),
+                # The posts it reports for (the report goes to the posts API).
+                "posts": [{"id": p.id, "name": p.name} for p in handset_posts(session, actor)],
             }
         ]
         for message, channel_name in missed_messages(

@@ -5,7 +5,8 @@ the principal is an ``Operator`` with the actor's roles, the resource is the rec
 on, with the attributes a rule may look at. A scoped API token may do only what its scopes
 name, whatever its account could do, and a bound token only where it is bound: a reader's
 token (``portal_id``) only requests decisions and records passages at its own portal, a
-handset's token (``channel_ids``) only does comms, and only on its own channels, and a
+handset's token (``channel_ids``) only does comms, and only on its own channels (and
+reports for the posts those channels reach), and a
 door controller's token (``door_portal_ids``) only reads the door feed and uploads at its
 own portals.
 """
@@ -42,6 +43,9 @@ CHANNEL_BOUND_PREFIX = "comms."
 # A handset speaks for its own person on its own channels: it makes no channels, no public
 # address, and answers for no one else, whatever its account could do.
 HANDSET_REFUSED = frozenset({"comms.channel.manage", "comms.announce", "comms.acknowledge.others"})
+# A handset at a post also reports the post's situation and calls help from it; the posts'
+# use case checks, with the database, that one of its channels reaches that post.
+HANDSET_POST_ACTIONS = frozenset({"post.report", "post.help"})
 
 
 def binding_refusal(actor: Actor, action: str, resource: Resource) -> str | None:
@@ -59,6 +63,8 @@ def binding_refusal(actor: Actor, action: str, resource: Resource) -> str | None
         ):
             return "this door token is not bound to that portal"
     if actor.channel_ids is not None:
+        if action in HANDSET_POST_ACTIONS:
+            return None if resource.type == "GuardPost" else "a handset reports only for a post"
         if not action.startswith(CHANNEL_BOUND_PREFIX):
             return "this handset token may only use comms"
         if action in HANDSET_REFUSED:

@@ -117,6 +117,7 @@
         select.appendChild(opt);
       }
       if (chosen) select.value = chosen;
+      showPosts(frame.posts || []);
     } else if (frame.type === "message") {
       showMessage(frame);
     } else if (frame.type === "alert") {
@@ -133,6 +134,74 @@
       $("error").textContent = "";
     }
   }
+
+  // Reports from the post go to the posts API with the handset's own token; the server
+  // decides whether it may report for that post.
+  function showPosts(posts) {
+    const select = $("post");
+    const chosen = select.value;
+    select.replaceChildren();
+    for (const post of posts) {
+      const opt = document.createElement("option");
+      opt.value = post.id;
+      opt.textContent = post.name;
+      select.appendChild(opt);
+    }
+    if (chosen) select.value = chosen;
+    $("post-report").hidden = posts.length === 0;
+  }
+
+  function newKey() {
+    return "handset-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+  }
+  let reportKey = newKey();  // kept until an answer comes: a retry files the report once
+
+  async function postTo(path, body, key) {
+    const headers = { "Content-Type": "application/json" };
+    if (token) headers.Authorization = "Bearer " + token;
+    if (key) headers["Idempotency-Key"] = key;
+    const response = await fetch("/api/v1/posts/" + encodeURIComponent($("post").value) + path,
+      { method: "POST", headers: headers, body: JSON.stringify(body), credentials: "same-origin" });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(answer.detail || "refused (" + response.status + ")");
+    return answer;
+  }
+
+  function said(text, failed) {
+    const result = $("report-result");
+    result.textContent = text;
+    result.className = failed ? "refused" : "";
+  }
+
+  $("report").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const form = new FormData($("report"));
+    const body = { status: form.get("status"), text: String(form.get("text") || "").trim() };
+    for (const name of ["visitors", "residents", "armed", "station_dead", "station_wounded",
+      "visitors_dead", "visitors_wounded"]) {
+      const value = String(form.get(name) || "").trim();
+      if (value) body[name] = Number(value);
+    }
+    $("send-report").disabled = true;
+    postTo("/reports", body, reportKey)
+      .then((report) => {
+        said("Report sent: " + report.status.replace(/_/g, " ") + " at " +
+          report.reported_at.slice(11, 19) + ".", false);
+        reportKey = newKey();
+        $("report").reset();
+      })
+      .catch((err) => said("Refused: " + err.message, true))
+      .finally(() => { $("send-report").disabled = false; });
+  });
+
+  $("help").addEventListener("click", () => {
+    $("help").disabled = true;
+    const text = String(new FormData($("report")).get("text") || "").trim();
+    postTo("/help", { text: text }, null)
+      .then(() => said("Help called: the commander and the post's officers are paged.", false))
+      .catch((err) => said("Refused: " + err.message, true))
+      .finally(() => { $("help").disabled = false; });
+  });
 
   function connect() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
