@@ -15,7 +15,7 @@ from muster import clock
 from muster.agreements.enums import TermKind
 from muster.errors import Invalid, NotFound
 from muster.policy.actor import Actor
-from muster.vessels import service
+from muster.vessels import orbits, service
 from muster.vessels.enums import ObservationKind, VesselStatus
 from muster.vessels.schemas import ObservationCreate
 from muster.vessels.sensor import Burn, TrueOrbit, schedule
@@ -165,6 +165,22 @@ class TestObservations:
                 service.record_observation(session, vessel_id=vessel.id, data=data, actor=actor)
             within = START + timedelta(seconds=59)
             data = state_observation(*truth.state_at(within), within)
+            service.record_observation(session, vessel_id=vessel.id, data=data, actor=actor)
+
+    def test_element_set_from_the_future_refused(self, session: Session, actor: Actor) -> None:
+        """An element set whose epoch is more than a minute ahead of the clock is refused."""
+        vessel = watch(session, actor, body="earth")
+        iss = (
+            "1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927",
+            "2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537",
+        )
+        data = ObservationCreate(kind=ObservationKind.TLE, tle_line1=iss[0], tle_line2=iss[1])
+        epoch = orbits.tle_epoch(orbits.parse_tle(*iss))
+        refused = pytest.raises(Invalid, match=r"element set's epoch .* 300 s ahead of the station")
+        with clock.frozen_at(epoch - timedelta(minutes=5)), refused:
+            service.record_observation(session, vessel_id=vessel.id, data=data, actor=actor)
+        assert service.list_observations(session, vessel_id=vessel.id)[1] == 0
+        with clock.frozen_at(epoch - timedelta(seconds=30)):
             service.record_observation(session, vessel_id=vessel.id, data=data, actor=actor)
 
     def test_element_sets_compared_by_sgp4(self, session: Session, actor: Actor) -> None:
