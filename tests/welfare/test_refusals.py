@@ -116,3 +116,88 @@ class TestRefusedCallerLearnsNothing:
         case_id, _airlock = stopped_case
         with_role = make_client("welfare", person_id=None)
         assert with_role.post(f"{CASES}/{case_id}/screening").status_code == 409
+
+
+@pytest.fixture
+def suspended_case(db: Database) -> str:
+    """Lisa's approved case W-1, suspended by an overdue check-up: its id."""
+    from datetime import timedelta
+
+    from muster import clock
+    from muster.welfare.checkups import run_due_checkups
+    from muster.welfare.enums import CaseStatus
+    from welfare.helpers import approved
+
+    with db.session_scope() as session:
+        station = build_station(session)
+        case = approved(station)
+        assert run_due_checkups(session, now=clock.now() + timedelta(days=7, minutes=1)) == 1
+        assert case.status is CaseStatus.SUSPENDED
+        return case.id
+
+
+# What a refusal about the suspended case must not say: whose it is, its state and why.
+SUSPENDED_SECRETS = ("Lisa", "suspended", "overdue", "check-up", "Amara", "Chiara")
+
+
+class TestSuspendedCase:
+    """A caller that may not act on the suspended case W-1 hears a plain 403, over HTTP and
+    at the command line (the report's "case W-1 is suspended (the check-up of ... is
+    overdue)")."""
+
+    @pytest.mark.parametrize("kind", ["observer", "reader", "handset"])
+    def test_every_step_over_http(
+        self,
+        db: Database,
+        make_client: Callable[..., TestClient],
+        suspended_case: str,
+        kind: str,
+    ) -> None:
+        """Each step on the case, by id or number, is 403 naming no one."""
+        if kind == "observer":
+            caller = make_client("observer")
+        else:
+            caller = _bound_client(db, make_client, portal=None, channel=kind == "handset")
+        for ref in (suspended_case, "W-1"):
+            for step, body in STEPS:
+                response = caller.post(f"{CASES}/{ref}/{step}", json=body)
+                _assert_plain_refusal(response, *SUSPENDED_SECRETS)
+
+    def test_at_the_command_line(
+        self, db: Database, monkeypatch: pytest.MonkeyPatch, suspended_case: str
+    ) -> None:
+        """An observer's ``muster welfare checkup`` and ``approve`` of W-1 fail the same way
+        as for a case that does not exist, naming no one."""
+        from typer.testing import CliRunner
+
+        from muster.cli.main import app
+        from muster.config import get_settings
+
+        with db.session_scope() as session:
+            auth_service.create_account(
+                session,
+                username="olive",
+                display_name="Olive",
+                roles=["observer"],
+                password="correct horse battery",
+                actor=Actor.system("test"),
+            )
+        monkeypatch.setenv("MUSTER_DATABASE_URL", db.url)
+        monkeypatch.setenv("MUSTER_USER", "olive")
+        monkeypatch.setenv("MUSTER_PASSWORD", "correct horse battery")
+        monkeypatch.delenv("MUSTER_MODE", raising=False)
+        get_settings.cache_clear()
+        try:
+            outputs = {}
+            for ref in ("W-1", "W-99"):
+                for args in (["checkup", ref, "--stays"], ["approve", ref, "welfare"]):
+                    result = CliRunner().invoke(app, ["welfare", *args], terminal_width=300)
+                    assert result.exit_code != 0, result.output
+                    assert "Traceback" not in result.output
+                    for secret in SUSPENDED_SECRETS:
+                        assert secret not in result.output, result.output
+                    outputs[(args[0], ref)] = result.output.replace(ref, "REF")
+        finally:
+            get_settings.cache_clear()
+        assert outputs[("checkup", "W-1")] == outputs[("checkup", "W-99")]
+        assert outputs[("approve", "W-1")] == outputs[("approve", "W-99")]

@@ -121,14 +121,14 @@ def checkup(
     Example: MUSTER_USER=amara muster welfare checkup W-1 --stays
     """
     with cli_session() as session:
-        cases_row = cases.get_case(session, case)
-        checkups.record_checkup(
+        held = checkups.record_checkup(
             session,
-            case_id=cases_row.id,
+            case_id=case,  # looked up by the use case once it has authorized
             still_wishes_to_stay=stays,
             statement=statement,
             actor=acting_in_person(session, officer),
         )
+        cases_row = cases.get_case(session, held.case_id)
         console.print(f"Check-up recorded; case W-{cases_row.number} {cases_row.status.value}.")
 
 
