@@ -174,3 +174,53 @@ class TestRefusedCallersLearnNothing:
         )
         assert response.status_code == 409
         assert "RF-01 is signed_out" in response.json()["detail"]
+
+
+PLACES = ("--from", "zone:Armory", "--to", "zone:Engineering workshop")
+
+
+class TestRefusedAtTheCommandLine:
+    """At the command line too, an observer refused a move or a write-off of the signed-out
+    rifle hears nothing of it: the command authorizes before it looks the rifle up."""
+
+    def test_transfer_and_write_off_name_nothing(
+        self, db: Database, ids: Ids, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """``muster stock transfer`` and ``muster stock lost`` of RF-01 fail plainly, in the
+        same words as for a rifle that does not exist."""
+        from typer.testing import CliRunner
+
+        from muster.cli.main import app
+        from muster.config import get_settings
+
+        with db.session_scope() as session:
+            auth_service.create_account(
+                session,
+                username="olive",
+                display_name="Olive",
+                roles=["observer"],
+                password="correct horse battery",
+                actor=SYSTEM,
+            )
+        monkeypatch.setenv("MUSTER_DATABASE_URL", db.url)
+        monkeypatch.setenv("MUSTER_USER", "olive")
+        monkeypatch.setenv("MUSTER_PASSWORD", "correct horse battery")
+        monkeypatch.delenv("MUSTER_MODE", raising=False)
+        get_settings.cache_clear()
+        outputs: dict[tuple[str, str], str] = {}
+        try:
+            for serial in ("RF-01", "RF-99"):
+                for args in (
+                    ["transfer", "Rifle", "--serial", serial, *PLACES],
+                    ["lost", "Rifle", serial, "--reason", "Dropped", "--witness", "Guard South"],
+                ):
+                    result = CliRunner().invoke(app, ["stock", *args], terminal_width=300)
+                    assert result.exit_code != 0, result.output
+                    assert "Traceback" not in result.output
+                    leaked = [s for s in SECRETS if s in result.output.replace(serial, "")]
+                    assert leaked == [], result.output
+                    outputs[(args[0], serial)] = result.output.replace(serial, "SERIAL")
+        finally:
+            get_settings.cache_clear()
+        assert outputs[("transfer", "RF-01")] == outputs[("transfer", "RF-99")]
+        assert outputs[("lost", "RF-01")] == outputs[("lost", "RF-99")]
