@@ -22,6 +22,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from argon2 import PasswordHasher
@@ -36,6 +37,9 @@ from muster.config import Mode, Settings
 from muster.db import Base, Database
 from muster.events.bus import get_bus
 from muster.policy.actor import Actor
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 # Passwords in the suite are hashed with argon2id at its lowest cost. The service's own
 # parameters (64 MiB, 3 passes: RFC 9106's second recommendation) cost over a second a hash
@@ -212,3 +216,33 @@ def signing_key(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def client(make_client: Callable[..., TestClient]) -> TestClient:
     """An API client signed in as an administrator."""
     return make_client("admin", username="admin-test")
+
+
+@pytest.fixture(scope="module")
+def chromium_process() -> Iterator[Browser]:
+    """One headless Chromium for a test module's browser tests (skipped with the reason
+    when it is not installed). Starting one cost 1.3-2.2 s a test on a loaded machine. Not
+    one for the whole run: Playwright's sync API keeps its event loop running in the main
+    thread while it is open, where later modules' tests run loops of their own."""
+    from console.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def chromium(chromium_process: Browser) -> Iterator[Browser]:
+    """The module's Chromium for one test: every context (and page) the test opened is
+    closed at its end, where a browser of its own would have been closed."""
+    yield chromium_process
+    for context in list(chromium_process.contexts):
+        context.close()

@@ -18,7 +18,7 @@ from muster.db import Database
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve
+from .browser import serve
 from .domains import Records, build_records
 from .helpers import ConsoleKit
 from .station import build_small_station
@@ -56,22 +56,6 @@ def pages(served: object) -> Iterator[list[BrowserContext]]:
     yield opened
     for context in opened:
         context.close()
-
-
-@pytest.fixture
-def chromium() -> Iterator[Browser]:
-    """A headless Chromium (skipped with the reason when it is not installed)."""
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from comms.station import Station, committed
-from console.conftest import chromium, console  # noqa: F401  (the console fixtures)
+from console.conftest import console  # noqa: F401  (the console fixtures)
 from muster.db import Database
 
 

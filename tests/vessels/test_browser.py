@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from console.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve
+from console.browser import serve
 from muster.access.modes import set_portal_mode
 from muster.auth import service as auth_service
 from muster.config import Settings
@@ -19,20 +17,6 @@ from muster.web.app import create_app
 from .station import build_station
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def chromium() -> Iterator[Browser]:
-    """A headless Chromium."""
-    require_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def bearer(db: Database, *roles: str) -> str:

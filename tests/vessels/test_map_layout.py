@@ -3,15 +3,14 @@ box, locked-down and closed portals are marked, and the console redraws it live.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from console.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve, signed_in_page
+from console.browser import serve, signed_in_page
 from harness.station import new_portal, new_zone
 from muster.auth import service as auth_service
 from muster.config import Settings
@@ -101,20 +100,6 @@ def check_layout(page: Page, zones: int, portals: int) -> None:
         assert not overlap(box, seen["panel"]), (box, seen["panel"])
     for box in [*boxes, *markers, *seen["panelTexts"]]:
         assert inside(box, seen["svg"]), box
-
-
-@pytest.fixture
-def chromium() -> Iterator[Browser]:
-    """A headless Chromium."""
-    require_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
