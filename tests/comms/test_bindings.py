@@ -22,6 +22,7 @@ from muster.comms.models import Announcement
 from muster.comms.service import create_channel, send_message, store_clip
 from muster.db import Database
 from muster.policy.actor import Actor
+from muster.web.contract import effective_routes
 
 WS = "/api/v1/handsets/ws"
 ADMIN = Actor.system("test")
@@ -102,14 +103,26 @@ def bound_client(
     return TestClient(unbound.app, headers={"Authorization": f"Bearer {secret}"})
 
 
-def comms_routes() -> list[tuple[str, str]]:
-    """Every (method, path) of the comms router that an API client calls."""
-    return sorted(
+def comms_routes(app: Any) -> list[tuple[str, str]]:
+    """Every (method, path) of the app's comms API, found from ``app.routes`` (routers
+    included in routers too), so a comms operation added anywhere is walked."""
+    found = sorted(
+        (method, route.path)
+        for route in effective_routes(app)
+        if getattr(route, "include_in_schema", False) and route.path.startswith(COMMS)
+        for method in route.methods
+    )
+    router = {
         (method, route.path)
         for route in comms_api.router.routes
         if isinstance(route, APIRoute) and route.include_in_schema
         for method in route.methods
-    )
+    }
+    assert router <= set(found)  # the walk reaches at least the comms router
+    return found
+
+
+COMMS = "/api/v1/comms/"
 
 
 COLLECTIONS = {("GET", "/api/v1/comms/channels")}
@@ -156,7 +169,7 @@ class TestBoundToItsChannels:
         """Each comms route answers 403 (a list leaves the other channel out)."""
         gail = channels.station.persons["Gail"]
         handset = bound_client(db, make_client, gail, [channels.own])
-        routes = comms_routes()
+        routes = comms_routes(handset.app)
         assert len(routes) > 15  # the walk reaches the router, not an empty list
         answers = {}
         for method, path in routes:
@@ -173,7 +186,7 @@ class TestBoundToItsChannels:
     ) -> None:
         """After every refusal the West order is still open and unanswered."""
         handset = bound_client(db, make_client, channels.station.persons["Gail"], [channels.own])
-        for method, path in comms_routes():
+        for method, path in comms_routes(handset.app):
             call(handset, method, path, channels)
         board = make_client("admin").get(f"/api/v1/comms/messages/{channels.message}/board")
         assert board.json()["answered"] == 0
