@@ -84,6 +84,32 @@ class TestHelp:
         west = next(r for r in john.get("/api/v1/post-board").json() if r["post"] == WEST)
         assert west["help_open"] is False
 
+    def test_unanswered_help_escalates_like_a_silent_flash_order(
+        self, make_client: Callable[..., TestClient], crew: Station, db: Database, incident: str
+    ) -> None:
+        """Nobody answers Wes's call: past the flash deadline the comms escalation resends it
+        to those still silent, as for any flash order; once all answer, it stops."""
+        from datetime import timedelta
+
+        from muster import clock
+        from muster.comms.escalation import escalate_due
+
+        wes = guard(make_client, crew, "Wes")
+        message_id = wes.post(f"/api/v1/posts/{WEST}/help", json={}).json()["message_id"]
+        with db.session_scope() as session:
+            steps = escalate_due(session, now=clock.now() + timedelta(minutes=10))
+        step = next(s for s in steps if s.message_id == message_id)
+        people = crew.persons
+        assert set(step.silent) == {people["John"], people["Dominic"], people["Ken"]}
+        john = make_client("commander", person_id=people["John"])
+        assert board_of(john, message_id)["result"] != "answered"
+        for name in ("John", "Dominic", "Ken"):
+            who = make_client("officer", person_id=people[name])
+            assert who.post(f"/api/v1/comms/messages/{message_id}/ack", json={}).status_code == 200
+        with db.session_scope() as session:
+            later = escalate_due(session, now=clock.now() + timedelta(minutes=30))
+        assert all(s.message_id != message_id for s in later)
+
     def test_nobody_to_page_is_a_clear_conflict(
         self, make_client: Callable[..., TestClient], crew: Station, db: Database
     ) -> None:
