@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
 from click.testing import Result
@@ -12,11 +13,14 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from access.station import build_station
+from muster import clock
+from muster.access.passes import issue_visit
 from muster.cli.main import app
 from muster.config import get_settings
 from muster.db import Database
 from muster.events.models import Event
 from muster.people.enums import Affiliation
+from muster.policy.actor import Actor
 
 Client = Callable[..., TestClient]
 Invoke = Callable[..., Result]
@@ -108,6 +112,75 @@ class TestStalePermitOverHttp:
         _permit(guard, ids["portal"], "Zane")
         assert _pass(guard, ids["portal"], "Zane", "k1").status_code == 201
         assert _post_alerts(db, ids["post"]) == []
+
+
+def _boarding(db: Database) -> dict[str, str]:
+    """Vera, a visitor of the docked vessel in the South collar with a visit to the South
+    corridor, and Eli, crew, beside her to escort her aboard."""
+    with db.session_scope() as s:
+        st = build_station(s)
+        vera = st.add_person("Vera", Affiliation.VISITOR, party=st.vessel, zone="south_collar")
+        eli = st.add_person("Eli", Affiliation.CREW, zone="south_collar")
+        now = clock.now()
+        issue_visit(
+            s,
+            person_id=vera.id,
+            host_id=eli.id,
+            purpose="inspection",
+            zone_ids=[st.zones["south"].id],
+            valid_from=now - timedelta(hours=1),
+            valid_until=now + timedelta(hours=4),
+            actor=Actor.system("test"),
+        )
+        return {"portal": st.portals["South airlock"].id, "vera": vera.id, "eli": eli.id}
+
+
+class TestEscortedPermit:
+    """P3: a visitor permitted because her escort came with her does not go on alone once
+    the escort is stopped (recorded missing between the decision and the passage)."""
+
+    def _permit_both(self, guard: TestClient, ids: dict[str, str]) -> None:
+        resp = guard.post(
+            f"/api/v1/portals/{ids['portal']}/requests",
+            json={"persons": ["Vera", "Eli"], "direction": "enter"},
+        )
+        assert [d["allowed"] for d in resp.json()["decisions"]] == [True, True], resp.text
+
+    def _enter(self, guard: TestClient, ids: dict[str, str], who: str) -> Response:
+        return guard.post(
+            f"/api/v1/portals/{ids['portal']}/passages",
+            json={"person": who, "direction": "enter"},
+            headers={"Idempotency-Key": f"enter-{who}"},
+        )
+
+    @pytest.mark.parametrize("first", ["Eli", "Vera"])
+    def test_escort_stopped_stops_the_visitor(
+        self, db: Database, make_client: Client, first: str
+    ) -> None:
+        """Whichever of the two the door reports first, the visitor is refused with the
+        escort, and both stay outside."""
+        ids = _boarding(db)
+        guard = make_client("guard")
+        self._permit_both(guard, ids)
+        missing = make_client("medic").patch(
+            f"/api/v1/persons/{ids['eli']}", json={"status": "missing"}
+        )
+        assert missing.status_code == 200, missing.text
+        answers = {
+            who: self._enter(guard, ids, who) for who in (first, *({"Eli", "Vera"} - {first}))
+        }
+        assert [a.status_code for a in answers.values()] == [409, 409], answers
+        assert "escort they were permitted with" in answers["Vera"].json()["detail"]
+        assert not guard.get("/api/v1/presence/Vera").json()["aboard"]
+
+    def test_escort_unchanged_both_pass(self, db: Database, make_client: Client) -> None:
+        """The visitor reported before her escort passes while his permit still holds."""
+        ids = _boarding(db)
+        guard = make_client("guard")
+        self._permit_both(guard, ids)
+        assert self._enter(guard, ids, "Vera").status_code == 201
+        assert self._enter(guard, ids, "Eli").status_code == 201
+        assert guard.get("/api/v1/presence/Vera").json()["aboard"]
 
 
 @pytest.fixture

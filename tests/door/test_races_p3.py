@@ -164,18 +164,7 @@ def _race(kit: DoorKit, make_client: MakeClient, case: Case, one: Round) -> dict
     return outcome
 
 
-# A visitor's passage is checked against her own permit's facts, not her escort's: the
-# escort recorded missing is refused at upload, the visitor is recorded aboard without
-# him (access/passages.py, ``fact_changes`` leaves ``escort_present`` out). The same on
-# the server without doors; a rule of the passage use case, reported to the lead.
-ESCORT_GAP = pytest.mark.xfail(
-    reason="P3: a visitor's passage is recorded after her escort's was refused", strict=False
-)
-
-
-@pytest.mark.parametrize(
-    "which", [pytest.param("escort-missing", marks=ESCORT_GAP), "reclassified"]
-)
+@pytest.mark.parametrize("which", ["escort-missing", "reclassified"])
 def test_p3_raced_at_the_door(
     kit: DoorKit, make_client: MakeClient, db: Database, which: str
 ) -> None:

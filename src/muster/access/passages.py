@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from muster import clock
 from muster.access.decisions import ALERT, cedar_input_for, precheck
 from muster.access.enums import Direction
-from muster.access.facts import PortalFacts, load_portal, load_request
+from muster.access.facts import PortalFacts, is_escort, load_portal, load_request
 from muster.access.models import Decision, Passage
 from muster.access.portal_rules import authorize_portal_ref
 from muster.access.presence import move_person
@@ -87,6 +87,13 @@ def permit_changes(
     session: Session, permit: Decision, portal: PortalFacts, direction: Direction, at: datetime
 ) -> str:
     """What changed since ``permit`` was decided, in words; empty when nothing did."""
+    others = session.execute(
+        select(Decision.person_id, Decision.cedar_input).where(
+            Decision.request_id == permit.request_id,
+            Decision.id != permit.id,
+            Decision.allowed.is_(True),
+        )
+    ).all()
     return fact_changes(
         session,
         person_id=permit.person_id or "",
@@ -95,6 +102,7 @@ def permit_changes(
         portal_id=portal.id,
         direction=direction,
         at=at,
+        group=[(str(pid), dict(inputs or {})) for pid, inputs in others if pid],
     )
 
 
@@ -107,6 +115,7 @@ def fact_changes(
     portal_id: str,
     direction: Direction,
     at: datetime,
+    group: list[tuple[str, dict[str, Any]]],
 ) -> str:
     """What changed since a permit with ``cedar_input`` and ``policy_version`` was decided,
     in words; empty when nothing did. The rule of every passage, on the server's record
@@ -114,7 +123,10 @@ def fact_changes(
 
     The person's and the portal's facts, the parts of the context that do not depend on
     the group, and the policy in force are read again now and compared with what the
-    decision stored.
+    decision stored. ``group``: the others permitted in the same request, each with the
+    Cedar input of their permit. A permit that counted an escort present holds only while
+    one of them is still an escort whose own permit holds (P3: a visitor does not go on
+    alone because her escort was stopped at the door).
     """
     known = load_request(session, portal_id, [person_id], at)
     person = known.persons.get(person_id)
@@ -130,7 +142,47 @@ def fact_changes(
     changes += _diff(then.get("portal", {}).get("attrs", {}), now.portal["attrs"])
     context = {k: v for k, v in then.get("context", {}).items() if k != "escort_present"}
     changes += _diff(context, {k: v for k, v in now.context.items() if k != "escort_present"})
+    if then.get("context", {}).get("escort_present") and not _escort_holds(
+        session,
+        portal_id=portal_id,
+        direction=direction,
+        at=at,
+        group=group,
+        policy_version=policy_version,
+    ):
+        changes.append("the escort they were permitted with is no longer permitted")
     return "; ".join(changes)
+
+
+def _escort_holds(
+    session: Session,
+    *,
+    portal_id: str,
+    direction: Direction,
+    at: datetime,
+    group: list[tuple[str, dict[str, Any]]],
+    policy_version: str,
+) -> bool:
+    """Whether one of ``group`` is still an escort whose own permit's facts are unchanged."""
+    if not group:
+        return False
+    known = load_request(session, portal_id, [pid for pid, _inputs in group], at)
+    for person_id, inputs in group:
+        person = known.persons.get(person_id)
+        if person is None or not is_escort(person):
+            continue
+        if not fact_changes(
+            session,
+            person_id=person_id,
+            cedar_input=inputs,
+            policy_version=policy_version,
+            portal_id=portal_id,
+            direction=direction,
+            at=at,
+            group=[],
+        ):
+            return True
+    return False
 
 
 def refusal_reason(person: str, direction: Direction, portal: str, changes: str) -> str:

@@ -149,7 +149,7 @@ class DoorController:
                 f"no recent unused permit at this door for {person_ref} to {direction.value}; "
                 "ask the door for a decision first"
             )
-        permit, policy_version = found
+        permit, policy_version, group = found
         with self.replica.read_session() as session:
             changes = fact_changes(
                 session,
@@ -159,6 +159,7 @@ class DoorController:
                 portal_id=known.portal.id,
                 direction=direction,
                 at=clock.now(),
+                group=group,
             )
         if changes:
             person = known.persons.get(person_id)
@@ -185,8 +186,9 @@ class DoorController:
 
     def _permit(
         self, portal_id: str, person_id: str, direction: Direction
-    ) -> tuple[dict[str, Any], str] | None:
-        """The newest unspent permit (its decision) and the policy version it was decided on."""
+    ) -> tuple[dict[str, Any], str, list[tuple[str, dict[str, Any]]]] | None:
+        """The newest unspent permit (its decision), the policy version it was decided on, and
+        the others permitted in the same request with their Cedar input (an escort)."""
         since: datetime = clock.now() - PERMIT_VALID_FOR + timedelta(seconds=1)
         spent = self.journal.permits_spent()
         for entry in reversed(self.journal.requests_since(portal_id, since)):
@@ -194,7 +196,12 @@ class DoorController:
                 continue
             for d in entry.body["decisions"]:
                 if d["person_id"] == person_id and d["allowed"] and d["decision_id"] not in spent:
-                    return d, str(entry.body["policy_version"])
+                    group = [
+                        (str(o["person_id"]), dict(o.get("cedar_input") or {}))
+                        for o in entry.body["decisions"]
+                        if o["allowed"] and o.get("person_id") and o["person_id"] != person_id
+                    ]
+                    return d, str(entry.body["policy_version"]), group
         return None
 
     def alert_post(
