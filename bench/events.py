@@ -4,7 +4,8 @@ Each scenario commits real transactions through ``Database.session_scope`` and
 ``append_event``, exactly as the services do: one event per transaction, batches of 10 and
 100 events per transaction, and several writer threads with one event per transaction,
 each chained in the writer's transaction (``sealed``) and left to the sealer
-(``deferred``, events/sealer.py; the commit returns once the event is sealed). Measured in
+(``deferred``, events/sealer.py: the commit returns at once; ``deferred, awaited``: the
+commit returns once the event is sealed, as services that answer do). Measured in
 the same run as the floor: the raw commit rate of one-row transactions on a plain table
 with as many writer threads, and ``ratio`` = events/s over that rate. ``seal_delay_ms``:
 from a deferred writer's commit to its event being sealed, p50 and p99. The chain is
@@ -38,7 +39,7 @@ from sqlalchemy.engine import make_url
 import muster.models  # noqa: F401  (every table on the metadata)
 from muster.db import Base, Database
 from muster.events.sealer import sealer_for, stop_sealers
-from muster.events.service import append_event, verify_chain
+from muster.events.service import AWAIT_SEAL, append_event, verify_chain
 from muster.policy.actor import Actor
 
 ACTOR = Actor.system("bench")
@@ -51,12 +52,18 @@ RAW = Table(
 )
 
 
-def _append_for(db: Database, seconds: float, per_tx: int, deferred: bool) -> int:
-    """Commit transactions of ``per_tx`` events until time runs out; return events written."""
+def _append_for(
+    db: Database, seconds: float, per_tx: int, deferred: bool, awaited: bool = False
+) -> int:
+    """Commit transactions of ``per_tx`` events until time runs out; return events written.
+    ``awaited``: each commit returns once its events are sealed (``AWAIT_SEAL``, as the
+    airlock decisions and comms reports do)."""
     written = 0
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
         with db.session_scope() as session:
+            if awaited:
+                session.info[AWAIT_SEAL] = True
             for _ in range(per_tx):
                 append_event(
                     session,
@@ -113,14 +120,21 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def run_scenario(
-    db: Database, *, seconds: float, per_tx: int, threads: int, deferred: bool = False
+    db: Database,
+    *,
+    seconds: float,
+    per_tx: int,
+    threads: int,
+    deferred: bool = False,
+    awaited: bool = False,
 ) -> dict[str, Any]:
     """Events per second for ``threads`` writers committing ``per_tx`` events each time."""
     sealer = sealer_for(db.engine)
     sealer.delays.clear()
-    total, elapsed = _threads(threads, lambda: _append_for(db, seconds, per_tx, deferred))
+    total, elapsed = _threads(threads, lambda: _append_for(db, seconds, per_tx, deferred, awaited))
+    mode = "deferred, awaited" if awaited else "deferred" if deferred else "sealed"
     row: dict[str, Any] = {
-        "mode": "deferred" if deferred else "sealed",
+        "mode": mode,
         "events_per_tx": per_tx,
         "threads": threads,
         "events": total,
@@ -142,11 +156,14 @@ def bench_backend(db: Database, *, seconds: float, threads: int) -> dict[str, An
     """Every scenario on one database, checking the chain at the end."""
     Base.metadata.create_all(db.engine)
     raw = raw_commit_rate(db, seconds=seconds, threads=threads)
-    plans = [(1, 1, False), (10, 1, False), (100, 1, False), (1, threads, False)]
+    plans = [(1, 1, False, False), (10, 1, False, False), (100, 1, False, False)]
+    plans += [(1, threads, False, False)]
     if not db.is_sqlite:  # SQLite chains deferred events in the writer's transaction
-        plans += [(1, 1, True), (1, threads, True), (10, threads, True)]
+        plans += [(1, 1, True, False), (1, threads, True, False), (1, threads, True, True)]
+        plans += [(10, threads, True, False)]
     results = [
-        run_scenario(db, seconds=seconds, per_tx=p, threads=t, deferred=d) for p, t, d in plans
+        run_scenario(db, seconds=seconds, per_tx=p, threads=t, deferred=d, awaited=a)
+        for p, t, d, a in plans
     ]
     for row in results:
         if row["threads"] == threads and row["events_per_tx"] == 1:

@@ -378,6 +378,7 @@ class TestFailClosed:
     """Unknown, deceased, erroring and undecided requests are denied and raise an alert."""
 
     def _alerts(self, station: Station) -> int:
+        station.session.commit()  # a decision's events are in the log once committed
         return len(station.session.scalars(select(Event).where(Event.kind == "access.alert")).all())
 
     def test_unknown_person(self, station: Station) -> None:
@@ -462,5 +463,6 @@ class TestGroupRequest:
         rows = station.session.scalars(select(Decision)).all()
         assert len(rows) == 5
         assert all(r.policy_version == "shipped" for r in rows)
+        station.session.commit()  # a decision's events are in the log once committed
         events = station.session.scalars(select(Event).where(Event.kind == "access.decided")).all()
         assert len(events) == 5

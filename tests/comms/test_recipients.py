@@ -68,6 +68,7 @@ class TestAcknowledge:
         )
         assert again.replayed
         assert again.acknowledged == first.acknowledged
+        session.commit()  # an acknowledgement's event is in the log once committed
         events = session.scalars(select(Event).where(Event.kind == "comms.message.acknowledged"))
         assert len(events.all()) == 1
 

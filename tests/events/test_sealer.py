@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
 
+import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from access.station import build_station
+from harness.threaded import serving
 from harness.threads import run_together
 from harness.waiting import until
 from muster import clock
+from muster.config import Settings
 from muster.db import Database
 from muster.events.bus import get_bus
 from muster.events.models import Event, EventSubject, PendingEvent, RowVersion
 from muster.events.sealer import Sealer, sealer_for, stop_sealers
 from muster.events.service import AWAIT_SEAL, append_event, verify_chain
+from muster.people.enums import Affiliation
 from muster.places.enums import ZoneKind
 from muster.places.models import Zone
 from muster.policy.actor import Actor
+from muster.web.app import create_app
 
 ACTOR = Actor.system("test")
 KIND = "test.sealer.appended"
@@ -107,14 +117,30 @@ class TestSealedInline:
     """Where the seq is needed in the transaction, deferred events are sealed there."""
 
     def test_with_a_sealed_event_in_the_same_transaction(self, db: Database) -> None:
-        """Mixed with an event chained at once, the deferred one follows it in the same commit."""
+        """Mixed with events chained at once, deferred ones keep the order they were appended
+        in (an acknowledgement before the roll call it completes), all in the same commit."""
         with db.session_scope() as s:
             append_event(s, kind=KIND, actor=ACTOR, payload={"n": 1}, defer_seal=True)
-            first = append_event(s, kind=KIND, actor=ACTOR, payload={"n": 2})
+            second = append_event(s, kind=KIND, actor=ACTOR, payload={"n": 2})
+            append_event(s, kind=KIND, actor=ACTOR, payload={"n": 3}, defer_seal=True)
         events = _sealed(db)
-        assert [(e.seq, e.payload["n"]) for e in events] == [(1, 2), (2, 1)]
-        assert first.seq == 1
+        assert [(e.seq, e.payload["n"]) for e in events] == [(1, 1), (2, 2), (3, 3)]
+        assert second.seq == 2
         assert _pending(db) == 0
+
+    def test_savepoint_rolled_back_gives_back_events_deferred_before_it(self, db: Database) -> None:
+        """Deferred before a savepoint, chained inside it by a sealed append that rolls back:
+        the deferred event is still written, the rolled back one is not."""
+        with db.session_scope() as s:
+            append_event(s, kind=KIND, actor=ACTOR, payload={"n": "kept"}, defer_seal=True)
+            nested = s.begin_nested()
+            append_event(s, kind=KIND, actor=ACTOR, payload={"n": "dropped"})
+            assert s.scalar(select(func.count()).select_from(Event)) == 2  # both written
+            nested.rollback()
+        assert until(lambda: _pending(db) == 0 and len(_sealed(db)) == 1)
+        assert [(e.seq, e.payload) for e in _sealed(db)] == [(1, {"n": "kept"})]
+        with db.session_scope(write=False) as s:
+            assert verify_chain(s).ok
 
     def test_with_audited_rows_the_row_versions_name_its_seq(self, db: Database) -> None:
         """A row written beside a deferred event: its version is linked to the sealed seq."""
@@ -197,3 +223,60 @@ class TestTwoSealersOnPostgres:
         assert [e.payload for e in _sealed(db)] == [{"n": 1}, {"n": 2}]
         with db.session_scope(write=False) as s:
             assert verify_chain(s).ok
+
+
+class TestDeferredOverHttp:
+    """Airlock decisions are sealed after commit: the reply, the log and a live stream agree."""
+
+    def test_decisions_reach_a_live_stream_sealed_in_order_once(
+        self, db: Database, settings: Settings, make_client: Callable[..., TestClient]
+    ) -> None:
+        """A guard's group request: once answered its four decisions are in the log; an open
+        console's stream gives every event after its start once, in seq order, sealed; the
+        chain verifies."""
+        with db.session_scope() as s:
+            st = build_station(s)
+            for i in range(3):
+                st.add_person(f"V{i}", Affiliation.VISITOR, party=st.vessel, zone="south")
+            st.add_person("Ana", Affiliation.RESIDENT, zone="south")
+            portal = st.portals["South airlock"].id
+        guard, admin = make_client("guard"), make_client("admin")
+        start = admin.get("/api/v1/events", params={"limit": 1}).json()["total"]
+        sealed_before = sealer_for(db.engine).sealed
+        app = create_app(settings, db)
+        auth = {"authorization": admin.headers["authorization"]}
+        with (
+            serving(app, lifespan="off", ws="none", timeout_graceful_shutdown=1) as url,
+            httpx.Client(base_url=url, headers=auth, timeout=httpx.Timeout(10.0)) as http,
+            http.stream("GET", "/api/v1/events/stream", params={"after": start}) as stream,
+        ):
+            assert stream.status_code == 200
+            answer = guard.post(
+                f"/api/v1/portals/{portal}/requests",
+                json={"persons": ["V0", "V1", "V2", "B-Ana"], "direction": "exit"},
+            )
+            assert answer.status_code == 200, answer.text
+            # Answered after the seal: the log already holds the four decisions.
+            logged = admin.get("/api/v1/events", params={"kind": "access.decided"}).json()
+            assert logged["total"] == 4
+            last = max(e["seq"] for e in logged["items"])
+            got = _read_stream(stream.iter_lines(), last)
+        assert [e["seq"] for e in got] == list(range(start + 1, last + 1))
+        decided = [e for e in got if e["kind"] == "access.decided"]
+        assert sorted(e["payload"]["person"] for e in decided) == ["Ana", "V0", "V1", "V2"]
+        assert all(len(e["hash"]) == 64 for e in got)
+        if not db.is_sqlite:  # on SQLite deferred events are chained in the commit itself
+            assert sealer_for(db.engine).sealed >= sealed_before + 4
+        assert _pending(db) == 0
+        with db.session_scope(write=False) as s:
+            assert verify_chain(s).ok
+
+
+def _read_stream(lines: Iterator[str], last_seq: int) -> list[dict[str, Any]]:
+    got: list[dict[str, Any]] = []
+    for line in lines:
+        if line.startswith("data: "):
+            got.append(json.loads(line[6:]))
+            if got[-1]["seq"] >= last_seq:
+                break
+    return got

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from access.station import build_station
 from harness import crash
@@ -21,6 +22,7 @@ from muster.comms.enums import ChannelKind, Precedence
 from muster.comms.groups import AnyOfRule, PersonRule
 from muster.comms.service import send_message
 from muster.db import Database
+from muster.events.models import PendingEvent
 from muster.people.enums import Affiliation
 from muster.policy.actor import Actor
 from production.conftest import admin_token
@@ -28,6 +30,11 @@ from production.conftest import admin_token
 pytestmark = pytest.mark.production
 KILLS = int(os.environ.get("MUSTER_CRASH_KILLS", "20"))
 RESIDENTS = [f"R{i}" for i in range(6)]
+
+
+def _unsealed(db: Database) -> int:
+    with db.session_scope(write=False) as s:
+        return s.scalar(select(func.count()).select_from(PendingEvent)) or 0
 
 
 def _station(url: str) -> tuple[crash.Portal, crash.Order]:
@@ -81,6 +88,9 @@ class TestKilledNode:
         assert killed == KILLS
         db = Database(any_url)
         try:
+            # Decisions and acknowledgements are sealed after commit: what a killed node left
+            # pending is sealed by the node that came up after it, and nothing stays unsealed.
+            assert until(lambda: _unsealed(db) == 0)
             found = crash.check(db, traffic, portal, order)
         finally:
             db.dispose()

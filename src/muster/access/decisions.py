@@ -32,7 +32,7 @@ from muster.access.policy_store import sync_active_engine
 from muster.access.portal_rules import authorize_portal_ref
 from muster.db import new_id
 from muster.errors import Invalid, NotFound
-from muster.events.service import append_event
+from muster.events.service import AWAIT_SEAL, append_event
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
 from muster.policy.engine import PolicyEngine, Verdict, active_engine
@@ -298,7 +298,7 @@ def decide_request(
             "used_at": None,
         }
         rows.append(row)
-        log_decision(session, row, person, portal, verdict, actor)
+        log_decision(session, row, person, portal, verdict, actor, defer=True)
         out.append(
             PersonDecision(
                 decision_id,
@@ -310,8 +310,11 @@ def decide_request(
                 ruling.explanation,
             )
         )
-    # Core insert of all rows; the session writes the appended events just before it.
     session.execute(_INSERT_DECISIONS, rows)
+    # The events are sealed after commit (a busy airlock's decisions then commit side by
+    # side instead of queueing on the chain lock); the commit returns once they are sealed,
+    # so whoever reads the log after the answer finds them.
+    session.info[AWAIT_SEAL] = True
     return GroupDecision(request_id, portal.id, portal.name, direction, engine.version, out)
 
 
@@ -322,9 +325,12 @@ def log_decision(
     portal: PortalFacts,
     verdict: Verdict,
     actor: Actor,
+    *,
+    defer: bool = False,
 ) -> list[int]:
     """The ``access.decided`` event of one decision, and ``access.alert`` if it failed closed;
-    the seqs of the events appended."""
+    the seqs of the events appended. ``defer``: left for the sealer (``append_event``'s
+    ``defer_seal``); no seqs are known then, and none are returned."""
     subjects = [person.id if person else "", portal.id, person.party_id if person else ""]
     payload = {
         "decision_id": row["id"],
@@ -337,19 +343,23 @@ def log_decision(
         "explanation": row["explanation"],
         "policy_version": row["policy_version"],
     }
-    seqs = [
-        append_event(session, kind=DECIDED, actor=actor, subjects=subjects, payload=payload).seq
+    events = [
+        append_event(
+            session, kind=DECIDED, actor=actor, subjects=subjects, payload=payload, defer_seal=defer
+        )
     ]
     if verdict.errors:
-        alert = append_event(
-            session,
-            kind=ALERT,
-            actor=actor,
-            subjects=subjects,
-            payload={**payload, "errors": list(verdict.errors)},
+        events.append(
+            append_event(
+                session,
+                kind=ALERT,
+                actor=actor,
+                subjects=subjects,
+                payload={**payload, "errors": list(verdict.errors)},
+                defer_seal=defer,
+            )
         )
-        seqs.append(alert.seq)
-    return seqs
+    return [e.seq for e in events if e.seq is not None]
 
 
 def list_decisions(

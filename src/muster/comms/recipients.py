@@ -23,7 +23,7 @@ from muster.comms.models import AckKey, Channel, Message, Recipient
 from muster.comms.rules import ACKNOWLEDGE, ACKNOWLEDGE_OTHERS, BROADCAST, READ, authorize_message
 from muster.comms.standing import accounted_for
 from muster.errors import Conflict, Invalid, NotFound
-from muster.events.service import append_event
+from muster.events.service import AWAIT_SEAL, append_event
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
 
@@ -94,7 +94,9 @@ def mark_delivered(
             actor=actor,
             subjects=[message_id, person_id],
             payload={"message_id": message_id, "person_id": person_id},
+            defer_seal=True,
         )
+        session.info[AWAIT_SEAL] = True  # answered once sealed: the reply's reader finds it
     return row
 
 
@@ -115,7 +117,9 @@ def mark_read(
             actor=actor,
             subjects=[message_id, person_id],
             payload={"message_id": message_id, "person_id": person_id},
+            defer_seal=True,
         )
+        session.info[AWAIT_SEAL] = True  # answered once sealed: the reply's reader finds it
     return row
 
 
@@ -199,7 +203,9 @@ def acknowledge(
                 "post_id": post_id,
                 "late": message.escalation_level > 0,
             },
+            defer_seal=True,
         )
+        session.info[AWAIT_SEAL] = True  # answered once sealed: the reply's reader finds it
     acked = [r.person_id for r in fresh]
     if key:
         session.add(
@@ -281,6 +287,7 @@ def mark_delivered_many(
             actor=actor,
             subjects=[message_id, *fresh],
             payload={"message_id": message_id, "persons": fresh},
+            defer_seal=True,  # handsets' reports, batched: nobody waits on this commit
         )
     return fresh
 

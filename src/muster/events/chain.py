@@ -71,3 +71,19 @@ def event_hash(prev_hash: str, fields: ChainFields) -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+def wire_form(values: dict[str, Any]) -> dict[str, Any]:
+    """An event's wire form (as ``events.service.event_to_dict`` gives a stored one) from
+    the values it was written with."""
+    return {
+        "seq": values["seq"],
+        "at": format_time(values["at"]),
+        "kind": values["kind"],
+        "actor_id": values["actor_id"],
+        "actor": values["actor"],
+        "subjects": list(values["subjects"]),
+        "payload": values["payload"],
+        "prev_hash": values["prev_hash"],
+        "hash": values["hash"],
+    }

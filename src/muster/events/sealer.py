@@ -21,7 +21,6 @@ single sealer: the chain lock does that; the leader lock only saves work.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import select as io_select
@@ -33,8 +32,16 @@ from typing import Any, cast
 from sqlalchemy import Engine, Table, delete, insert, select, text, true
 from sqlalchemy.engine import Connection
 
+from muster.events.batches import (
+    BATCH,
+    EVENTS_CHANNEL,
+    PG_APPEND_LOCK,
+    chain_pending,
+    seal_postgres,
+    subject_rows,
+)
 from muster.events.bus import get_bus
-from muster.events.chain import GENESIS_HASH, ChainFields, event_hash
+from muster.events.chain import wire_form
 from muster.events.models import Event, EventSubject, PendingEvent
 from muster.ops.metrics import count_committed
 
@@ -42,11 +49,8 @@ log = logging.getLogger(__name__)
 
 # Advisory lock keys: the chain's append lock (transaction-scoped, shared with
 # events/service.py) and the sealer's leadership (session-scoped, one holder per database).
-PG_APPEND_LOCK = 0x6D75737465
 PG_SEALER_LOCK = 0x6D75737466
 PENDING_CHANNEL = "muster_pending"
-EVENTS_CHANNEL = "muster_events"
-BATCH = 1000
 STANDBY_RETRY = 0.5  # seconds between a standby's attempts at the leadership lock
 IDLE_POLL = 0.25  # seconds a leader waits for a wake-up before looking anyway
 IDLE_EXIT = 30.0  # seconds without work after which the thread ends (started again on demand)
@@ -80,9 +84,8 @@ def seal_batch(conn: Connection, *, probe: bool = True) -> tuple[list[dict[str, 
     ``BEGIN IMMEDIATE``). Returns the sealed events in their wire form, oldest first, and
     the pending ids they had. ``probe``: on PostgreSQL, look for pending rows before taking
     the chain lock (an idle sealer's look then costs one read, not a locked transaction).
+    A PostgreSQL node's sealer seals with ``batches.seal_postgres`` instead (two round trips).
     """
-    from muster.events.service import event_to_dict
-
     postgres = conn.dialect.name == "postgresql"
     if postgres and probe:
         found = conn.execute(_ANY_PENDING).first()
@@ -95,104 +98,16 @@ def seal_batch(conn: Connection, *, probe: bool = True) -> tuple[list[dict[str, 
         pending = conn.execute(_SELECT_PENDING).mappings().all()
         if not pending:
             return [], []
-        head_seq, head_hash = pending[0]["head_seq"], pending[0]["head_hash"]
-        seq, prev = (head_seq, head_hash) if head_seq is not None else (0, GENESIS_HASH)
-        values: list[dict[str, Any]] = []
-        for row in pending:
-            seq += 1
-            fields = ChainFields(
-                seq=seq,
-                at=row["at"],
-                kind=row["kind"],
-                actor_id=row["actor_id"],
-                actor=row["actor"],
-                subjects=list(row["subjects"]),
-                payload=row["payload"],
-            )
-            digest = event_hash(prev, fields)
-            values.append(
-                {
-                    "seq": seq,
-                    "at": fields.at,
-                    "kind": fields.kind,
-                    "actor_id": fields.actor_id,
-                    "actor": fields.actor,
-                    "subjects": fields.subjects,
-                    "payload": fields.payload,
-                    "prev_hash": prev,
-                    "hash": digest,
-                }
-            )
-            prev = digest
-        subject_rows = [{"seq": v["seq"], "subject": s} for v in values for s in v["subjects"]]
+        values = chain_pending(pending, pending[0]["head_seq"], pending[0]["head_hash"])
+        rows = subject_rows(values)
+        conn.execute(insert(_EVENTS), values)
+        if rows:
+            conn.execute(insert(_SUBJECTS), rows)
         ids = [row["id"] for row in pending]
+        conn.execute(delete(_PENDING).where(_PENDING.c.id.in_(ids)))
         if postgres:
-            _write_postgres(conn, values, subject_rows, ids, seq)
-        else:
-            conn.execute(insert(_EVENTS), values)
-            if subject_rows:
-                conn.execute(insert(_SUBJECTS), subject_rows)
-            conn.execute(delete(_PENDING).where(_PENDING.c.id.in_(ids)))
-            if postgres:
-                conn.execute(_NOTIFY, {"c": EVENTS_CHANNEL, "s": str(seq)})
-    return [event_to_dict(Event(**v)) for v in values], ids
-
-
-_SEAL_POSTGRES = text(
-    """
-    WITH sealed AS (
-        INSERT INTO events (seq, at, kind, actor_id, actor, subjects, payload, prev_hash, hash)
-        SELECT * FROM unnest(
-            CAST(:seq AS bigint[]), CAST(:at AS timestamptz[]), CAST(:kind AS text[]),
-            CAST(:actor_id AS text[]), CAST(:actor AS text[]), CAST(:subjects AS json[]),
-            CAST(:payload AS json[]), CAST(:prev_hash AS text[]), CAST(:hash AS text[])
-        )
-        RETURNING seq
-    ), subjects AS (
-        INSERT INTO event_subjects (seq, subject)
-        SELECT s.seq, s.subject
-        FROM unnest(CAST(:subject_seq AS bigint[]), CAST(:subject AS text[])) AS s(seq, subject)
-        JOIN sealed ON sealed.seq = s.seq
-    ), taken AS (
-        DELETE FROM pending_events WHERE id = ANY(CAST(:ids AS bigint[]))
-    )
-    SELECT pg_notify(:channel, :last)
-    """
-)
-
-
-def _write_postgres(
-    conn: Connection,
-    values: list[dict[str, Any]],
-    subject_rows: list[dict[str, Any]],
-    ids: list[int],
-    seq: int,
-) -> None:
-    """The batch's events, their subjects, the pending rows' deletion and the wake-up in
-    one fixed statement over arrays: one round trip and nothing to compile per batch."""
-    conn.execute(
-        _SEAL_POSTGRES,
-        {
-            "seq": [v["seq"] for v in values],
-            "at": [v["at"] for v in values],
-            "kind": [v["kind"] for v in values],
-            "actor_id": [v["actor_id"] for v in values],
-            "actor": [v["actor"] for v in values],
-            "subjects": [_json(v["subjects"]) for v in values],
-            "payload": [_json(v["payload"]) for v in values],
-            "prev_hash": [v["prev_hash"] for v in values],
-            "hash": [v["hash"] for v in values],
-            "subject_seq": [r["seq"] for r in subject_rows],
-            "subject": [r["subject"] for r in subject_rows],
-            "ids": ids,
-            "channel": EVENTS_CHANNEL,
-            "last": str(seq),
-        },
-    )
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value)
+            conn.execute(_NOTIFY, {"c": EVENTS_CHANNEL, "s": str(values[-1]["seq"])})
+    return [wire_form(v) for v in values], ids
 
 
 class Sealer:
@@ -351,10 +266,11 @@ class Sealer:
         finally:
             self._set_leader(False)
 
-    def _wait(self, raw: Any, timeout: float) -> None:
-        """Sleep until woken: by this process (the pipe) or, on PostgreSQL, a NOTIFY."""
+    def _wait(self, raw: Any, timeout: float) -> bool:
+        """Sleep until woken: by this process (the pipe) or, on PostgreSQL, a NOTIFY.
+        Whether something woke it (False: the timeout ran out)."""
         if raw is not None and any(True for _ in raw.notifies(timeout=0)):
-            return  # notifications that arrived during the last pass
+            return True  # notifications that arrived during the last pass
         watched = [self._wake_r] + ([raw.fileno()] if raw is not None else [])
         ready, _w, _x = io_select.select(watched, [], [], timeout)
         with contextlib.suppress(BlockingIOError):
@@ -362,20 +278,29 @@ class Sealer:
         if raw is not None and ready:
             for _note in raw.notifies(timeout=0):
                 pass
+        return bool(ready)
 
     def _lead(self, conn: Connection, raw: Any) -> None:
-        """Seal until stopped, or until idle for ``IDLE_EXIT`` seconds."""
+        """Seal until stopped, or until idle for ``IDLE_EXIT`` seconds.
+
+        PostgreSQL (``raw``, the driver connection, which the sealer then owns): passes run
+        in autocommit mode with the transaction written out (``batches.seal_postgres``).
+        """
+        if raw is not None:
+            raw.autocommit = True
         idle_since = time.monotonic()
-        busy = False  # the last pass sealed something: look again without probing first
+        probe = True  # look before locking only when nothing said there is work
         while not self._stop.is_set():
             with self._cond:
                 self._passes_begun += 1
                 this_pass = self._passes_begun
-            sealed, ids = seal_batch(conn, probe=not busy)
+            if raw is not None:
+                sealed, ids = seal_postgres(raw, probe=probe)
+            else:
+                sealed, ids = seal_batch(conn, probe=probe)
             done = time.perf_counter()
             if sealed:
                 self.sealed += len(sealed)
-                count_committed(sealed)
                 self._bus.publish(sealed)
                 idle_since = time.monotonic()
             with self._cond:
@@ -386,11 +311,16 @@ class Sealer:
                 if len(sealed) < BATCH:
                     self._drained_pass = this_pass
                 self._cond.notify_all()
-            busy = bool(sealed)
-            if not sealed:
-                if self._idle_too_long(idle_since):
-                    return
-                self._wait(raw, IDLE_POLL)
+            if sealed:
+                count_committed(sealed)
+            if len(sealed) == BATCH:  # more may be waiting: look again at once
+                probe = False
+                continue
+            if not sealed and self._idle_too_long(idle_since):
+                return
+            # Writers of this node wake the pipe after their commit, others NOTIFY: events
+            # committed during this pass are announced, so sleep until told.
+            probe = not self._wait(raw, IDLE_POLL)
 
 
 _sealers: dict[str, Sealer] = {}

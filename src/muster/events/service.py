@@ -12,10 +12,18 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from muster import clock
+from muster.events.batches import PG_APPEND_LOCK
 from muster.events.bus import get_bus
-from muster.events.chain import GENESIS_HASH, ChainFields, event_hash, format_time, jsonable
+from muster.events.chain import (
+    GENESIS_HASH,
+    ChainFields,
+    event_hash,
+    format_time,
+    jsonable,
+    wire_form,
+)
 from muster.events.models import Event, EventSubject, PendingEvent
-from muster.events.sealer import PENDING_CHANNEL, PG_APPEND_LOCK, sealer_for
+from muster.events.sealer import PENDING_CHANNEL, sealer_for
 from muster.ops.metrics import count_committed
 from muster.policy.actor import Actor
 
@@ -116,7 +124,21 @@ def append_event(
         }
         session.info.setdefault("events_deferred", []).append(deferred)
         return Event(**deferred, seq=None, prev_hash="", hash="")
+    # Chained at once: events deferred earlier in this transaction come first, as appended.
+    _chain_deferred(session, session.info.pop("events_deferred", []))
     return _chain(session, at=at, kind=kind, actor=actor, subjects=subject_list, payload=clean)
+
+
+def _chain_deferred(session: Session, deferred: list[dict[str, Any]]) -> None:
+    for item in deferred:
+        _chain(
+            session,
+            at=item["at"],
+            kind=item["kind"],
+            actor=(item["actor_id"], item["actor"]),
+            subjects=item["subjects"],
+            payload=item["payload"],
+        )
 
 
 def _chain(
@@ -186,15 +208,7 @@ def write_deferred(session: Session) -> None:
     session.flush()  # audited rows written by the last flush are known only after it
     engine = session.get_bind().engine
     if session.info.get("log_locked") or session.info.get(ROW_IMAGES) or _seals_inline(engine):
-        for item in deferred:
-            _chain(
-                session,
-                at=item["at"],
-                kind=item["kind"],
-                actor=(item["actor_id"], item["actor"]),
-                subjects=item["subjects"],
-                payload=item["payload"],
-            )
+        _chain_deferred(session, deferred)
         return
     ids = list(session.execute(_INSERT_PENDING, deferred).scalars())
     session.info["events_pending"] = ids
@@ -258,7 +272,9 @@ def _mark_savepoint(session: Session, transaction: Any) -> None:
         marks[transaction] = (
             len(session.info.get("events_appended", ())),
             session.info.get("events_written", 0),
-            len(session.info.get("events_deferred", ())),
+            # A copy: a chained append inside the savepoint chains these first (and a
+            # rollback of the savepoint gives them back).
+            list(session.info.get("events_deferred", ())),
         )
 
 
@@ -270,7 +286,7 @@ def _publish_after_commit(session: Session) -> None:
         session.info.pop(key, None)
     engine = session.get_bind().engine
     if appended:
-        wire = [event_to_dict(Event(**v)) for v in appended]
+        wire = [wire_form(v) for v in appended]
         count_committed(wire)
         get_bus(str(engine.url)).publish(wire)
     if pending:  # committed unsealed: the sealer publishes them once sealed
@@ -293,7 +309,7 @@ def _forget_after_rollback(session: Session, previous: Any) -> None:
     appended_before, written_before, deferred_before = mark
     appended: list[dict[str, Any]] = session.info.get("events_appended", [])
     del appended[appended_before:]
-    del session.info.get("events_deferred", [])[deferred_before:]
+    session.info["events_deferred"] = list(deferred_before)
     session.info["events_written"] = min(session.info.get("events_written", 0), written_before)
     if appended:
         session.info["event_head"] = _Head(appended[-1]["seq"], appended[-1]["hash"])
