@@ -31,6 +31,10 @@ REACHING = {
     "comms.message.resent": "recipients",
     "comms.message.escalated": "recipients",
 }
+# Who may report the airlock post's situation: its guard, and the station's command.
+REPORTERS = {"guard", "officer", "commander", "admin"}
+POST_STATUSES = ["quiet", "crowd_gathering", "standoff", "casualties", "under_control"]
+COUNTS = st.one_of(st.integers(0, 100), st.sampled_from([-1, 100_001, 2**63, 2**70, "3", True]))
 SILENT = ("comms.message.resent", "comms.message.escalated", "comms.escalation.sender_alerted")
 
 
@@ -99,6 +103,30 @@ class OrdersAttack(RegistryAttack):
         resp = self.act(who).client.post(url, json={"text": "attack"})
         if resp.status_code == 201 and who == "visitor":
             self.oracle.breach("P6", "the visitor's account called for help from a post")
+
+    @rule(
+        who=st.sampled_from(["guard", *EVERYONE]),
+        status=st.sampled_from(POST_STATUSES),
+        visitors=COUNTS,
+    )
+    def report_post(self, who: str, status: str, visitors: object) -> None:
+        """Report the airlock post's situation, with a count a guard might (or never would)
+        send: only its guard and command file one, only a count from 0 to 100,000."""
+        url = f"/api/v1/posts/{self.world.ids['post']}/reports"
+        body = {"status": status, "visitors": visitors, "text": "attack"}
+        resp = self.act(who).client.post(url, json=body)
+        if resp.status_code >= 500:
+            self.oracle.breach("4xx", f"a post report answered {resp.status_code}")
+        if resp.status_code != 201:
+            return
+        if who == "visitor":
+            self.oracle.breach("P6", "the visitor's account reported for a station post")
+        if who not in REPORTERS:
+            self.oracle.breach("posts", f"the {who} reported for a post not theirs")
+        if not (isinstance(visitors, int) and not isinstance(visitors, bool)):
+            self.oracle.breach("posts", f"a count of {visitors!r} was stored")
+        elif not 0 <= visitors <= 100_000:
+            self.oracle.breach("posts", f"a count of {visitors} was stored")
 
     @rule()
     def escalate(self) -> None:
