@@ -7,7 +7,8 @@ each chained in the writer's transaction (``sealed``) and left to the sealer
 (``deferred``, events/sealer.py: the commit returns at once; ``deferred, awaited``: the
 commit returns once the event is sealed, as services that answer do). Measured in
 the same run as the floor: the raw commit rate of one-row transactions on a plain table
-with as many writer threads, and ``ratio`` = events/s over that rate. ``seal_delay_ms``:
+with as many writer threads, and ``ratio`` = events/s over that rate, measured again just
+before each scenario it is given for (the machine's load drifts within a run). ``seal_delay_ms``:
 from a deferred writer's commit to its event being sealed, p50 and p99. The chain is
 verified after every backend. SQLite has no deferred scenarios: there, deferred events are
 chained in the writer's transaction (see docs/security.md, "Sealing").
@@ -161,15 +162,17 @@ def bench_backend(db: Database, *, seconds: float, threads: int) -> dict[str, An
     if not db.is_sqlite:  # SQLite chains deferred events in the writer's transaction
         plans += [(1, 1, True, False), (1, threads, True, False), (1, threads, True, True)]
         plans += [(10, threads, True, False)]
-    results = [
-        run_scenario(db, seconds=seconds, per_tx=p, threads=t, deferred=d, awaited=a)
-        for p, t, d, a in plans
-    ]
-    for row in results:
-        if row["threads"] == threads and row["events_per_tx"] == 1:
+    results = []
+    for p, t, d, a in plans:
+        paired = t == threads and p == 1  # the floor measured again just before, beside it
+        floor = raw_commit_rate(db, seconds=seconds, threads=threads) if paired else None
+        row = run_scenario(db, seconds=seconds, per_tx=p, threads=t, deferred=d, awaited=a)
+        if floor is not None:
+            row["raw_commits_just_before"] = floor["commits_per_second"]
             row["ratio_to_raw_commits"] = round(
-                row["events_per_second"] / raw["commits_per_second"], 3
+                row["events_per_second"] / floor["commits_per_second"], 3
             )
+        results.append(row)
     with db.session_scope(write=False) as session:
         report = verify_chain(session)
     if not report.ok:

@@ -75,6 +75,35 @@ class TestConcurrentWriters:
         assert (report.ok, report.checked) == (True, 80)
         assert subjects == 160
 
+    def test_awkward_text_and_json_are_sealed_as_written(self, db: Database) -> None:
+        """Quotes, braces, backslashes, commas and non-ASCII in subjects and payload, floats,
+        nesting and no subjects at all: the sealed events read back as appended and the
+        chain verifies (the batch is written as one JSON document on PostgreSQL)."""
+        odd = ['a"b', "c{d}", "e\\f", "g,h", "Åsa Öberg", "línea\nnueva", "NULL"]
+        payloads: list[dict[str, Any]] = [
+            {"text": "“quoted” \\ {braces} [brackets]", "n": 1.25, "big": 2**53 + 1},
+            {"nested": {"list": [1, "two", None, True, {"x": -0.5}]}, "empty": {}},
+            {},
+        ]
+        with db.session_scope() as s:
+            s.info[AWAIT_SEAL] = True
+            append_event(
+                s, kind=KIND, actor=ACTOR, subjects=odd, payload=payloads[0], defer_seal=True
+            )
+            append_event(
+                s, kind=KIND, actor=ACTOR, subjects=[], payload=payloads[1], defer_seal=True
+            )
+            append_event(
+                s, kind=KIND, actor=ACTOR, subjects=["ok"], payload=payloads[2], defer_seal=True
+            )
+        events = _sealed(db)
+        assert [e.payload for e in events] == payloads
+        assert [list(e.subjects) for e in events] == [odd, [], ["ok"]]
+        with db.session_scope(write=False) as s:
+            assert verify_chain(s).ok
+            found = s.scalars(select(EventSubject.subject).where(EventSubject.seq == events[0].seq))
+            assert sorted(found) == sorted(odd)
+
     def test_stream_bus_gets_sealed_events_in_order_once(self, db: Database) -> None:
         """What the live streams read from memory is the sealed log, in seq order, no repeats."""
         for i in range(20):

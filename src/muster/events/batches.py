@@ -34,25 +34,30 @@ _OPEN = (
 )
 _ANY_PENDING = "SELECT 1 FROM pending_events LIMIT 1"
 # Trip two: the batch's events, their subjects, the pending rows' deletion and the wake-up
-# in one fixed statement over arrays (nothing to compile per batch), then COMMIT.
+# in one fixed statement (nothing to compile per batch), then COMMIT. The batch travels as
+# one JSON document: encoded in C by ``json.dumps``, where psycopg's text arrays escaped
+# each element with a regular expression (a third of the sealer's CPU at 100 events).
 _WRITE = """
-    WITH sealed AS (
-        INSERT INTO events (seq, at, kind, actor_id, actor, subjects, payload, prev_hash, hash)
-        SELECT * FROM unnest(
-            CAST(%(seq)s AS bigint[]), CAST(%(at)s AS timestamptz[]), CAST(%(kind)s AS text[]),
-            CAST(%(actor_id)s AS text[]), CAST(%(actor)s AS text[]),
-            CAST(%(subjects)s AS json[]), CAST(%(payload)s AS json[]),
-            CAST(%(prev_hash)s AS text[]), CAST(%(hash)s AS text[])
+    WITH batch AS (
+        SELECT * FROM json_to_recordset(CAST(%(batch)s AS json)) AS b(
+            seq bigint, at timestamptz, kind text, actor_id text, actor text,
+            subjects json, payload json, prev_hash text, hash text
         )
+    ), sealed AS (
+        INSERT INTO events (seq, at, kind, actor_id, actor, subjects, payload, prev_hash, hash)
+        SELECT seq, at, kind, actor_id, actor, subjects, payload, prev_hash, hash FROM batch
         RETURNING seq
     ), subjects AS (
         INSERT INTO event_subjects (seq, subject)
-        SELECT s.seq, s.subject
-        FROM unnest(CAST(%(subject_seq)s AS bigint[]), CAST(%(subject)s AS text[]))
-            AS s(seq, subject)
-        JOIN sealed ON sealed.seq = s.seq
+        SELECT b.seq, s.subject
+        FROM batch AS b
+        JOIN sealed ON sealed.seq = b.seq
+        CROSS JOIN LATERAL json_array_elements_text(b.subjects) AS s(subject)
     ), taken AS (
-        DELETE FROM pending_events WHERE id = ANY(CAST(%(ids)s AS bigint[]))
+        DELETE FROM pending_events
+        WHERE id IN (
+            SELECT CAST(i AS bigint) FROM json_array_elements_text(CAST(%(ids)s AS json)) AS i
+        )
     )
     SELECT pg_notify(%(channel)s, %(last)s)
 """
@@ -119,20 +124,10 @@ def seal_postgres(raw: Any, *, probe: bool) -> tuple[list[dict[str, Any]], list[
         pending = [dict(zip(_COLUMNS, row[:7], strict=True)) for row in fetched]
         values = chain_pending(pending, fetched[0][7], fetched[0][8])
         ids = [row["id"] for row in pending]
-        rows = subject_rows(values)
+        wire = [wire_form(v) for v in values]  # also the batch's rows, as written
         params = {
-            "seq": [v["seq"] for v in values],
-            "at": [v["at"] for v in values],
-            "kind": [v["kind"] for v in values],
-            "actor_id": [v["actor_id"] for v in values],
-            "actor": [v["actor"] for v in values],
-            "subjects": [json.dumps(v["subjects"]) for v in values],
-            "payload": [json.dumps(v["payload"]) for v in values],
-            "prev_hash": [v["prev_hash"] for v in values],
-            "hash": [v["hash"] for v in values],
-            "subject_seq": [r["seq"] for r in rows],
-            "subject": [r["subject"] for r in rows],
-            "ids": ids,
+            "batch": json.dumps(wire),
+            "ids": json.dumps(ids),
             "channel": EVENTS_CHANNEL,
             "last": str(values[-1]["seq"]),
         }
@@ -142,7 +137,7 @@ def seal_postgres(raw: Any, *, probe: bool) -> tuple[list[dict[str, Any]], list[
     except BaseException:
         _roll_back(raw)
         raise
-    return [wire_form(v) for v in values], ids
+    return wire, ids
 
 
 def _roll_back(raw: Any) -> None:
