@@ -213,3 +213,28 @@ class TestTextAndIds:
         assert "against: no person 'Nobody Such'" in detail
         assert "against_count" in detail
         assert recorded(make_client) == dict.fromkeys(RECORDED, 0)
+
+
+class TestHelpCannotBeBlocked:
+    """A call for help goes out whatever channels others have made."""
+
+    def test_a_channel_named_like_the_next_help_channel(
+        self, make_client: Callable[..., TestClient], crew: Station, incident: str
+    ) -> None:
+        """An officer made "Help: West airlock post (1)" beforehand: Wes's call still pages
+        the commander and the post's officers (it was refused, "a channel named ... already
+        exists")."""
+        dominic = make_client("officer", person_id=crew.persons["Dominic"])
+        for number in (1, 2):
+            made = dominic.post(
+                "/api/v1/comms/channels",
+                json={"name": f"Help: {WEST} ({number})", "kind": "group", "rule": {"kind": "all"}},
+            )
+            assert made.status_code == 201, made.text
+        wes = guard(make_client, crew, "Wes")
+        called = wes.post(f"/api/v1/posts/{WEST}/help", json={"text": "Blades drawn."})
+        assert called.status_code == 201, called.text
+        john = make_client("commander", person_id=crew.persons["John"])
+        message = john.get(f"/api/v1/comms/messages/{called.json()['message_id']}").json()
+        assert message["precedence"] == "flash"
+        assert recorded(make_client)["posts.help.requested"] == 1

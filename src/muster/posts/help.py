@@ -19,6 +19,7 @@ from muster.comms.channels import open_channel_for
 from muster.comms.enums import ChannelKind, Precedence
 from muster.comms.escalation import chain_of_command, rank_of
 from muster.comms.groups import AnyOfRule, PersonRule
+from muster.comms.models import Channel
 from muster.comms.service import record_message
 from muster.comms.settings import get_comms_settings
 from muster.errors import Conflict
@@ -43,6 +44,14 @@ def paged_for(session: Session, post: Post, *, caller: str | None) -> list[str]:
     return list(dict.fromkeys([*top, *officers]))[:MOST_PAGED]
 
 
+def _free_channel_name(session: Session, stem: str, number: int) -> str:
+    """``stem (number)``, or the next number no channel is named with: a channel someone
+    made with that name must not stop a call for help."""
+    while session.scalar(select(Channel.id).where(Channel.name == f"{stem} ({number})")):
+        number += 1
+    return f"{stem} ({number})"
+
+
 def request_help(session: Session, *, post_ref: str, actor: Actor, text: str = "") -> HelpRequest:
     """Page the commander and the post's officers at flash, the last report attached."""
     post = authorize_at_post(session, actor=actor, action=HELP, post_ref=post_ref)
@@ -57,7 +66,7 @@ def request_help(session: Session, *, post_ref: str, actor: Actor, text: str = "
     number = (session.scalar(select(func.count()).where(HelpRequest.post_id == post.id)) or 0) + 1
     channel = open_channel_for(
         session,
-        name=f"Help: {post.name} ({number})",
+        name=_free_channel_name(session, f"Help: {post.name}", number),
         kind=ChannelKind.GROUP,
         rule=AnyOfRule(rules=[PersonRule(person_id=p) for p in paged]),
         actor=actor,  # the one calling for help, who was authorized for it (P5)
