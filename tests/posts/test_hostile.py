@@ -238,3 +238,42 @@ class TestHelpCannotBeBlocked:
         message = john.get(f"/api/v1/comms/messages/{called.json()['message_id']}").json()
         assert message["precedence"] == "flash"
         assert recorded(make_client)["posts.help.requested"] == 1
+
+
+class TestStatusChecksCannotBeDiverted:
+    """The station's status check reaches the quiet post's guards, whatever channels others
+    have made in its name."""
+
+    def test_a_channel_named_for_the_checks_with_another_rule(
+        self, make_client: Callable[..., TestClient], crew: Station, db: Database, incident: str
+    ) -> None:
+        """Dominic made "Status checks: South airlock post" reaching himself alone: the
+        check still goes to Gail and Sam (it went to him, and the post was never asked)."""
+        from datetime import timedelta
+
+        from sqlalchemy import select
+
+        from muster import clock
+        from muster.posts.models import StatusCheck
+        from muster.posts.quiet import run_quiet_posts
+
+        dominic = make_client("officer", person_id=crew.persons["Dominic"])
+        rule = {"kind": "person", "person_id": crew.persons["Dominic"]}
+        made = dominic.post(
+            "/api/v1/comms/channels",
+            json={"name": f"Status checks: {SOUTH}", "kind": "group", "rule": rule},
+        )
+        assert made.status_code == 201, made.text
+        with db.session_scope() as session:
+            assert run_quiet_posts(session, now=clock.now() + timedelta(minutes=6)) >= 1
+            check = session.scalar(
+                select(StatusCheck).where(StatusCheck.post_id == crew.posts[SOUTH])
+            )
+            assert check is not None
+            message_id = check.message_id
+        john = make_client("commander", person_id=crew.persons["John"])
+        board = john.get(f"/api/v1/comms/messages/{message_id}/board").json()
+        asked = {r["person_id"] for r in board["rows"]}
+        assert asked == {crew.persons["Gail"], crew.persons["Sam"]}
+        message = john.get(f"/api/v1/comms/messages/{message_id}").json()
+        assert message["channel_id"] != made.json()["id"]

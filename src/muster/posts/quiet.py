@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster.comms.enums import ChannelKind
-from muster.comms.groups import PostsRule, resolve_rule
+from muster.comms.groups import PostsRule, resolve_rule, rule_to_dict
 from muster.comms.models import Channel, Message, Recipient
 from muster.comms.rules import ACKNOWLEDGE
 from muster.comms.service import acknowledge, create_channel, send_message
@@ -83,11 +83,25 @@ def last_check(session: Session, post_id: str) -> tuple[StatusCheck, bool] | Non
 
 
 def status_channel(session: Session, post: Post) -> Channel:
-    """The channel the station asks the post on: everyone assigned to it when sent."""
-    name = f"Status checks: {post.name}"
-    found = session.scalar(select(Channel).where(Channel.name == name))
-    if found is not None:
-        return found
+    """The channel the station asks the post on: everyone assigned to it when sent.
+
+    Only a channel of that rule is used: one someone else made with its name but another
+    rule (one officer, everyone) would carry the check past the post's guards, who would
+    never be asked. The station's then takes the next free name.
+    """
+    stem = f"Status checks: {post.name}"
+    wanted = rule_to_dict(PostsRule(post_id=post.id))
+    named = select(Channel).where(
+        (Channel.name == stem) | Channel.name.startswith(f"{stem} (", autoescape=True),
+        Channel.archived_at.is_(None),
+    )
+    for found in session.scalars(named.order_by(Channel.created_at, Channel.id)):
+        if found.rule == wanted and found.kind is ChannelKind.GROUP:
+            return found
+    name, number = stem, 1
+    while session.scalar(select(Channel.id).where(Channel.name == name)):
+        number += 1
+        name = f"{stem} ({number})"
     return create_channel(
         session,
         name=name,
