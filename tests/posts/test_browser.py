@@ -92,6 +92,56 @@ class TestLiveBoard:
         expect(first).to_contain_text("Help needed.")
 
 
+class TestForceFromThePostPage:
+    """Force used is reported from the console's post page, with the weapon from custody."""
+
+    def test_gail_reports_force_with_her_rifle(
+        self,
+        db: Database,
+        chromium: Browser,
+        station_url: str,
+        crew: Station,
+        contexts: list[BrowserContext],
+    ) -> None:
+        """Gail opens "Force used", names her rifle and the outcome; John's board reads
+        "Force used" and the incident's timeline names her, the count and the rifle."""
+        from posts.conftest import rifle_out_to
+
+        rifle_out_to(db, crew, "Gail", "RF-21")
+        john = signed_in_page(chromium, station_url, "john", keep=contexts)
+        with db.session_scope() as session:
+            from muster.incidents.schemas import IncidentCreate
+            from muster.incidents.service import declare_incident
+
+            incident = declare_incident(
+                session,
+                data=IncidentCreate(
+                    title="Visiting party at the South airlock",
+                    kind="security",
+                    severity="critical",
+                    location="South airlock",
+                    commander_id=crew.persons["John"],
+                ),
+                actor=Actor.system("test"),
+            ).id
+        gail = signed_in_page(chromium, station_url, "gail", keep=contexts)
+        gail.goto(f"{station_url}/posts/{crew.portals['South airlock']}")
+        form = gail.locator("#report-form-1")
+        form.locator('input[name="status"][value="force_used"]').check()
+        form.locator("summary").click()
+        form.get_by_label("Against how many").fill("3")
+        form.get_by_label("Weapon serial (from custody)").fill("RF-21")
+        form.get_by_label("Outcome").fill("The visitors fell back from the airlock.")
+        form.locator("button[type=submit]").click()
+        expect(gail.locator("body")).to_contain_text("Report sent: Force used.")
+        south_row = john.locator('#post-board tr[data-post="South airlock post"]')
+        expect(south_row).to_contain_text("Force used")
+        john.goto(f"{station_url}/incidents/{incident}")
+        expect(john.locator("body")).to_contain_text(
+            "Force used at South airlock post by Gail against 3 persons with Rifle RF-21"
+        )
+
+
 class TestAccessible:
     """The report form and the board have no serious or critical accessibility violation."""
 
