@@ -3,6 +3,8 @@ journal lands once."""
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import func, select
 
 from door.conftest import DoorKit, FakeClock, MakeClient
@@ -155,6 +157,46 @@ class TestQuietEvents:
         fresh.applied(3, rows=9)
         fresh.heard_head(3, rows=10)
         assert fresh.stale_reason() == "this door's replica is 1 row changes behind the server"
+
+
+class TestCatchingUp:
+    """A replica that is only behind is waited for (one heartbeat at most), not denied at
+    once; a door that is stale for any other reason is not waited for."""
+
+    def test_only_behind_while_the_heads_are_recent(self) -> None:
+        """Behind with a recent head: waited for. Silent past a second, or failed
+        verification: not (those are not caught up by waiting)."""
+        clock = FakeClock()
+        fresh = Freshness(clock)
+        fresh.applied(3, rows=9)
+        fresh.heard_head(3, rows=9)
+        assert not fresh.only_behind()  # fresh: nothing to wait for
+        fresh.heard_event(4, "access.hold.placed")
+        assert fresh.only_behind()
+        clock.advance(1.5)
+        assert not fresh.only_behind()
+        fresh.heard_head(4, rows=9)
+        fresh.fail("hash mismatch at 4")
+        assert not fresh.only_behind()
+
+    def test_catch_up_returns_once_applied(self) -> None:
+        """The link's thread applying the event ends the wait."""
+        fresh = Freshness(FakeClock())
+        fresh.applied(3, rows=9)
+        fresh.heard_head(3, rows=9)
+        fresh.heard_event(4, "access.hold.placed")
+        applier = threading.Thread(target=fresh.applied, args=(4, 9))
+        applier.start()
+        assert fresh.catch_up(BOUND)
+        applier.join()
+        assert fresh.stale_reason() == ""
+
+    def test_catch_up_gives_up_after_its_bound(self) -> None:
+        """Nothing applied: the wait ends and the door is still behind (it fails secure)."""
+        fresh = Freshness(FakeClock())
+        fresh.heard_head(3, rows=9)
+        assert not fresh.catch_up(0.01)
+        assert "behind" in fresh.stale_reason()
 
 
 class TestUploadedDecisions:

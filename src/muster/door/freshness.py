@@ -22,6 +22,9 @@ import time
 from collections.abc import Callable
 
 FRESH_FOR = 1.0  # seconds since the last head heard
+# How long a decision waits for a replica that is only behind (heads recent, the link up)
+# to apply what it was told of, before it fails secure: one heartbeat.
+CATCH_UP_SECONDS = 0.25
 # Kinds of events that change no row a decision reads, when alone in their transaction.
 QUIET_KINDS = frozenset({"access.decided", "access.alert"})
 
@@ -105,6 +108,22 @@ class Freshness:
                 behind = self.waiting_seq - self.applied_seq
                 return f"this door's replica is {behind} events behind the server"
             return ""
+
+    def only_behind(self) -> bool:
+        """True when the one thing wrong is a replica still applying what it was told of
+        (no verification problem, a head heard within ``FRESH_FOR``): it catches up on its
+        own, and a decision may wait for it (``catch_up``)."""
+        with self._changed:
+            if self.problem or self.heard_at is None or self._now() - self.heard_at > FRESH_FOR:
+                return False
+            return self.applied_rows < self.head_rows or self.applied_seq < self.waiting_seq
+
+    def catch_up(self, timeout: float = CATCH_UP_SECONDS) -> bool:
+        """Wait up to ``timeout`` seconds for a replica that is only behind to apply what it
+        was told of; True once nothing is left to apply."""
+        return self.wait_for(
+            lambda f: f.applied_rows >= f.head_rows and f.applied_seq >= f.waiting_seq, timeout
+        )
 
     def lag(self) -> dict[str, float | int | bool | None]:
         """Replica lag in events, row changes and seconds since the last head."""
