@@ -7,7 +7,7 @@ import contextlib
 import functools
 from collections.abc import AsyncIterator, Iterable
 
-from fastapi import APIRouter, Depends, FastAPI, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import _IncludedRouter
 from sqlalchemy import text
@@ -87,7 +87,7 @@ def shared_routes() -> tuple[BaseRoute, ...]:
     none.
     """
     carrier = APIRouter(dependencies=[INPUT_LIMITS])
-    for router in ROUTERS:
+    for router in (*ROUTERS, health):
         carrier.include_router(router)
     return tuple(carrier.routes)
 
@@ -134,6 +134,40 @@ def authorize_metrics(actor: Actor) -> None:
             "metrics need an administrator's token; create one with muster token create "
             f"prometheus --user <admin> --scope {METRICS_SCOPE}"
         )
+
+
+health = APIRouter(tags=["health"])
+
+
+@health.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@health.get("/readyz", responses={503: {"description": "Not ready, and why"}})
+def readyz(request: Request) -> JSONResponse:
+    """The database answers and its schema is current."""
+    database: Database = request.app.state.db
+    try:
+        with database.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        current = is_current(database)
+    except Exception as exc:  # any failure means not ready
+        return JSONResponse({"ready": False, "reason": f"database unreachable: {exc}"}, 503)
+    if not current:
+        return JSONResponse(
+            {"ready": False, "reason": "migrations pending: run muster db upgrade"}, 503
+        )
+    return JSONResponse({"ready": True})
+
+
+@health.get("/metrics", include_in_schema=False)
+def read_metrics(actor: CurrentActor) -> Response:
+    """Prometheus metrics of this node (administrators, or a metrics.read token)."""
+    authorize_metrics(actor)
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)
 
 
 @contextlib.asynccontextmanager
@@ -193,33 +227,5 @@ def create_app(
     _install_middleware(app, settings)
     app.router.routes.extend(shared_routes())
     install_contract(app)
-
-    @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok"}
-
-    @app.get("/readyz", tags=["health"], responses={503: {"description": "Not ready, and why"}})
-    def readyz() -> JSONResponse:
-        """The database answers and its schema is current."""
-        database: Database = app.state.db
-        try:
-            with database.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            current = is_current(database)
-        except Exception as exc:  # any failure means not ready
-            return JSONResponse({"ready": False, "reason": f"database unreachable: {exc}"}, 503)
-        if not current:
-            return JSONResponse(
-                {"ready": False, "reason": "migrations pending: run muster db upgrade"}, 503
-            )
-        return JSONResponse({"ready": True})
-
-    @app.get("/metrics", tags=["health"], include_in_schema=False)
-    def read_metrics(actor: CurrentActor) -> Response:
-        """Prometheus metrics of this node (administrators, or a metrics.read token)."""
-        authorize_metrics(actor)
-        body, content_type = metrics.exposition()
-        return Response(body, media_type=content_type)
 
     return app
