@@ -79,6 +79,37 @@ class TestPostActions:
         force = sa.TimelineArgs(incident=TITLE, kind="posts.force.used", text="Bahati", equals=1)
         assert sa.timeline_entries(check, force).held
 
+    def test_timeline_counts_only_what_came_before_a_mark(
+        self, session: Session, station: Station
+    ) -> None:
+        """``before_kind``: a report filed before the first report of another post counts;
+        one filed after it does not; a mark that never happened fails the check."""
+        for minutes, name, post, status in [
+            (3, "Wes", "West airlock post", "casualties"),
+            (4, "Gail", "South airlock post", "standoff"),
+            (5, "Wes", "West airlock post", "under_control"),
+        ]:
+            at = T0 + timedelta(minutes=minutes)
+            ctx = ActionContext(session, person_actor(station, name, "guard"), at)
+            with clock.frozen_at(at):
+                sa.report_post(ctx, sa.ReportArgs(post=post, status=status))
+        check = CheckContext(session)
+
+        def west_before_south(status: str, mark: str = "South airlock post") -> bool:
+            args = sa.TimelineArgs(
+                incident=TITLE,
+                kind="posts.report.filed",
+                text=f"West airlock post: {status}",
+                before_kind="posts.report.filed",
+                before_text=mark,
+                equals=1,
+            )
+            return sa.timeline_entries(check, args).held
+
+        assert west_before_south("Casualties")
+        assert not west_before_south("Under control")
+        assert not west_before_south("Casualties", mark="North airlock post")
+
     def test_guard_inject_for_another_post_is_refused(
         self, session: Session, station: Station
     ) -> None:

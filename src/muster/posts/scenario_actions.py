@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from muster import clock
 from muster.incidents.models import Incident
+from muster.incidents.schemas import TimelineItem
 from muster.incidents.timeline import incident_timeline
 from muster.places.service import find_post
 from muster.posts.board import post_board
@@ -131,21 +132,40 @@ class TimelineArgs(CountBounds):
     incident: str
     kind: str = Field("posts.", min_length=1, description="An event kind, or a prefix")
     text: str = ""
+    before_kind: str = Field(
+        "", description="Count only entries before the first entry of this kind (or prefix)"
+    )
+    before_text: str = Field("", description="... whose text contains this")
+
+
+def _matches(kind: str, text: str, item: TimelineItem) -> bool:
+    of_kind = item.kind == kind or (kind.endswith(".") and item.kind.startswith(kind))
+    return of_kind and text in item.text
 
 
 @register_check("post.timeline")
 def timeline_entries(ctx: CheckContext, args: TimelineArgs) -> CheckResult:
-    """Count the incident timeline's entries of a kind whose text contains ``text``."""
+    """Count the incident timeline's entries of a kind whose text contains ``text``; with
+    ``before_kind``, only those recorded before the first entry of that kind and text (the
+    check fails when there is no such entry)."""
     incident_id = ctx.session.scalar(
         select(Incident.id).where(Incident.title == args.incident).order_by(Incident.number.desc())
     )
     if incident_id is None:
         return CheckResult(False, f"no incident titled {args.incident!r}")
     items = incident_timeline(ctx.session, incident_id=incident_id, limit=TIMELINE_LIMIT)
+    until = None
+    if args.before_kind:
+        marks = [i.seq for i in items if _matches(args.before_kind, args.before_text, i)]
+        if not marks:
+            return CheckResult(
+                False, f"no {args.before_kind} entry with {args.before_text!r} on the timeline"
+            )
+        until = min(marks)
     count = sum(
         1
         for item in items
-        if (item.kind == args.kind or (args.kind.endswith(".") and item.kind.startswith(args.kind)))
-        and args.text in item.text
+        if _matches(args.kind, args.text, item) and (until is None or item.seq < until)
     )
-    return args.judge(count, f"{args.kind} entries on the timeline with {args.text!r}")
+    where = f" before the first {args.before_kind} with {args.before_text!r}" if until else ""
+    return args.judge(count, f"{args.kind} entries on the timeline with {args.text!r}{where}")
