@@ -17,6 +17,7 @@ import sys
 # (in __pycache__, ignored by git); the processes it starts read it.
 sys.dont_write_bytecode = False
 
+import gc
 import os
 import shutil
 import uuid
@@ -47,6 +48,18 @@ if TYPE_CHECKING:
 # tests check about passwords does not depend on the cost. tests/auth/test_password_cost.py
 # checks that a process outside the suite hashes at full cost.
 auth_service._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Once the tests are collected: build the app's shared routes, then move everything
+    loaded so far (modules, models, schemas, routes) out of the collector's sight. Each full
+    collection otherwise walked all of it again; with it frozen the API tests took about a
+    seventh less CPU."""
+    from muster.web.app import build_routes
+
+    build_routes()
+    gc.collect()
+    gc.freeze()
 
 
 def create_schema(db: Database) -> None:
