@@ -15,11 +15,13 @@ from typer.testing import CliRunner
 from access.station import build_station
 from muster import clock
 from muster.access.passes import issue_visit
+from muster.access.presence import move_person
 from muster.cli.main import app
 from muster.config import get_settings
 from muster.db import Database
 from muster.events.models import Event
 from muster.people.enums import Affiliation
+from muster.places.models import Zone
 from muster.policy.actor import Actor
 
 Client = Callable[..., TestClient]
@@ -172,6 +174,65 @@ class TestEscortedPermit:
         assert [a.status_code for a in answers.values()] == [409, 409], answers
         assert "escort they were permitted with" in answers["Vera"].json()["detail"]
         assert not guard.get("/api/v1/presence/Vera").json()["aboard"]
+
+    @pytest.mark.parametrize("stop", ["hold", "missing"])
+    def test_escort_stopped_then_set_right_still_stops_her(
+        self, db: Database, make_client: Client, stop: str
+    ) -> None:
+        """His passage refused spends his permit: once his hold is lifted or he is found,
+        her permit still counts an escort who did not go through (found by the hostile
+        review: she then passed alone)."""
+        ids = _boarding(db)
+        guard, officer, medic = make_client("guard"), make_client("officer"), make_client("medic")
+        self._permit_both(guard, ids)
+        if stop == "hold":
+            held = officer.post(
+                "/api/v1/holds", json={"person": "Eli", "kind": "provisional", "reason": "q"}
+            )
+            assert held.status_code == 201, held.text
+        else:
+            patch = medic.patch(f"/api/v1/persons/{ids['eli']}", json={"status": "missing"})
+            assert patch.status_code == 200, patch.text
+        assert self._enter(guard, ids, "Eli").status_code == 409
+        if stop == "hold":
+            lifted = officer.post(
+                f"/api/v1/holds/{held.json()['id']}/lift", json={"reason": "cleared"}
+            )
+            assert lifted.status_code == 200, lifted.text
+        else:
+            found = medic.patch(f"/api/v1/persons/{ids['eli']}", json={"status": "active"})
+            assert found.status_code == 200, found.text
+        vera = self._enter(guard, ids, "Vera")
+        assert vera.status_code == 409, vera.text
+        assert "escort they were permitted with" in vera.json()["detail"]
+        assert not guard.get("/api/v1/presence/Vera").json()["aboard"]
+
+    def test_escort_through_first_then_she_follows(self, db: Database, make_client: Client) -> None:
+        """The escort reported through first: his permit is used by his passage, and she
+        follows him (his own passage changed where he is, which is no refusal of hers)."""
+        ids = _boarding(db)
+        guard = make_client("guard")
+        self._permit_both(guard, ids)
+        assert self._enter(guard, ids, "Eli").status_code == 201
+        vera = self._enter(guard, ids, "Vera")
+        assert vera.status_code == 201, vera.text
+        assert guard.get("/api/v1/presence/Vera").json()["aboard"]
+
+    def test_escort_through_and_back_out_leaves_her_outside(
+        self, db: Database, make_client: Client
+    ) -> None:
+        """The escort went through and is back in the collar: he is not beside her on the
+        far side."""
+        ids = _boarding(db)
+        guard = make_client("guard")
+        self._permit_both(guard, ids)
+        assert self._enter(guard, ids, "Eli").status_code == 201
+        with db.session_scope() as s:  # he steps back out to the collar (on a duty of his)
+            collar = s.scalar(select(Zone.id).where(Zone.name == "south_collar"))
+            assert collar is not None
+            move_person(s, person_id=ids["eli"], zone_id=collar, source="test")
+        vera = self._enter(guard, ids, "Vera")
+        assert vera.status_code == 409, vera.text
 
     def test_escort_unchanged_both_pass(self, db: Database, make_client: Client) -> None:
         """The visitor reported before her escort passes while his permit still holds."""

@@ -21,6 +21,7 @@ from muster.access.decisions import ALERT, cedar_input_for, precheck
 from muster.access.enums import Direction
 from muster.access.facts import PortalFacts, is_escort, load_portal, load_request
 from muster.access.models import Decision, Passage
+from muster.access.permit_identity import GroupPermit, PermitState, request_mismatch
 from muster.access.portal_rules import authorize_portal_ref
 from muster.access.presence import move_person
 from muster.errors import Conflict, Invalid
@@ -88,12 +89,30 @@ def permit_changes(
 ) -> str:
     """What changed since ``permit`` was decided, in words; empty when nothing did."""
     others = session.execute(
-        select(Decision.person_id, Decision.cedar_input).where(
+        select(Decision.id, Decision.person_id, Decision.cedar_input, Decision.used_at).where(
             Decision.request_id == permit.request_id,
             Decision.id != permit.id,
             Decision.allowed.is_(True),
         )
     ).all()
+    passed = set(
+        session.scalars(
+            select(Passage.decision_id).where(Passage.decision_id.in_([o.id for o in others]))
+        )
+    )
+    group = [
+        GroupPermit(
+            str(o.person_id),
+            dict(o.cedar_input or {}),
+            PermitState.OPEN
+            if o.used_at is None
+            else PermitState.PASSED
+            if o.id in passed
+            else PermitState.SPENT,
+        )
+        for o in others
+        if o.person_id
+    ]
     return fact_changes(
         session,
         person_id=permit.person_id or "",
@@ -102,7 +121,7 @@ def permit_changes(
         portal_id=portal.id,
         direction=direction,
         at=at,
-        group=[(str(pid), dict(inputs or {})) for pid, inputs in others if pid],
+        group=group,
     )
 
 
@@ -115,7 +134,7 @@ def fact_changes(
     portal_id: str,
     direction: Direction,
     at: datetime,
-    group: list[tuple[str, dict[str, Any]]],
+    group: list[GroupPermit],
 ) -> str:
     """What changed since a permit with ``cedar_input`` and ``policy_version`` was decided,
     in words; empty when nothing did. The rule of every passage, on the server's record
@@ -123,16 +142,27 @@ def fact_changes(
 
     The person's and the portal's facts, the parts of the context that do not depend on
     the group, and the policy in force are read again now and compared with what the
-    decision stored. ``group``: the others permitted in the same request, each with the
-    Cedar input of their permit. A permit that counted an escort present holds only while
-    one of them is still an escort whose own permit holds (P3: a visitor does not go on
-    alone because her escort was stopped at the door).
+    decision stored. ``group``: the others permitted in the same request. A permit that
+    counted an escort present holds only while one of them is still an escort who went
+    through, or whose own permit is unused and holds (P3: a visitor does not go on alone
+    because her escort was stopped at the door, even once his record is set right).
+    A permit whose stored request is not this passage's (another action, person or
+    portal) holds for nothing.
     """
     known = load_request(session, portal_id, [person_id], at)
     person = known.persons.get(person_id)
     stopped = precheck(person, person_id)
     if stopped is not None or person is None:
         return stopped.reason if stopped is not None else "the person is not on the register"
+    mismatch = request_mismatch(
+        cedar_input,
+        person_id=person_id,
+        portal_id=known.portal.id,
+        portal_kind=known.portal.kind,
+        direction=direction,
+    )
+    if mismatch:
+        return f"the permit is not one for this passage ({mismatch})"
     then = cedar_input
     now = cedar_input_for(person, known.portal, direction, [])
     changes = []
@@ -160,21 +190,27 @@ def _escort_holds(
     portal_id: str,
     direction: Direction,
     at: datetime,
-    group: list[tuple[str, dict[str, Any]]],
+    group: list[GroupPermit],
     policy_version: str,
 ) -> bool:
-    """Whether one of ``group`` is still an escort whose own permit's facts are unchanged."""
+    """Whether one of ``group`` is still an escort who went through and is still on the
+    side she goes to, or whose own permit is unused and its facts unchanged (a permit spent
+    by a refusal escorts no one)."""
     if not group:
         return False
-    known = load_request(session, portal_id, [pid for pid, _inputs in group], at)
-    for person_id, inputs in group:
-        person = known.persons.get(person_id)
-        if person is None or not is_escort(person):
+    known = load_request(session, portal_id, [g.person_id for g in group], at)
+    for other in group:
+        person = known.persons.get(other.person_id)
+        if person is None or not is_escort(person) or other.state is PermitState.SPENT:
+            continue
+        if other.state is PermitState.PASSED:
+            if person.zone_id == known.portal.target_zone(direction):
+                return True  # he went through and is still on the side she goes to
             continue
         if not fact_changes(
             session,
-            person_id=person_id,
-            cedar_input=inputs,
+            person_id=other.person_id,
+            cedar_input=other.cedar_input,
             policy_version=policy_version,
             portal_id=portal_id,
             direction=direction,

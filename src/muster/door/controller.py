@@ -25,6 +25,7 @@ from muster.access.enums import Direction
 from muster.access.explain import instruction
 from muster.access.facts import PortalFacts, RequestFacts, load_request
 from muster.access.passages import PERMIT_VALID_FOR, fact_changes, refusal_reason
+from muster.access.permit_identity import GroupPermit, PermitState
 from muster.db import new_id
 from muster.door.freshness import Freshness
 from muster.door.journal import ALERT, PASSAGE, REQUEST, Journal
@@ -192,18 +193,26 @@ class DoorController:
 
     def _permit(
         self, portal_id: str, person_id: str, direction: Direction
-    ) -> tuple[dict[str, Any], str, list[tuple[str, dict[str, Any]]]] | None:
+    ) -> tuple[dict[str, Any], str, list[GroupPermit]] | None:
         """The newest unspent permit (its decision), the policy version it was decided on, and
         the others permitted in the same request with their Cedar input (an escort)."""
         since: datetime = clock.now() - PERMIT_VALID_FOR + timedelta(seconds=1)
-        spent = self.journal.permits_spent()
+        spent, passed = self.journal.permits_spent(), self.journal.permits_passed()
         for entry in reversed(self.journal.requests_since(portal_id, since)):
             if entry.body["direction"] != direction.value:
                 continue
             for d in entry.body["decisions"]:
                 if d["person_id"] == person_id and d["allowed"] and d["decision_id"] not in spent:
                     group = [
-                        (str(o["person_id"]), dict(o.get("cedar_input") or {}))
+                        GroupPermit(
+                            str(o["person_id"]),
+                            dict(o.get("cedar_input") or {}),
+                            PermitState.PASSED
+                            if o["decision_id"] in passed
+                            else PermitState.SPENT
+                            if o["decision_id"] in spent
+                            else PermitState.OPEN,
+                        )
                         for o in entry.body["decisions"]
                         if o["allowed"] and o.get("person_id") and o["person_id"] != person_id
                     ]

@@ -223,6 +223,11 @@ class Journal:
             .order_by(ENTRIES.c.n)
         )
 
+    def permits_passed(self) -> set[str]:
+        """Decision ids whose passage is journalled (the person went through)."""
+        rows = self._entries(select(ENTRIES).where(ENTRIES.c.kind == PASSAGE))
+        return {str(e.body.get("decision_id") or "") for e in rows} - {""}
+
     def permits_spent(self) -> set[str]:
         """Decision ids whose passage is journalled, or whose passage the door refused."""
         rows = self._entries(select(ENTRIES).where(ENTRIES.c.kind.in_((PASSAGE, ALERT))))

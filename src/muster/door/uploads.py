@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from muster import clock
 from muster.access.api import portal_resource
 from muster.access.decisions import ALERT, CedarInput, engine_for, evaluate, log_decision
-from muster.access.facts import load_persons, load_portal
+from muster.access.facts import PortalFacts, load_persons, load_portal
 from muster.access.models import Decision
+from muster.access.permit_identity import malformed, request_mismatch
 from muster.access.portal_rules import authorize_portal_ref
 from muster.door.reconcile import Uploaded, recheck
 from muster.door.schemas import DoorAlertIn, DoorRequestIn
@@ -38,6 +39,8 @@ from muster.policy.engine import Verdict
 _INSERT = insert(cast(Table, Decision.__table__))
 # A door's clock may run a little ahead of the server's; more than this is refused.
 CLOCK_SKEW = timedelta(seconds=30)
+# A door decides offline for days, not years: an older decided_at is a broken clock.
+JOURNAL_KEPT_FOR = timedelta(days=366)
 # An alert's key is kept as a subject of its event ("door-alert:KEY", at most 64 characters).
 ALERT_KEY_MAX = 53
 
@@ -61,6 +64,11 @@ def _check(session: Session, upload: DoorRequestIn, key: str) -> None:
         raise Invalid("send the request's request_id as its Idempotency-Key")
     if upload.decided_at > clock.now() + CLOCK_SKEW:
         raise Invalid("decided_at is in the future: set the door controller's clock")
+    if upload.decided_at < clock.now() - JOURNAL_KEPT_FOR:
+        raise Invalid(
+            "decided_at is more than a year ago: no door journal is kept that long; "
+            "check the door controller's clock"
+        )
     ids = [d.decision_id for d in upload.decisions]
     if len(set(ids)) != len(ids):
         raise Invalid("each decision of a request needs its own decision_id")
@@ -80,7 +88,7 @@ def _authorize_before_lookup(actor: Actor, portal_id: str) -> None:
     authorize_portal_ref(actor, "access.request", portal_id)
 
 
-def _check_permits(session: Session, upload: DoorRequestIn) -> None:
+def _check_permits(session: Session, upload: DoorRequestIn, portal: PortalFacts) -> None:
     """Refuse an upload whose permit Cedar does not give on the facts it names.
 
     A door decides with the server's code, so its permit is what Cedar answers on the
@@ -94,20 +102,39 @@ def _check_permits(session: Session, upload: DoorRequestIn) -> None:
         if not d.allowed:
             continue
         stored = d.cedar_input
-        try:
-            request = CedarInput(
-                str(stored["action"]),
-                dict(stored["person"]),
-                dict(stored["portal"]),
-                dict(stored["context"]),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
+        shape = malformed(stored) or ("" if d.person_id else "it names no person_id")
+        if shape:
             raise Invalid(
                 f"the permit for {d.person_ref!r} carries no Cedar request to check "
-                "(cedar_input with action, person, portal and context)"
-            ) from exc
+                f"(cedar_input with action, person, portal and context): {shape}"
+            )
+        wrong = request_mismatch(
+            stored,
+            person_id=d.person_id or "",
+            portal_id=portal.id,
+            portal_kind=portal.kind,
+            direction=upload.direction,
+        )
+        if wrong:
+            raise Conflict(
+                f"the door's permit for {d.person_ref!r} is not a request for this passage "
+                f"({wrong}); refused, not recorded"
+            )
+        request = CedarInput(
+            str(stored["action"]),
+            dict(stored["person"]),
+            dict(stored["portal"]),
+            dict(stored["context"]),
+        )
         engine = engine or engine_for(session, upload.policy_version)
-        if not evaluate(engine, request).allowed:
+        try:
+            allowed = evaluate(engine, request).allowed
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Invalid(
+                f"the permit for {d.person_ref!r} carries a Cedar request that cannot be "
+                f"evaluated: {exc}"
+            ) from exc
+        if not allowed:
             raise Conflict(
                 f"the door's permit for {d.person_ref!r} is not what the policy decides on "
                 "the facts it sent; refused, not recorded"
@@ -122,11 +149,26 @@ def record_door_request(
     portal = load_portal(session, portal_id)
     authorize(actor, "access.request", portal_resource(portal))
     _check(session, upload, idempotency_key)
-    _check_permits(session, upload)
-    found = session.scalar(
-        select(func.count()).select_from(Decision).where(Decision.request_id == upload.request_id)
-    )
-    if found:
+    _check_permits(session, upload, portal)
+    stored = session.execute(
+        select(
+            Decision.id,
+            Decision.person_id,
+            Decision.allowed,
+            Decision.portal_id,
+            Decision.direction,
+        ).where(Decision.request_id == upload.request_id)
+    ).all()
+    if stored:
+        sent = {
+            (d.decision_id, d.person_id, d.allowed, portal.id, upload.direction.value)
+            for d in upload.decisions
+        }
+        if {tuple(row) for row in stored} != sent:
+            raise Conflict(
+                f"request {upload.request_id} was uploaded before with other decisions; a "
+                "retry sends the same request, and a new request needs its own request_id"
+            )
         return Upload(upload.request_id, 0)
     persons = load_persons(
         session, [d.person_id for d in upload.decisions if d.person_id], clock.now()
