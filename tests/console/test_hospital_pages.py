@@ -168,6 +168,9 @@ class TestWhoMay:
             (f"{BOARD}/admissions/{lisa}/transfer", {"bed_id": "x", "condition": "asleep"}),
             (f"{BOARD}/admissions/{lisa}/discharge", {"disposition": " "}),
             (f"{BOARD}/beds/nothing/state", {"state": "broken"}),
+            (f"{BOARD}/admissions", {}),  # no condition at all
+            (f"{BOARD}/admissions/{lisa}/transfer", {}),  # no bed
+            (f"{BOARD}/beds/nothing/state", {}),  # no state
         ]
         for action, data in attempts:
             response = guard.post(action, data={"csrf_token": token, **data})

@@ -130,7 +130,7 @@ def admit(
     request: Request,
     session: SessionDep,
     viewer: FormViewerDep,
-    condition: Ref,
+    condition: Ref = "",
     person_id: Ref = "",
     casualty: Ref = "",
     bed_id: Ref = "",
@@ -160,7 +160,7 @@ def transfer(
     request: Request,
     session: SessionDep,
     viewer: FormViewerDep,
-    bed_id: Ref,
+    bed_id: Ref = "",
     condition: Ref = "",
     back: Text = BOARD,
 ) -> Response:
@@ -205,7 +205,7 @@ def bed_state(
     request: Request,
     session: SessionDep,
     viewer: FormViewerDep,
-    state: Ref,
+    state: Ref = "",
     back: Text = BOARD,
 ) -> Response:
     """Mark a bed available, being cleaned or closed."""
