@@ -129,6 +129,33 @@ class TestAppend:
             [(1, "test.thing.kept")]
         ]
 
+    def test_a_released_savepoint_publishes_nothing(
+        self, db: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Releasing a savepoint commits nothing: the bus hears of the events only when the
+        outer transaction commits, and never if it rolls back."""
+        heard: list[list[dict[str, object]]] = []
+        monkeypatch.setattr(get_bus(str(db.engine.url)), "publish", heard.append)
+        s = db.write_session()
+        try:
+            append_event(s, kind="test.outer.rolled_back", actor=ACTOR)
+            with s.begin_nested():
+                append_event(s, kind="test.inner.rolled_back", actor=ACTOR)
+            assert heard == []
+            s.rollback()
+            assert heard == []
+            append_event(s, kind="test.outer.kept", actor=ACTOR)
+            with s.begin_nested():
+                append_event(s, kind="test.inner.kept", actor=ACTOR)
+            assert heard == []
+            s.commit()
+        finally:
+            s.close()
+        assert [[e["kind"] for e in batch] for batch in heard] == [
+            ["test.outer.kept", "test.inner.kept"]
+        ]
+        assert _seqs(db) == [1, 2]
+
 
 class TestConcurrentAppends:
     """Writers in several threads and sessions keep the chain linear and gapless."""

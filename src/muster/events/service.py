@@ -280,6 +280,12 @@ def _mark_savepoint(session: Session, transaction: Any) -> None:
 
 @sa_event.listens_for(Session, "after_commit")
 def _publish_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint released (SQLAlchemy calls after_commit for it too): nothing is
+        # committed until the outer transaction is, which may still roll back. Published
+        # here, consoles heard of events that never were and skipped the real ones that
+        # took their seqs; a deferred event's writer waited for a seal that could not come.
+        return
     appended = session.info.get("events_appended")
     pending = session.info.get("events_pending")
     for key in _STATE_KEYS:
