@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from access.station import build_station
 from muster import clock
-from muster.access.passes import issue_visit
+from muster.access.passes import issue_duty_pass, issue_visit
 from muster.access.presence import move_person
 from muster.cli.main import app
 from muster.config import get_settings
@@ -233,6 +233,38 @@ class TestEscortedPermit:
             move_person(s, person_id=ids["eli"], zone_id=collar, source="test")
         vera = self._enter(guard, ids, "Vera")
         assert vera.status_code == 409, vera.text
+
+    def test_a_visitor_leaving_needs_no_escort(self, db: Database, make_client: Client) -> None:
+        """A visitor who leaves beside a crew member on duty was not permitted because of
+        him: his passage refused (a hold placed) leaves her exit standing."""
+        with db.session_scope() as s:
+            st = build_station(s)
+            zane = st.add_person("Zane", Affiliation.VISITOR, party=st.vessel, zone="south")
+            george = st.add_person("George", Affiliation.CREW, zone="south")
+            now = clock.now()
+            issue_duty_pass(
+                s,
+                person_id=george.id,
+                purpose="escort to the collar",
+                valid_from=now - timedelta(hours=1),
+                valid_until=now + timedelta(hours=4),
+                actor=Actor.system("test"),
+            )
+            portal = st.portals["South airlock"].id
+            assert zane.id
+        guard, officer = make_client("guard"), make_client("officer")
+        asked = guard.post(
+            f"/api/v1/portals/{portal}/requests",
+            json={"persons": ["Zane", "George"], "direction": "exit"},
+        )
+        assert [d["allowed"] for d in asked.json()["decisions"]] == [True, True], asked.text
+        held = officer.post(
+            "/api/v1/holds", json={"person": "George", "kind": "provisional", "reason": "q"}
+        )
+        assert held.status_code == 201, held.text
+        assert _pass(guard, portal, "George", "g1").status_code == 409
+        zane_out = _pass(guard, portal, "Zane", "z1")
+        assert zane_out.status_code == 201, zane_out.text
 
     def test_escort_unchanged_both_pass(self, db: Database, make_client: Client) -> None:
         """The visitor reported before her escort passes while his permit still holds."""

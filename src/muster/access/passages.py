@@ -17,7 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from muster import clock
-from muster.access.decisions import ALERT, cedar_input_for, precheck
+from muster.access.decisions import (
+    ALERT,
+    CedarInput,
+    cedar_input_for,
+    engine_for,
+    evaluate,
+    precheck,
+)
 from muster.access.enums import Direction
 from muster.access.facts import PortalFacts, is_escort, load_portal, load_request
 from muster.access.models import Decision, Passage
@@ -172,16 +179,33 @@ def fact_changes(
     changes += _diff(then.get("portal", {}).get("attrs", {}), now.portal["attrs"])
     context = {k: v for k, v in then.get("context", {}).items() if k != "escort_present"}
     changes += _diff(context, {k: v for k, v in now.context.items() if k != "escort_present"})
-    if then.get("context", {}).get("escort_present") and not _escort_holds(
-        session,
-        portal_id=portal_id,
-        direction=direction,
-        at=at,
-        group=group,
-        policy_version=policy_version,
+    if (
+        not changes
+        and then.get("context", {}).get("escort_present")
+        and not _escort_holds(
+            session,
+            portal_id=portal_id,
+            direction=direction,
+            at=at,
+            group=group,
+            policy_version=policy_version,
+        )
+        and _counted_the_escort(session, then, policy_version)
     ):
         changes.append("the escort they were permitted with is no longer permitted")
     return "; ".join(changes)
+
+
+def _counted_the_escort(session: Session, then: dict[str, Any], policy_version: str) -> bool:
+    """Whether the permit stood on its escort: Cedar denies the same request without one
+    (a visitor leaving for her vessel beside a crew member needs none)."""
+    alone = CedarInput(
+        str(then["action"]),
+        dict(then["person"]),
+        dict(then["portal"]),
+        {**then["context"], "escort_present": False},
+    )
+    return not evaluate(engine_for(session, policy_version), alone).allowed
 
 
 def _escort_holds(
