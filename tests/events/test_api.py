@@ -108,10 +108,16 @@ class TestStream:
             httpx.Client(base_url=url, headers=headers, timeout=10) as http,
             http.stream("GET", "/api/v1/events/stream") as response,
         ):
-            next(response.iter_lines())
+            assert response.status_code == 200, response.read()
+            lines = response.iter_lines()
+            assert next(lines).startswith("retry:")
             # Awaited, not polled: the server counts each stream as it opens and closes (the
             # bound only keeps a broken server from hanging the run).
-            assert events_api.wait_for_open_streams(before + 1, timeout=120, db=db)
+            assert events_api.wait_for_open_streams(before + 1, timeout=120, db=db), (
+                f"streams open on this database: {events_api.open_streams(db)}, "
+                f"in the process: {events_api.open_streams()}; the stream's next line: "
+                f"{next(lines, '(the stream ended)')!r}"
+            )
         assert events_api.wait_for_open_streams(before, timeout=120, db=db)
 
     def test_stream_requires_sign_in(self, live_url: tuple[str, dict[str, str]]) -> None:

@@ -63,12 +63,23 @@
     area.appendChild(p);
   }
 
-  function applyPage(html, url) {
+  // A part drawn by the server carries the server's time of drawing (data-now); it is
+  // stamped with this page's clock when the page asked for it (data-asked), so a script
+  // comparing the two (post.js, permits' time left) is not misled by a clock that moved
+  // while the answer was on its way.
+  function stampAsked(el, asked) {
+    el.querySelectorAll("[data-now]").forEach(function (part) {
+      part.setAttribute("data-asked", String(asked));
+    });
+  }
+
+  function applyPage(html, url, asked) {
     var doc = new DOMParser().parseFromString(html, "text/html");
     liveParts().forEach(function (el) {
       var fresh = el.id ? doc.getElementById(el.id) : null;
       if (!fresh) { return; }
       el.innerHTML = fresh.innerHTML;
+      stampAsked(el, asked);
       el.setAttribute("data-fragment", fresh.getAttribute("data-fragment") || "");
       swapped(el);
     });
@@ -78,6 +89,7 @@
   }
 
   function load(url, options, refreshOnly) {
+    var asked = Date.now();
     return fetch(url, options).then(function (response) {
       if (response.redirected && response.url.indexOf("/login") !== -1) {
         window.location.reload();
@@ -102,7 +114,7 @@
       }
       return response.text().then(function (html) {
         if (response.ok) {
-          applyPage(html, response.url);
+          applyPage(html, response.url, asked);
           return;
         }
         var doc = new DOMParser().parseFromString(html, "text/html");
@@ -152,6 +164,7 @@
 
   function refresh(el) {
     var url = el.getAttribute("data-fragment");
+    var asked = Date.now();
     return fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (response) {
         if (response.redirected && response.url.indexOf("/login") !== -1) {
@@ -166,6 +179,7 @@
         var keepFocus = active && el.contains(active) && active.id ? active.id : "";
         var typed = typedValues(el);
         el.innerHTML = html;
+        stampAsked(el, asked);
         Object.keys(typed).forEach(function (id) {
           var again = document.getElementById(id);
           if (!again || !el.contains(again)) { return; }

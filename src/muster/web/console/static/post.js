@@ -20,10 +20,17 @@
 
   /* Permits and their time left. */
 
+  /* The server's clock against this page's: the server's time of drawing a request
+     (data-now) less this page's clock when it asked for the drawing (data-asked, stamped by
+     console.js on parts redrawn in place), or when the page itself loaded. Taken against
+     the asking, not the arrival: a page clock that moves on while an answer is on its way
+     would otherwise cancel itself out and leave lapsed permits reading as live. */
   function skewOf(root) {
     if (!root.hasAttribute("data-skew")) {
       var server = Date.parse(root.getAttribute("data-now") || "");
-      root.setAttribute("data-skew", String(isNaN(server) ? 0 : server - Date.now()));
+      var asked = Number(root.getAttribute("data-asked") || "");
+      var mine = root.hasAttribute("data-asked") && !isNaN(asked) ? asked : Date.now();
+      root.setAttribute("data-skew", String(isNaN(server) ? 0 : server - mine));
     }
     return Number(root.getAttribute("data-skew"));
   }
