@@ -61,6 +61,16 @@ class CedarInput:
             "context": self.context,
         }
 
+    @classmethod
+    def from_dict(cls, stored: dict[str, Any], **context: Any) -> CedarInput:
+        """The request from its stored form (``as_dict``), with ``context`` entries set."""
+        return cls(
+            str(stored["action"]),
+            dict(stored["person"]),
+            dict(stored["portal"]),
+            {**stored["context"], **context},
+        )
+
 
 def cedar_input_for(
     person: PersonFacts, portal: PortalFacts, direction: Direction, group: list[PersonFacts]

@@ -95,6 +95,22 @@ def permit_changes(
     session: Session, permit: Decision, portal: PortalFacts, direction: Direction, at: datetime
 ) -> str:
     """What changed since ``permit`` was decided, in words; empty when nothing did."""
+    counted_escort = (permit.cedar_input or {}).get("context", {}).get("escort_present")
+    return fact_changes(
+        session,
+        person_id=permit.person_id or "",
+        cedar_input=permit.cedar_input or {},
+        policy_version=permit.policy_version,
+        portal_id=portal.id,
+        direction=direction,
+        at=at,
+        group=_request_permits(session, permit) if counted_escort else [],
+    )
+
+
+def _request_permits(session: Session, permit: Decision) -> list[GroupPermit]:
+    """The other permits of ``permit``'s request, each with where it stands (read only for
+    a permit that counted an escort: every other passage is spared the two queries)."""
     others = session.execute(
         select(Decision.id, Decision.person_id, Decision.cedar_input, Decision.used_at).where(
             Decision.request_id == permit.request_id,
@@ -107,29 +123,15 @@ def permit_changes(
             select(Passage.decision_id).where(Passage.decision_id.in_([o.id for o in others]))
         )
     )
-    group = [
+    return [
         GroupPermit(
             str(o.person_id),
             dict(o.cedar_input or {}),
-            PermitState.OPEN
-            if o.used_at is None
-            else PermitState.PASSED
-            if o.id in passed
-            else PermitState.SPENT,
+            PermitState.of(spent=o.used_at is not None, passed=o.id in passed),
         )
         for o in others
         if o.person_id
     ]
-    return fact_changes(
-        session,
-        person_id=permit.person_id or "",
-        cedar_input=permit.cedar_input or {},
-        policy_version=permit.policy_version,
-        portal_id=portal.id,
-        direction=direction,
-        at=at,
-        group=group,
-    )
 
 
 def fact_changes(
@@ -199,12 +201,7 @@ def fact_changes(
 def _counted_the_escort(session: Session, then: dict[str, Any], policy_version: str) -> bool:
     """Whether the permit stood on its escort: Cedar denies the same request without one
     (a visitor leaving for her vessel beside a crew member needs none)."""
-    alone = CedarInput(
-        str(then["action"]),
-        dict(then["person"]),
-        dict(then["portal"]),
-        {**then["context"], "escort_present": False},
-    )
+    alone = CedarInput.from_dict(then, escort_present=False)
     return not evaluate(engine_for(session, policy_version), alone).allowed
 
 

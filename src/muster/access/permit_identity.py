@@ -61,6 +61,13 @@ class PermitState(StrEnum):
     PASSED = "passed"  # used by a recorded passage: the person went through
     SPENT = "spent"  # spent by a refused passage: the person did not go through
 
+    @classmethod
+    def of(cls, *, spent: bool, passed: bool) -> PermitState:
+        """A permit's state from whether it is spent and whether a passage used it."""
+        if passed:
+            return cls.PASSED
+        return cls.SPENT if spent else cls.OPEN
+
 
 @dataclass(frozen=True)
 class GroupPermit:

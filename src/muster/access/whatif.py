@@ -120,9 +120,7 @@ def whatif_log(
         stored = decision.cedar_input
         if not stored or decision.person_id is None:
             continue  # denied before Cedar was asked (unknown, deceased): no policy changes that
-        request = CedarInput(
-            stored["action"], stored["person"], stored["portal"], stored["context"]
-        )
+        request = CedarInput.from_dict(stored)
         before, after, rb, ra = _compare(current, draft, request)
         checked += 1
         if before != after:

@@ -207,11 +207,9 @@ class DoorController:
                         GroupPermit(
                             str(o["person_id"]),
                             dict(o.get("cedar_input") or {}),
-                            PermitState.PASSED
-                            if o["decision_id"] in passed
-                            else PermitState.SPENT
-                            if o["decision_id"] in spent
-                            else PermitState.OPEN,
+                            PermitState.of(
+                                spent=o["decision_id"] in spent, passed=o["decision_id"] in passed
+                            ),
                         )
                         for o in entry.body["decisions"]
                         if o["allowed"] and o.get("person_id") and o["person_id"] != person_id

@@ -120,12 +120,7 @@ def _check_permits(session: Session, upload: DoorRequestIn, portal: PortalFacts)
                 f"the door's permit for {d.person_ref!r} is not a request for this passage "
                 f"({wrong}); refused, not recorded"
             )
-        request = CedarInput(
-            str(stored["action"]),
-            dict(stored["person"]),
-            dict(stored["portal"]),
-            dict(stored["context"]),
-        )
+        request = CedarInput.from_dict(stored)
         engine = engine or engine_for(session, upload.policy_version)
         try:
             allowed = evaluate(engine, request).allowed
