@@ -1,4 +1,5 @@
-"""One sealer batch: pending events chained after the head, and PostgreSQL's two-trip pass.
+"""One sealer batch: pending events chained after the head, and PostgreSQL's two-trip pass;
+a PostgreSQL writer's pending events in one statement.
 
 ``chain_pending`` gives each pending row of a batch the next ``seq`` and its hash.
 ``seal_postgres`` is the sealer's whole pass on PostgreSQL in two round trips on the raw
@@ -8,6 +9,12 @@ beside it (one simple-protocol query); the second, pipelined, inserts the events
 subjects, deletes the pending rows, notifies the other nodes and commits. Through the ORM's
 connection the same pass took five (BEGIN, the lock, the read, the write, COMMIT), and
 each round trip on a loaded machine is a wait for the database's process to be scheduled.
+
+``insert_pending_postgres`` is the writer's side: its transaction's deferred events, as one
+JSON document, in one fixed statement on the driver connection of the transaction. Through
+the session (``session.execute`` of a Core insert with its bind processing, JSON encoders
+and result set-up) the same insert cost a writer about 0.3 ms more CPU than the raw
+commit loop's insert.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from muster.events.chain import GENESIS_HASH, ChainFields, event_hash, wire_form
+from muster.events.chain import GENESIS_HASH, ChainFields, event_hash, format_time, wire_form
 
 BATCH = 1000
 PG_APPEND_LOCK = 0x6D75737465  # the chain's append lock (transaction-scoped)
@@ -61,6 +68,43 @@ _WRITE = """
     )
     SELECT pg_notify(%(channel)s, %(last)s)
 """
+
+
+_INSERT_PENDING = """
+    INSERT INTO pending_events (at, kind, actor_id, actor, subjects, payload)
+    SELECT at, kind, actor_id, actor, subjects, payload
+    FROM json_to_recordset(CAST(%s AS json)) AS b(
+        at timestamptz, kind text, actor_id text, actor text, subjects json, payload json
+    )
+    RETURNING id
+"""
+_NOTIFY_PENDING = "SELECT pg_notify(%s, '')"
+
+
+def insert_pending_postgres(
+    raw: Any, deferred: Sequence[Mapping[str, Any]], *, notify: str | None
+) -> list[int]:
+    """Insert ``deferred`` events (``at``, ``kind``, ``actor_id``, ``actor``, ``subjects``,
+    ``payload``) into ``pending_events`` on ``raw``, the psycopg connection of the caller's
+    transaction, in the order given; return their ids. ``notify``: a channel to wake at
+    commit (another node's sealer)."""
+    doc = json.dumps(
+        [
+            {
+                "at": format_time(d["at"]),
+                "kind": d["kind"],
+                "actor_id": d["actor_id"],
+                "actor": d["actor"],
+                "subjects": d["subjects"],
+                "payload": d["payload"],
+            }
+            for d in deferred
+        ]
+    )
+    ids = [row[0] for row in raw.execute(_INSERT_PENDING, (doc,)).fetchall()]
+    if notify is not None:
+        raw.execute(_NOTIFY_PENDING, (notify,))
+    return ids
 
 
 def chain_pending(

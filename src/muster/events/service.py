@@ -12,7 +12,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from muster import clock
-from muster.events.batches import PG_APPEND_LOCK
+from muster.events.batches import PG_APPEND_LOCK, insert_pending_postgres
 from muster.events.bus import get_bus
 from muster.events.chain import (
     GENESIS_HASH,
@@ -22,7 +22,7 @@ from muster.events.chain import (
     jsonable,
     wire_form,
 )
-from muster.events.models import Event, EventSubject, PendingEvent
+from muster.events.models import Event, EventSubject
 from muster.events.sealer import PENDING_CHANNEL, sealer_for
 from muster.ops.metrics import count_committed
 from muster.policy.actor import Actor
@@ -45,13 +45,12 @@ _EVENTS = cast(Table, Event.__table__)
 _SUBJECTS = cast(Table, EventSubject.__table__)
 _INSERT_EVENT = insert(_EVENTS)
 _INSERT_SUBJECTS = insert(_SUBJECTS)
-_PENDING = cast(Table, PendingEvent.__table__)
-_INSERT_PENDING = insert(_PENDING).returning(_PENDING.c.id)
 NOTIFY_CHANNEL = "muster_events"
 # session.info key: fields added to the payload of every event the session appends
 # (``{"exercise": True}`` in an exercise's transactions; see muster.scenario.exercise).
 EVENT_MARKS = "event_marks"
 _NOTIFY = text("SELECT pg_notify(:channel, :seq)")
+_LOCK_APPEND = text("SELECT pg_advisory_xact_lock(:k)")
 _SELECT_HEAD = select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1)
 
 
@@ -67,7 +66,7 @@ def _head(session: Session) -> _Head:
     if isinstance(cached, _Head):
         return cached
     lock_log(session)
-    row = session.execute(_SELECT_HEAD).first()
+    row = session.connection().execute(_SELECT_HEAD).first()
     head = _Head(row[0], row[1]) if row else _Head(0, GENESIS_HASH)
     session.info["event_head"] = head
     return head
@@ -79,7 +78,7 @@ def lock_log(session: Session) -> None:
     if session.info.get("log_locked"):
         return
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_APPEND_LOCK})
+        session.connection().execute(_LOCK_APPEND, {"k": _PG_APPEND_LOCK})
     session.info["log_locked"] = True
 
 
@@ -186,14 +185,17 @@ def _write_appended(session: Session) -> None:
     if written >= len(appended):
         return
     batch = appended[written:]
-    session.info["events_written"] = len(appended)  # set first: execute re-enters the hook
-    session.execute(_INSERT_EVENT, batch)
+    session.info["events_written"] = len(appended)
+    # On the session's connection, not through session.execute: the ORM's execution (and
+    # this hook, run again for each statement) would cost more than the inserts.
+    conn = session.connection()
+    conn.execute(_INSERT_EVENT, batch)
     subject_rows = [{"seq": v["seq"], "subject": s} for v in batch for s in v["subjects"]]
     if subject_rows:
-        session.execute(_INSERT_SUBJECTS, subject_rows)
-    if session.get_bind().dialect.name == "postgresql":
+        conn.execute(_INSERT_SUBJECTS, subject_rows)
+    if conn.dialect.name == "postgresql":
         # Delivered at commit to every node listening (events/listener.py): a wake-up only.
-        session.execute(_NOTIFY, {"channel": NOTIFY_CHANNEL, "seq": str(batch[-1]["seq"])})
+        conn.execute(_NOTIFY, {"channel": NOTIFY_CHANNEL, "seq": str(batch[-1]["seq"])})
 
 
 def write_deferred(session: Session) -> None:
@@ -210,11 +212,10 @@ def write_deferred(session: Session) -> None:
     if session.info.get("log_locked") or session.info.get(ROW_IMAGES) or _seals_inline(engine):
         _chain_deferred(session, deferred)
         return
-    ids = list(session.execute(_INSERT_PENDING, deferred).scalars())
-    session.info["events_pending"] = ids
-    if engine.dialect.name == "postgresql" and not sealer_for(engine).leader:
-        # Another node seals (or none yet): wake it at commit. This node's is woken directly.
-        session.execute(_NOTIFY, {"channel": PENDING_CHANNEL, "seq": ""})
+    # Another node seals (or none yet): wake it at commit. This node's is woken directly.
+    notify = None if sealer_for(engine).leader else PENDING_CHANNEL
+    raw = session.connection().connection.driver_connection
+    session.info["events_pending"] = insert_pending_postgres(raw, deferred, notify=notify)
 
 
 def _seals_inline(engine: Any) -> bool:
