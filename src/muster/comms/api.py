@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response, WebSocket
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, WebSocket
 from fastapi.responses import FileResponse, HTMLResponse
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from muster.comms import cap, reading, service, tts
 from muster.comms.enums import MessageKind
@@ -24,8 +26,15 @@ from muster.comms.schemas import (
     MessageRead,
 )
 from muster.errors import NotFound
+from muster.policy.actor import Actor
 from muster.schemas import Page
-from muster.web.deps import CurrentActor, PageDep, SessionDep
+from muster.web.deps import (
+    CurrentActor,
+    PageDep,
+    SessionDep,
+    in_write_transaction,
+    require_credentials,
+)
 
 router = APIRouter(tags=["comms"])
 PREFIX = "/api/v1/comms"
@@ -68,27 +77,39 @@ def read_members(session: SessionDep, actor: CurrentActor, channel_id: str) -> d
     }
 
 
-@router.post(f"{PREFIX}/messages", status_code=201)
-def send_message(session: SessionDep, actor: CurrentActor, body: MessageCreate) -> MessageRead:
+# A send runs sign-in, policy sync, the use case and the commit in one worker thread
+# (``in_write_transaction``), as the doors' uploads do: a flash order to the station is one
+# trip to the thread pool before its consoles are woken, not four, and SQLite's write lock
+# is not held across trips through the event loop.
+
+
+@router.post(f"{PREFIX}/messages", status_code=201, dependencies=[Depends(require_credentials)])
+async def send_message(request: Request, body: MessageCreate) -> MessageRead:
     """Send to a channel: its rule is resolved now and each recipient's copy recorded."""
-    message = service.send_message(
-        session,
-        channel_id=body.channel_id,
-        precedence=body.precedence,
-        text=body.text,
-        clip_id=body.clip_id,
-        requires_ack=body.requires_ack,
-        kind=body.kind,
-        actor=actor,
-    )
-    return MessageRead.model_validate(message)
+    return await _send(request, body)
 
 
-@router.post(f"{PREFIX}/rollcalls", status_code=201)
-def start_roll_call(session: SessionDep, actor: CurrentActor, body: MessageCreate) -> MessageRead:
+@router.post(f"{PREFIX}/rollcalls", status_code=201, dependencies=[Depends(require_credentials)])
+async def start_roll_call(request: Request, body: MessageCreate) -> MessageRead:
     """'All posts report': a message every recipient must answer, with a board."""
-    body = body.model_copy(update={"kind": MessageKind.ROLL_CALL})
-    return send_message(session, actor, body)
+    return await _send(request, body.model_copy(update={"kind": MessageKind.ROLL_CALL}))
+
+
+async def _send(request: Request, body: MessageCreate) -> MessageRead:
+    def work(session: Session, actor: Actor) -> MessageRead:
+        message = service.send_message(
+            session,
+            channel_id=body.channel_id,
+            precedence=body.precedence,
+            text=body.text,
+            clip_id=body.clip_id,
+            requires_ack=body.requires_ack,
+            kind=body.kind,
+            actor=actor,
+        )
+        return MessageRead.model_validate(message)
+
+    return await run_in_threadpool(in_write_transaction, request, work)
 
 
 @router.get(f"{PREFIX}/messages")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import Field, TypeAdapter
-from sqlalchemy import ColumnElement, cast, func, literal, select
+from sqlalchemy import ColumnElement, Select, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -139,13 +139,31 @@ def has_role(session: Session, role: str) -> ColumnElement[bool]:
     return select(literal(1)).select_from(element).where(element.c.value == role).exists()
 
 
-def _resolve_one(session: Session, rule: Rule) -> list[Member]:
+PersonsRule = AllRule | RoleRule | IncidentRule
+
+
+def person_query(session: Session, rule: Rule) -> Select[str] | None:
+    """The ids of the persons ``rule`` means now, as one query, for a rule that names
+    persons without posts (everyone, a role, an incident's talk group); None for the
+    others. A send writes its recipient rows straight from it (``INSERT ... SELECT``)."""
+    return _persons(session, rule) if isinstance(rule, PersonsRule) else None
+
+
+def _persons(session: Session, rule: PersonsRule) -> Select[str]:
     if isinstance(rule, AllRule):
-        query = select(Person.id).where(*_reachable())
-        return [Member(pid) for pid in session.scalars(query.order_by(Person.name))]
+        return select(Person.id).where(*_reachable())
     if isinstance(rule, RoleRule):
-        query = select(Person.id).where(*_reachable(), has_role(session, rule.role))
-        return [Member(pid) for pid in session.scalars(query.order_by(Person.name))]
+        return select(Person.id).where(*_reachable(), has_role(session, rule.role))
+    holders = select(RoleAssignment.person_id).where(
+        RoleAssignment.incident_id == rule.incident_id, RoleAssignment.ended_at.is_(None)
+    )
+    commander = select(Incident.commander_id).where(Incident.id == rule.incident_id)
+    return select(Person.id).where(
+        *_reachable(), Person.id.in_(holders.union(commander).scalar_subquery())
+    )
+
+
+def _resolve_one(session: Session, rule: Rule) -> list[Member]:
     if isinstance(rule, PersonRule):
         person = session.get(Person, rule.person_id)
         if person is None:
@@ -153,15 +171,6 @@ def _resolve_one(session: Session, rule: Rule) -> list[Member]:
         if person.archived_at is not None or of_visiting_party(person):
             return []
         return [Member(person.id)]
-    if isinstance(rule, IncidentRule):
-        holders = select(RoleAssignment.person_id).where(
-            RoleAssignment.incident_id == rule.incident_id, RoleAssignment.ended_at.is_(None)
-        )
-        commander = select(Incident.commander_id).where(Incident.id == rule.incident_id)
-        query = select(Person.id).where(
-            *_reachable(), Person.id.in_(holders.union(commander).scalar_subquery())
-        )
-        return [Member(pid) for pid in session.scalars(query.order_by(Person.name))]
     if isinstance(rule, PostsRule):
         posts = (
             select(PostAssignment.person_id, Post.id)
@@ -178,10 +187,13 @@ def _resolve_one(session: Session, rule: Rule) -> list[Member]:
             posts = posts.where(Post.id == rule.post_id)
         rows = session.execute(posts.order_by(Post.name, Person.name)).all()
         return [Member(person_id, post_id) for person_id, post_id in rows]
-    members: list[Member] = []
-    for sub in rule.rules:
-        members.extend(_resolve_one(session, sub))
-    return members
+    if isinstance(rule, AnyOfRule):
+        members: list[Member] = []
+        for sub in rule.rules:
+            members.extend(_resolve_one(session, sub))
+        return members
+    query = _persons(session, rule).order_by(Person.name)
+    return [Member(pid) for pid in session.scalars(query)]
 
 
 def resolve_rule(session: Session, rule: Rule) -> list[Member]:

@@ -27,7 +27,7 @@ from muster.comms.channels import (
 )
 from muster.comms.enums import MessageKind, Precedence
 from muster.comms.floor import check_floor, release_floor
-from muster.comms.groups import parse_rule, resolve_rule
+from muster.comms.groups import parse_rule, person_query, resolve_rule
 from muster.comms.models import Channel, Message, Recipient, VoiceClip
 from muster.comms.recipients import (
     AckOutcome,
@@ -37,6 +37,8 @@ from muster.comms.recipients import (
     mark_delivered_many,
     mark_read,
     missed_messages,
+    recipient_ids,
+    record_persons,
     record_recipients,
 )
 from muster.comms.rules import SEND, authorize_send
@@ -202,6 +204,10 @@ def record_message(
 ) -> Message:
     """Resolve the channel's rule now, record a copy per recipient, and set the deadline.
 
+    A rule that is one query of persons (everyone, a role, an incident's talk group) is
+    resolved by the database as it writes the copies (``record_persons``); the others are
+    resolved here first (``resolve_rule``).
+
     The recording step of a use case that has authorized its actor (a send, a CAP import).
     """
     settings = settings or get_comms_settings()
@@ -209,8 +215,10 @@ def record_message(
         raise Conflict(f"channel {channel.name!r} is archived; send on an open channel")
     if not text and clip_id is None:
         raise Invalid("a message needs text or a voice clip")
-    members = resolve_rule(session, parse_rule(channel.rule))
-    if not members:
+    rule = parse_rule(channel.rule)
+    persons = person_query(session, rule)  # then the database writes the rows itself
+    members = resolve_rule(session, rule) if persons is None else []
+    if persons is None and not members:
         raise Invalid(f"channel {channel.name!r} reaches no one now; check its rule")
     needs_ack = requires_ack if requires_ack is not None else precedence is not Precedence.ROUTINE
     needs_ack = needs_ack or kind is MessageKind.ROLL_CALL
@@ -235,8 +243,15 @@ def record_message(
     )
     session.add(message)
     session.flush()
-    record_recipients(session, message_id=message.id, members=members)
-    named = named_recipients([m.person_id for m in members])
+    if persons is None:
+        record_recipients(session, message_id=message.id, members=members)
+        count, ids = len(members), [m.person_id for m in members]
+    else:
+        count = record_persons(session, message_id=message.id, persons=persons)
+        if not count:  # refused like any send: the caller's transaction is rolled back
+            raise Invalid(f"channel {channel.name!r} reaches no one now; check its rule")
+        ids = recipient_ids(session, message.id) if count <= EVENT_RECIPIENT_LIMIT else []
+    named = named_recipients(ids) if count <= EVENT_RECIPIENT_LIMIT else None
     event = append_event(
         session,
         kind="comms.rollcall.started" if kind is MessageKind.ROLL_CALL else "comms.message.sent",
@@ -244,7 +259,7 @@ def record_message(
         subjects=[message.id, channel.id, actor.person_id or "", *(named or [])],
         payload={
             **message_wire(message, channel.name),
-            "recipient_count": len(members),
+            "recipient_count": count,
             **({"recipients": named} if named is not None else {}),
         },
     )
