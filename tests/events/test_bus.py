@@ -111,3 +111,22 @@ class TestWait:
         assert results[:500] == [True] * 500
         assert results[500:] == [False] * 500
         assert bus.waiting == 0
+
+    def test_a_cancelled_wait_leaves_no_waiter(self) -> None:
+        """A reader that goes away while it waits (its task cancelled, as Starlette does
+        when a console disconnects) is no longer registered, and the others still wake."""
+        bus = Bus()
+
+        async def scenario() -> tuple[int, int, bool]:
+            gone = asyncio.ensure_future(bus.wait(0, 5))
+            staying = asyncio.ensure_future(bus.wait(0, 5))
+            await asyncio.sleep(0)
+            both = bus.waiting
+            gone.cancel()
+            await asyncio.gather(gone, return_exceptions=True)
+            left = bus.waiting
+            bus.publish([_event(1, "h0")])
+            return both, left, await staying
+
+        assert asyncio.run(scenario()) == (2, 1, True)
+        assert bus.waiting == 0

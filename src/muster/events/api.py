@@ -218,9 +218,18 @@ async def event_stream(
             if heads and time.monotonic() - head_sent >= HEAD_EVERY:
                 yield format_head(max(cursor, bus.latest_seq), await rows_head_now(db))
                 head_sent = time.monotonic()
-            if len(batch) >= STREAM_BATCH:
+            full = len(batch) >= STREAM_BATCH
+            del batch, memory  # not held while waiting (see Bus.waiter)
+            if full:
                 continue
-            while not await bus.wait(cursor, pause):
+            while True:
+                waiting, timing = bus.waiter(cursor, pause)  # no coroutine per wait
+                try:
+                    woken = await waiting
+                finally:
+                    bus.stop_waiting(waiting, timing)
+                if woken:
+                    break
                 if is_disconnected is not None and await is_disconnected():
                     return
                 tail = await bus.refresh_tail(partial(_read_tail, db), pause / 2)

@@ -31,7 +31,7 @@ class Bus:
         self._ring: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._encoded: dict[int, dict[Callable[[dict[str, Any]], bytes], bytes]] = {}
         # Timeouts of waiters, grouped by loop, timeout and a quarter of it (see ``wait``).
-        self._timeouts: dict[tuple[asyncio.AbstractEventLoop, float, int], set[Any]] = {}
+        self._timeouts: dict[tuple[asyncio.AbstractEventLoop, float, int], _Slot] = {}
         # One shared read of the log's tail per loop at a time (see ``refresh_tail``).
         self._tail_reads: dict[asyncio.AbstractEventLoop, asyncio.Future[int]] = {}
         self._tail_read_at = float("-inf")
@@ -136,42 +136,61 @@ class Bus:
         later: waiters of one loop that start waiting within the same quarter share one
         timer (a timer per waiter was most of a thousand consoles' cost per event).
         """
+        future, timing = self.waiter(after_seq, timeout)
+        try:
+            return await future
+        finally:
+            self.stop_waiting(future, timing)
+
+    def waiter(self, after_seq: int, timeout: float) -> tuple[asyncio.Future[bool], _Slot | None]:
+        """``wait`` in two calls, for a reader that waits once per event: a future that
+        becomes True on news and False on timeout, and its timer's slot; the caller awaits
+        the future and then calls ``stop_waiting`` with both (in a ``finally``).
+
+        A live stream waits once per event per console: as a bare future, a wait leaves no
+        coroutine object behind for the garbage collector's young generation to go through
+        (a thousand waiting consoles were a 2-4 ms collection at the next flash order).
+        """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[bool] = loop.create_future()
         with self._lock:
             if self.latest_seq > after_seq:
-                return True
+                future.set_result(True)
+                return future, None
             self._waiters.setdefault(loop, set()).add(future)
-        slot = self._timed(loop, timeout)
-        timing = self._timeouts[slot]
+        timing = self._timed(loop, timeout)
         timing.add(future)
-        try:
-            return await future
-        finally:
-            timing.discard(future)
-            if not timing and self._timeouts.get(slot) is timing:
-                del self._timeouts[slot]  # none left to time out (a closed loop keeps none)
-            with self._lock:  # timed out or cancelled: still registered (a wake unregisters)
-                waiting = self._waiters.get(loop)
-                if waiting is not None:
-                    waiting.discard(future)
-                    if not waiting:
-                        del self._waiters[loop]
+        return future, timing
 
-    def _timed(
-        self, loop: asyncio.AbstractEventLoop, timeout: float
-    ) -> tuple[asyncio.AbstractEventLoop, float, int]:
+    def stop_waiting(self, future: asyncio.Future[bool], timing: _Slot | None) -> None:
+        """Unregister a waiter from ``waiter`` once its future is done or cancelled."""
+        if timing is None:
+            return
+        timing.discard(future)
+        if not timing and self._timeouts.get(timing.key) is timing:
+            del self._timeouts[timing.key]  # none left to time out (a closed loop keeps none)
+        if future.done() and not future.cancelled() and future.result():
+            return  # woken: the wake took it out of the waiters already
+        with self._lock:  # timed out or cancelled: still registered
+            waiting = self._waiters.get(timing.key[0])
+            if waiting is not None:
+                waiting.discard(future)
+                if not waiting:
+                    del self._waiters[timing.key[0]]
+
+    def _timed(self, loop: asyncio.AbstractEventLoop, timeout: float) -> _Slot:
         """The slot of waiters whose ``timeout`` falls due together, with its timer set (on
         ``loop``'s thread)."""
         quarter = timeout / 4 if timeout > 0 else 1.0  # no time at all: due at once
-        slot = (loop, timeout, int(loop.time() // quarter))
-        if slot not in self._timeouts:
-            self._timeouts[slot] = set()
-            loop.call_at(slot[2] * quarter + timeout, self._time_out, slot)
+        key = (loop, timeout, int(loop.time() // quarter))
+        slot = self._timeouts.get(key)
+        if slot is None:
+            slot = self._timeouts[key] = _Slot(key)
+            loop.call_at(key[2] * quarter + timeout, self._time_out, key)
         return slot
 
-    def _time_out(self, slot: tuple[asyncio.AbstractEventLoop, float, int]) -> None:
-        for future in self._timeouts.pop(slot, ()):
+    def _time_out(self, key: tuple[asyncio.AbstractEventLoop, float, int]) -> None:
+        for future in self._timeouts.pop(key, ()):
             _resolve(future, False)
 
     async def refresh_tail(self, read_tail: Callable[[], int], max_age: float) -> int:
@@ -207,6 +226,16 @@ class Bus:
         if newer:
             self.wake(tail)
         return tail
+
+
+class _Slot(set[asyncio.Future[bool]]):
+    """The waiters of one loop whose timeouts fall due together, and the slot's key."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: tuple[asyncio.AbstractEventLoop, float, int]) -> None:
+        super().__init__()
+        self.key = key
 
 
 def _resolve(future: asyncio.Future[bool], value: bool) -> None:
