@@ -13,6 +13,13 @@ from a deferred writer's commit to its event being sealed, p50 and p99. The chai
 verified after every backend. SQLite has no deferred scenarios: there, deferred events are
 chained in the writer's transaction (see docs/security.md, "Sealing").
 
+On PostgreSQL the sealer runs as ``muster serve`` runs it: in a process of its own
+(events/seal_process.py), started before the writers, whose own sealer thread stands by.
+The seal delay is then read as the writers of a node see it: after each commit the
+passes the sealer has begun (its counts in the node's folder), and the time the first
+later pass that drained was seen (looked at every 0.5 ms), an upper bound by at most one
+pass.
+
 Usage:
     uv run python bench/events.py [--seconds 3] [--threads 8]
         [--pg postgresql://postgres@127.0.0.1:5432/test] [--no-pg]
@@ -24,6 +31,8 @@ database created on the given server and dropped afterwards.
 from __future__ import annotations
 
 import argparse
+import bisect
+import contextlib
 import json
 import os
 import platform
@@ -39,6 +48,7 @@ from sqlalchemy.engine import make_url
 
 import muster.models  # noqa: F401  (every table on the metadata)
 from muster.db import Base, Database
+from muster.events.seal_process import NodeSealer, SealerLink, start_node_sealer
 from muster.events.sealer import sealer_for, stop_sealers
 from muster.events.service import AWAIT_SEAL, append_event, verify_chain
 from muster.policy.actor import Actor
@@ -53,8 +63,53 @@ RAW = Table(
 )
 
 
+class SealWatch:
+    """Seal delays as a node's writers see them when its sealer process seals."""
+
+    def __init__(self, link: SealerLink) -> None:
+        self._link = link
+        self._commits: list[tuple[int, float]] = []  # (passes begun after the commit, when)
+        self._drained: list[tuple[int, float]] = []  # (last drained pass, first seen)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> SealWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def committed(self) -> None:
+        self._commits.append((self._link.counters()[1], time.perf_counter()))
+
+    def _watch(self) -> None:
+        last = -1
+        while not self._stop.wait(0.0005):
+            drained = self._link.counters()[2]
+            if drained != last:
+                self._drained.append((drained, time.perf_counter()))
+                last = drained
+
+    def delays(self) -> list[float]:
+        """Seconds from each commit to the first later pass seen drained."""
+        passes = [d for d, _t in self._drained]
+        found = []
+        for begun, at in self._commits:
+            i = bisect.bisect_right(passes, begun)
+            if i < len(passes):
+                found.append(self._drained[i][1] - at)
+        return found
+
+
 def _append_for(
-    db: Database, seconds: float, per_tx: int, deferred: bool, awaited: bool = False
+    db: Database,
+    seconds: float,
+    per_tx: int,
+    deferred: bool,
+    awaited: bool = False,
+    watch: SealWatch | None = None,
 ) -> int:
     """Commit transactions of ``per_tx`` events until time runs out; return events written.
     ``awaited``: each commit returns once its events are sealed (``AWAIT_SEAL``, as the
@@ -74,6 +129,8 @@ def _append_for(
                     payload=PAYLOAD,
                     defer_seal=deferred,
                 )
+        if watch is not None:
+            watch.committed()
         written += per_tx
     return written
 
@@ -132,7 +189,12 @@ def run_scenario(
     """Events per second for ``threads`` writers committing ``per_tx`` events each time."""
     sealer = sealer_for(db.engine)
     sealer.delays.clear()
-    total, elapsed = _threads(threads, lambda: _append_for(db, seconds, per_tx, deferred, awaited))
+    link = SealerLink.from_environment() if deferred and not db.is_sqlite else None
+    with contextlib.ExitStack() as stack:
+        watch = stack.enter_context(SealWatch(link)) if link is not None else None
+        total, elapsed = _threads(
+            threads, lambda: _append_for(db, seconds, per_tx, deferred, awaited, watch)
+        )
     mode = "deferred, awaited" if awaited else "deferred" if deferred else "sealed"
     row: dict[str, Any] = {
         "mode": mode,
@@ -144,7 +206,7 @@ def run_scenario(
         "transactions_per_second": round(total / per_tx / elapsed, 1),
     }
     if deferred:
-        delays = list(sealer.delays)
+        delays = watch.delays() if watch is not None else list(sealer.delays)
         row["seal_delay_ms"] = {
             "p50": round(_percentile(delays, 0.5) * 1000, 2),
             "p99": round(_percentile(delays, 0.99) * 1000, 2),
@@ -199,10 +261,15 @@ def bench_postgres(url: str, *, seconds: float, threads: int) -> dict[str, Any]:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     db = Database(make_url(admin_url).set(database=name).render_as_string(hide_password=False))
+    node_sealer: NodeSealer | None = None
     try:
+        Base.metadata.create_all(db.engine)
+        node_sealer = start_node_sealer(db.url)  # as muster serve does, before the writers
         return bench_backend(db, seconds=seconds, threads=threads)
     finally:
         stop_sealers()
+        if node_sealer is not None:
+            node_sealer.stop()
         db.dispose()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

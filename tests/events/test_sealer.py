@@ -21,6 +21,7 @@ from muster.config import Settings
 from muster.db import Database
 from muster.events.bus import get_bus
 from muster.events.models import Event, EventSubject, PendingEvent, RowVersion
+from muster.events.seal_process import start_node_sealer
 from muster.events.sealer import Sealer, sealer_for, stop_sealers
 from muster.events.service import AWAIT_SEAL, append_event, verify_chain
 from muster.people.enums import Affiliation
@@ -250,6 +251,41 @@ class TestTwoSealersOnPostgres:
         _deferred(db, await_seal=True, n=2)
         assert sealer_for(db.engine).leader
         assert [e.payload for e in _sealed(db)] == [{"n": 1}, {"n": 2}]
+        with db.session_scope(write=False) as s:
+            assert verify_chain(s).ok
+
+
+class TestNodeSealerProcess:
+    """PostgreSQL: the node's sealer in a process of its own, as ``muster serve`` runs it."""
+
+    def test_writers_of_the_node_wait_through_it_and_take_over_when_it_dies(
+        self, db: Database
+    ) -> None:
+        """The sealer process leads and seals this process's writes, awaited or not; killed,
+        this process's own sealer takes the lock and the next awaited commit is sealed."""
+        if db.is_sqlite:
+            pytest.skip("SQLite chains deferred events in the writer's transaction")
+        stop_sealers()
+        node = start_node_sealer(db.url)
+        try:
+            assert until(lambda: node.link.counters()[0] == 1)  # it leads
+            _deferred(db, await_seal=True, n=1)  # returns once the process has sealed it
+            assert [e.payload for e in _sealed(db)] == [{"n": 1}]
+            local = sealer_for(db.engine)
+            assert not local.leader
+            assert local.node_leads()  # so this process's writers send no NOTIFY
+            _deferred(db, n=2)  # not awaited: woken through the FIFO, sealed soon after
+            assert until(lambda: _pending(db) == 0 and len(_sealed(db)) == 2)
+
+            node.process.kill()  # SIGKILL: its connection, lock and FIFO reader go with it
+            node.process.wait()
+            _deferred(db, await_seal=True, n=3)
+            assert [e.payload for e in _sealed(db)] == [{"n": 1}, {"n": 2}, {"n": 3}]
+            assert local.leader
+            assert _pending(db) == 0
+        finally:
+            node.stop()
+            stop_sealers()
         with db.session_scope(write=False) as s:
             assert verify_chain(s).ok
 

@@ -11,8 +11,10 @@ and, on PostgreSQL, every node (``NOTIFY muster_events``).
 
 PostgreSQL: the sealer of each node tries a session-level advisory lock; the node that
 holds it seals, the others stand by and retry, and take over within ``STANDBY_RETRY``
-seconds when the holder's connection ends (its process died). Writers wake the sealer with
-``NOTIFY muster_pending`` at commit. SQLite: each process seals for itself; ``BEGIN
+seconds when the holder's connection ends (its process died). ``muster serve`` starts a
+sealer process of its own first (events/seal_process.py), which leads while it lives.
+Writers of the leader's process wake it through a pipe, those of its node through a FIFO,
+and all others with ``NOTIFY muster_pending`` at commit. SQLite: each process seals for itself; ``BEGIN
 IMMEDIATE`` serialises sealers of several processes on one file, and the move from
 ``pending_events`` keeps each event sealed once. Correctness never rests on there being a
 single sealer: the chain lock does that; the leader lock only saves work.
@@ -43,6 +45,7 @@ from muster.events.batches import (
 from muster.events.bus import get_bus
 from muster.events.chain import wire_form
 from muster.events.models import Event, EventSubject, PendingEvent
+from muster.events.seal_process import SealerLink
 from muster.ops.metrics import count_committed
 
 log = logging.getLogger(__name__)
@@ -54,6 +57,8 @@ PENDING_CHANNEL = "muster_pending"
 STANDBY_RETRY = 0.5  # seconds between a standby's attempts at the leadership lock
 IDLE_POLL = 0.25  # seconds a leader waits for a wake-up before looking anyway
 IDLE_EXIT = 30.0  # seconds without work after which the thread ends (started again on demand)
+LINK_POLL = 0.0005  # seconds between a waiter's looks at the node's sealer's counts
+LINK_LOOK = 0.05  # ... and between its looks at the table meanwhile (that sealer may die)
 
 _EVENTS = cast(Table, Event.__table__)
 _SUBJECTS = cast(Table, EventSubject.__table__)
@@ -130,6 +135,9 @@ class Sealer:
         self.keep = False  # a server node's sealer never ends for being idle
         self.sealed = 0
         self.delays: deque[float] = deque(maxlen=200_000)  # commit to seal, seconds
+        # The node's link (events/seal_process.py): read while this process leads; a writer
+        # of another process of the node wakes and waits through it.
+        self._link = SealerLink.from_environment() if self._postgres else None
 
     def ensure_running(self, *, keep: bool = False) -> None:
         """Start the thread if it is not running; ``keep``: never end it for idleness."""
@@ -154,6 +162,11 @@ class Sealer:
         with contextlib.suppress(BlockingIOError):
             os.write(self._wake_w, b"!")
 
+    def node_leads(self) -> bool:
+        """Whether this process or its node's sealer process leads (a writer then needs no
+        NOTIFY: it wakes the leader after its commit)."""
+        return self.leader or (self._link is not None and self._link.leads())
+
     def committed(self, pending_ids: list[int]) -> None:
         """A writer committed ``pending_ids``: note the time (seal delay), wake the sealer."""
         now = time.perf_counter()
@@ -163,20 +176,24 @@ class Sealer:
             for pending_id in pending_ids:
                 self._committed_at[pending_id] = now
         self.ensure_running()
+        if not self.leader and self._link is not None:
+            self._link.wake()
         self.wake()
 
     def wait_sealed(self, pending_ids: list[int], timeout: float) -> bool:
         """Wait until the events committed as ``pending_ids`` are sealed; False on timeout.
 
         Called after the writer's commit. When this process leads, a pass begun after the
-        commit that left the pending table empty has sealed them; otherwise the table is
-        polled (another node seals).
+        commit that left the pending table empty has sealed them. When the node's sealer
+        process leads, the same is read from its counts (and the table looked at now and
+        then, in case it died). Otherwise the table is polled (another node seals).
         """
         deadline = time.perf_counter() + timeout
         with self._cond:
             begun = self._passes_begun
+        link_begun = self._link.counters()[1] if self._link is not None else -1
         self.committed(pending_ids)
-        backoff = 0.001
+        backoff, look_at = 0.001, 0.0
         while True:
             with self._cond:
                 if self._drained_pass > begun:
@@ -187,11 +204,17 @@ class Sealer:
                         return False
                     self._cond.wait(min(remaining, IDLE_POLL))
                     continue
-            if not self._still_pending(pending_ids):
+            leads, _begun, drained, _tried = self._link.counters() if self._link else (0, 0, 0, 0)
+            if leads and drained > link_begun:
                 return True
-            if time.perf_counter() >= deadline:
+            now = time.perf_counter()
+            if now >= look_at:
+                if not self._still_pending(pending_ids):
+                    return True
+                look_at = now + LINK_LOOK if leads else 0.0
+            if now >= deadline:
                 return False
-            time.sleep(backoff)
+            time.sleep(LINK_POLL if leads else backoff)
             backoff = min(backoff * 2, 0.02)
             self.ensure_running()
 
@@ -225,6 +248,11 @@ class Sealer:
 
     def _set_leader(self, leader: bool) -> None:
         with self._cond:
+            if self._link is not None:
+                try:
+                    self._link.lead(leader)
+                except OSError:  # the node's folder is gone: seal without it
+                    self._link = None
             self.leader = leader
             self._cond.notify_all()
 
@@ -253,6 +281,8 @@ class Sealer:
         while not self._stop.is_set():
             got = conn.execute(_TRY_LEAD, {"k": PG_SEALER_LOCK}).scalar()
             conn.commit()
+            if self._link is not None:
+                self._link.tried()
             if got:
                 break
             if self._idle_too_long(idle_since):
@@ -272,9 +302,14 @@ class Sealer:
         if raw is not None and any(True for _ in raw.notifies(timeout=0)):
             return True  # notifications that arrived during the last pass
         watched = [self._wake_r] + ([raw.fileno()] if raw is not None else [])
+        link_fd = self._link.wake_fd if self._link is not None else None
+        if link_fd is not None:
+            watched.append(link_fd)
         ready, _w, _x = io_select.select(watched, [], [], timeout)
         with contextlib.suppress(BlockingIOError):
             os.read(self._wake_r, 4096)
+        if self._link is not None:
+            self._link.drain()
         if raw is not None and ready:
             for _note in raw.notifies(timeout=0):
                 pass
@@ -294,6 +329,7 @@ class Sealer:
             with self._cond:
                 self._passes_begun += 1
                 this_pass = self._passes_begun
+                link_pass = self._link.begin_pass() if self._link is not None else 0
             if raw is not None:
                 sealed, ids = seal_postgres(raw, probe=probe)
             else:
@@ -310,6 +346,8 @@ class Sealer:
                         self.delays.append(done - at)
                 if len(sealed) < BATCH:
                     self._drained_pass = this_pass
+                    if self._link is not None:
+                        self._link.drained(link_pass)
                 self._cond.notify_all()
             if sealed:
                 count_committed(sealed)

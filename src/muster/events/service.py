@@ -212,8 +212,9 @@ def write_deferred(session: Session) -> None:
     if session.info.get("log_locked") or session.info.get(ROW_IMAGES) or _seals_inline(engine):
         _chain_deferred(session, deferred)
         return
-    # Another node seals (or none yet): wake it at commit. This node's is woken directly.
-    notify = None if sealer_for(engine).leader else PENDING_CHANNEL
+    # Another node seals (or none yet): wake it at commit. This node's is woken directly
+    # (its pipe, or its sealer process's FIFO: events/seal_process.py).
+    notify = None if sealer_for(engine).node_leads() else PENDING_CHANNEL
     raw = session.connection().connection.driver_connection
     session.info["events_pending"] = insert_pending_postgres(raw, deferred, notify=notify)
 

@@ -11,6 +11,7 @@ from sqlalchemy import inspect
 from muster.config import Settings, get_settings
 from muster.db import Database
 from muster.errors import Conflict
+from muster.events.seal_process import start_node_sealer
 from muster.migrate import is_current, upgrade
 from muster.ops.logs import configure_logging
 from muster.web.app import create_app
@@ -77,21 +78,29 @@ def run_server(settings: Settings, db: Database, *, host: str, port: int, worker
     access log is off, since the request middleware writes one JSON line per request with
     its id. With ``workers`` above 1, that many processes share the port, each with its
     own connection pool, policy engine and timed jobs (which are safe to run on several:
-    see ``muster.scheduler``); they read settings from the environment.
+    see ``muster.scheduler``); they read settings from the environment. On PostgreSQL the
+    node's sealer runs beside them in a process of its own.
     """
     if settings.log_json:
         configure_logging(settings.log_level)
     options = uvicorn_options(settings, host=host, port=port)
-    if workers <= 1:
-        uvicorn.run(create_app(settings, db), **options)
-        return
-    db.dispose()  # each worker opens its own pool
-    uvicorn.run(
-        "muster.web.server:worker_app",
-        factory=True,
-        workers=workers,
-        # A worker must answer the supervisor's ping within this time or it is killed; a
-        # worker still importing on a loaded machine can take more than the default 5 s.
-        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
-        **options,
-    )
+    # PostgreSQL: the node's sealer runs in a process of its own, started first so that it
+    # leads; the workers' sealer threads stand by (events/seal_process.py).
+    node_sealer = None if db.is_sqlite else start_node_sealer(db.url)
+    try:
+        if workers <= 1:
+            uvicorn.run(create_app(settings, db), **options)
+            return
+        db.dispose()  # each worker opens its own pool
+        uvicorn.run(
+            "muster.web.server:worker_app",
+            factory=True,
+            workers=workers,
+            # A worker must answer the supervisor's ping within this time or it is killed; a
+            # worker still importing on a loaded machine can take more than the default 5 s.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+            **options,
+        )
+    finally:
+        if node_sealer is not None:
+            node_sealer.stop()

@@ -1,0 +1,230 @@
+"""A PostgreSQL node's sealer in a process of its own, beside the server's workers.
+
+``muster serve`` on PostgreSQL starts it before the workers (``start_node_sealer``), so
+the node's sealer does not share an interpreter lock with the request handlers and
+writers whose events it seals. It is the same ``Sealer`` as every worker runs: it takes
+the leadership lock first, and the workers' sealer threads stand by; when this process
+dies, one of them (or another node's) takes the lock over within ``STANDBY_RETRY``.
+
+The node's processes meet in a folder named in ``MUSTER_SEALER_DIR`` (``SealerLink``):
+
+- ``wake``, a FIFO that whichever of the node's sealers leads reads. A writer of another
+  process of the node writes one byte after its commit, as an in-process writer writes to
+  its sealer's pipe. While nobody reads it (no sealer of this node leads), opening it
+  fails, and the writer wakes the leader with ``NOTIFY muster_pending`` in its
+  transaction, as before. A NOTIFY costs the writer more than a statement: PostgreSQL
+  serialises the commits of notifying transactions, ``fsync`` included.
+- ``state``, 32 bytes that the leader keeps: whether it leads, how many passes it began,
+  the last pass that left ``pending_events`` empty, and whether it has tried for the lock
+  yet. A writer that waits for its seal reads the passes begun after its commit and waits
+  for a later pass that drained, as a waiter in the leader's own process does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mmap
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+
+SEALER_DIR_ENV = "MUSTER_SEALER_DIR"
+_STATE = struct.Struct("<QQQQ")  # leads, passes begun, last drained pass, tried the lock
+READY_SECONDS = 10.0  # how long ``muster serve`` waits for its sealer to try for the lock
+
+
+class SealerLink:
+    """The folder through which one node's processes reach the node's leading sealer."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self._wake_path = os.path.join(folder, "wake")
+        fd = os.open(os.path.join(folder, "state"), os.O_RDWR)
+        try:
+            self._state = mmap.mmap(fd, _STATE.size)
+        finally:
+            os.close(fd)
+        self._lock = threading.Lock()
+        self._writer: int | None = None  # a writer's end of ``wake``
+        self._reader: tuple[int, int] | None = None  # the leader's (read end, its own write end)
+        self._begun = self._drained = 0  # the leader's counts, as published
+
+    @classmethod
+    def create(cls) -> SealerLink:
+        """A new folder for a node (``muster serve``, the benchmark)."""
+        folder = tempfile.mkdtemp(prefix="muster-sealer-")
+        os.mkfifo(os.path.join(folder, "wake"), 0o600)
+        with open(os.path.join(folder, "state"), "wb") as state:
+            state.write(bytes(_STATE.size))
+        return cls(folder)
+
+    @classmethod
+    def from_environment(cls) -> SealerLink | None:
+        """The node's link named in ``MUSTER_SEALER_DIR``, if any."""
+        folder = os.environ.get(SEALER_DIR_ENV)
+        if not folder:
+            return None
+        try:
+            return cls(folder)
+        except OSError:
+            return None
+
+    def counters(self) -> tuple[int, int, int, int]:
+        """(leads, passes begun, last drained pass, tried the lock)."""
+        leads, begun, drained, tried = _STATE.unpack_from(self._state, 0)
+        return leads, begun, drained, tried
+
+    # The leading sealer's side (one process of the node at a time: the lock's holder).
+
+    def lead(self, leading: bool) -> None:
+        """Read ``wake`` while leading; stop reading it when not (writers then NOTIFY).
+
+        Taking over, the count of passes begun moves on by one (a pass of the last leader
+        may have begun and died), so no writer that read the count before takes a later
+        drained pass of this leader for one begun after its commit unless it was."""
+        if leading and self._reader is None:
+            read_end = os.open(self._wake_path, os.O_RDONLY | os.O_NONBLOCK)
+            # Its own write end too: without a writer a FIFO reads as ended, always ready.
+            self._reader = (read_end, os.open(self._wake_path, os.O_WRONLY | os.O_NONBLOCK))
+            _leads, begun, drained, _tried = self.counters()
+            self._begun, self._drained = begun + 1, drained
+            self._publish()
+        elif not leading and self._reader is not None:  # only the leader writes the counts
+            for fd in self._reader:
+                os.close(fd)
+            self._reader = None
+            self._publish()
+
+    def begin_pass(self) -> int:
+        """A pass begins (before it reads ``pending_events``): its number."""
+        self._begun += 1
+        self._publish()
+        return self._begun
+
+    def drained(self, number: int) -> None:
+        """Pass ``number`` left ``pending_events`` empty."""
+        self._drained = max(self._drained, number)
+        self._publish()
+
+    def _publish(self) -> None:
+        leads = int(self._reader is not None)
+        _STATE.pack_into(self._state, 0, leads, self._begun, self._drained, 1)
+
+    def tried(self) -> None:
+        """This process's sealer has tried for the lock (``muster serve`` waits for it)."""
+        struct.pack_into("<Q", self._state, 24, 1)
+
+    @property
+    def wake_fd(self) -> int | None:
+        """The read end of ``wake`` while this process leads."""
+        return self._reader[0] if self._reader is not None else None
+
+    def drain(self) -> None:
+        """Empty ``wake`` after a wake-up."""
+        if self._reader is not None:
+            with contextlib.suppress(BlockingIOError):
+                os.read(self._reader[0], 4096)
+
+    # A writer's side.
+
+    def leads(self) -> bool:
+        """Whether a sealer of this node leads and reads ``wake`` (then no NOTIFY is needed)."""
+        if not self.counters()[0]:
+            return False
+        with self._lock:
+            if self._writer is None:
+                try:
+                    self._writer = os.open(self._wake_path, os.O_WRONLY | os.O_NONBLOCK)
+                except OSError:  # nobody reads it: the leader is elsewhere, or died
+                    return False
+            return True
+
+    def wake(self) -> None:
+        """Wake the node's leading sealer after a commit (a full FIFO has woken it already)."""
+        with self._lock:
+            writer = self._writer
+            if writer is None:
+                return
+            try:
+                os.write(writer, b"!")
+            except BlockingIOError:
+                return
+            except OSError:  # its reader is gone: the standby sealers take over
+                os.close(writer)
+                self._writer = None
+
+    def close(self) -> None:
+        """Close this process's ends."""
+        self.lead(False)  # if it led
+        with self._lock:
+            if self._writer is not None:
+                os.close(self._writer)
+                self._writer = None
+        self._state.close()
+
+
+@dataclass
+class NodeSealer:
+    """The sealer process of a node, started by ``start_node_sealer``."""
+
+    link: SealerLink
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        """Stop the process (its batch commits or rolls back) and remove the folder."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if os.environ.get(SEALER_DIR_ENV) == self.link.folder:
+            del os.environ[SEALER_DIR_ENV]
+        self.link.close()
+        shutil.rmtree(self.link.folder, ignore_errors=True)
+
+
+def start_node_sealer(database_url: str) -> NodeSealer:
+    """Start this node's sealer process for ``database_url`` and name its folder in the
+    environment (the workers started after this inherit it); returns once it has tried
+    for the leadership lock (or after ``READY_SECONDS``)."""
+    link = SealerLink.create()
+    os.environ[SEALER_DIR_ENV] = link.folder
+    env = {**os.environ, "MUSTER_DATABASE_URL": database_url}
+    process = subprocess.Popen([sys.executable, "-m", "muster.events.seal_process"], env=env)
+    deadline = time.monotonic() + READY_SECONDS
+    while not link.counters()[3] and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return NodeSealer(link, process)
+
+
+def main() -> None:
+    """The sealer process: seal for ``MUSTER_DATABASE_URL`` until told to stop or orphaned."""
+    from muster.db import Database
+    from muster.events.sealer import Sealer
+
+    parent = os.getppid()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    db = Database(os.environ["MUSTER_DATABASE_URL"])
+    sealer = Sealer(db.engine)
+    sealer.ensure_running(keep=True)
+    try:
+        while not stop.wait(0.5) and os.getppid() == parent:
+            sealer.ensure_running(keep=True)  # a thread that lost the database starts again
+    finally:
+        sealer.stop()
+        db.dispose()
+
+
+if __name__ == "__main__":
+    main()
