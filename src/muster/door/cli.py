@@ -59,7 +59,7 @@ def run_cmd(
 
     from muster.door.controller import DoorConfig, DoorController
     from muster.door.link import Link
-    from muster.door.server import create_door_app
+    from muster.door.server import UVICORN_OPTIONS, create_door_app
     from muster.events.signing import load_public_key
 
     token = os.environ.get(TOKEN_ENV, "").strip()
@@ -78,7 +78,11 @@ def run_cmd(
     link = Link(door, server_url=server.rstrip("/"), token=token, public_key=key).start()
     try:
         uvicorn.run(
-            create_door_app(door, reader_secret=secret), host=host, port=port, log_level="info"
+            create_door_app(door, reader_secret=secret),
+            host=host,
+            port=port,
+            log_level="info",
+            **UVICORN_OPTIONS,
         )
     finally:
         link.stop()

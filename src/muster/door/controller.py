@@ -9,6 +9,7 @@ journal: every answer is on disk before the reader hears it, and uploaded later.
 
 from __future__ import annotations
 
+from contextvars import Context
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -52,6 +53,27 @@ def fails_secure(portal: PortalFacts, direction: Direction) -> bool:
     return portal.kind == "airlock" and direction == Direction.EXIT
 
 
+@dataclass(frozen=True)
+class Ask:
+    """A reader's request waiting to be decided (``decide_many``), with the context it
+    came in (the clock an exercise set)."""
+
+    portal_id: str
+    person_refs: list[str]
+    direction: Direction
+    context: Context
+
+
+@dataclass(frozen=True)
+class Ruled:
+    """A request decided: its journal entry (key, portal, body) and the reader's answer."""
+
+    key: str
+    portal_id: str
+    body: dict[str, Any]
+    answer: dict[str, Any]
+
+
 class DoorController:
     """One controller: its replica, its journal and what it knows of the server's head."""
 
@@ -73,6 +95,48 @@ class DoorController:
         self, *, portal_id: str, person_refs: list[str], direction: Direction
     ) -> dict[str, Any]:
         """Decide a request at one of this door's portals, journal it, and answer."""
+        ruled = self.rule(portal_id=portal_id, person_refs=person_refs, direction=direction)
+        self._journal(key=ruled.key, kind=REQUEST, portal_id=ruled.portal_id, body=ruled.body)
+        return ruled.answer
+
+    def rule_many(self, asks: list[Ask]) -> list[Ruled | Exception]:
+        """Decide several requests in turn, each in the context it came in; each one's
+        decision, or what it raised (a 404 or 422 of its own, not the others')."""
+        out: list[Ruled | Exception] = []
+        for ask in asks:
+            try:
+                out.append(
+                    ask.context.run(
+                        self.rule,
+                        portal_id=ask.portal_id,
+                        person_refs=ask.person_refs,
+                        direction=ask.direction,
+                    )
+                )
+            except Exception as exc:
+                out.append(exc)
+        return out
+
+    def journal_ruled(self, ruled: list[Ruled | Exception]) -> list[dict[str, Any] | Exception]:
+        """Journal the decisions of ``rule_many`` in one commit (one fsync); each one's
+        answer, now durable, or its error. If the commit fails, every decision of it gets
+        the error and none is answered."""
+        decided = [r for r in ruled if isinstance(r, Ruled)]
+        entries = [(r.key, REQUEST, r.portal_id, r.body) for r in decided]
+        errors = iter(self.journal.write_many(entries))
+        if decided:
+            self._woken()
+        out: list[dict[str, Any] | Exception] = []
+        for r in ruled:
+            if isinstance(r, Ruled):
+                error = next(errors)
+                out.append(r.answer if error is None else error)
+            else:
+                out.append(r)
+        return out
+
+    def rule(self, *, portal_id: str, person_refs: list[str], direction: Direction) -> Ruled:
+        """The decision of a request and its journal entry, not journalled yet."""
         check_refs(person_refs)
         stale = self.freshness.stale_reason()
         if stale and self.freshness.only_behind():
@@ -104,9 +168,8 @@ class DoorController:
             "replica_rows": replica_rows,
             "decisions": decisions,
         }
-        self._journal(key=request_id, kind=REQUEST, portal_id=known.portal.id, body=body)
         allowed = sum(1 for r in rulings if r.verdict.allowed)
-        return {
+        answer = {
             "request_id": request_id,
             "portal_id": known.portal.id,
             "portal": known.portal.name,
@@ -125,6 +188,7 @@ class DoorController:
             "decided_at_door": True,
             "alert": f"Exit denied at the door, failing secure: {stale}" if stale else "",
         }
+        return Ruled(request_id, known.portal.id, body, answer)
 
     def record_passage(
         self, *, portal_id: str, person_ref: str, direction: Direction, idempotency_key: str
@@ -243,6 +307,9 @@ class DoorController:
 
     def _journal(self, *, key: str, kind: str, portal_id: str, body: dict[str, Any]) -> None:
         self.journal.write(key=key, kind=kind, portal_id=portal_id, body=body)
+        self._woken()
+
+    def _woken(self) -> None:
         for wake in self.on_journal:
             wake()
 

@@ -10,6 +10,7 @@ once, because the server keys it.
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -26,10 +27,10 @@ from sqlalchemy import (
     Text,
     bindparam,
     func,
-    insert,
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from muster import clock
 from muster.door.replica import sqlite_engine
@@ -47,6 +48,11 @@ ENTRIES = Table(
     Column("at", String(40), nullable=False),
     Column("uploaded_at", String(40), nullable=True),
     Column("outcome", Text, nullable=False, default=""),
+)
+_INSERT_COLUMNS = ("key", "kind", "portal_id", "body", "at", "outcome")
+_INSERT_SQL = (
+    f"INSERT INTO {ENTRIES.name} ({', '.join(_INSERT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})"
 )
 REQUEST = "request"
 PASSAGE = "passage"
@@ -100,30 +106,48 @@ class Journal:
             return True
 
     def write(self, *, key: str, kind: str, portal_id: str, body: dict[str, Any]) -> None:
-        """Commit one entry (durable when this returns).
+        """Commit one entry (durable when this returns)."""
+        error = self.write_many([(key, kind, portal_id, body)])[0]
+        if error is not None:
+            raise error
 
-        Group commit: entries written at the same moment by several readers' requests share
-        one transaction and one fsync. The first caller to find no commit under way commits
-        everything queued by then, in its own thread; the others wait for it, and one of
-        those left over commits next. The door's throughput is not one fsync per decision.
+    def write_many(
+        self, entries: list[tuple[str, str, str, dict[str, Any]]]
+    ) -> list[Exception | None]:
+        """Commit entries, each (key, kind, portal id, body), durable when this returns;
+        for each, what its commit raised (a key used twice), or None.
+
+        Group commit: entries written at the same moment (by several readers' requests, or
+        given together) share one transaction and one fsync. The first caller to find no
+        commit under way commits everything queued by then, in its own thread; the others
+        wait for it, and one of those left over commits next. The door's throughput is not
+        one fsync per decision.
         """
-        row = {
-            "key": key,
-            "kind": kind,
-            "portal_id": portal_id,
-            "body": json.dumps(body),
-            "at": format_time(clock.now()),
-            "outcome": "",
-        }
-        ticket = _Ticket(row)
+        at = format_time(clock.now())
+        tickets = [
+            _Ticket(
+                {
+                    "key": key,
+                    "kind": kind,
+                    "portal_id": portal_id,
+                    "body": json.dumps(body),
+                    "at": at,
+                    "outcome": "",
+                }
+            )
+            for key, kind, portal_id, body in entries
+        ]
+        if not tickets:
+            return []
+        mine = tickets[0]  # all queued together: committed in the same batch
         with self._queue_lock:
-            self._queue.append(ticket)
-            while not ticket.done and self._committing:
+            self._queue.extend(tickets)
+            while not mine.done and self._committing:
                 self._queue_lock.wait()
-            if not ticket.done:  # no commit under way: this caller commits what queued
+            if not mine.done:  # no commit under way: this caller commits what queued
                 self._committing = True
                 batch, self._queue = self._queue, []
-        if not ticket.done:
+        if not mine.done:
             try:
                 self._commit_batch(batch)
             finally:
@@ -132,8 +156,7 @@ class Journal:
                         done.done = True
                     self._committing = False
                     self._queue_lock.notify_all()
-        if ticket.error is not None:
-            raise ticket.error
+        return [t.error for t in tickets]
 
     def _commit_batch(self, batch: list[_Ticket]) -> None:
         try:
@@ -146,10 +169,26 @@ class Journal:
                     ticket.error = exc
 
     def _commit(self, rows: list[dict[str, Any]]) -> None:
-        with self.engine.connect() as conn:
-            conn.info["write"] = True
-            with conn.begin():
-                conn.execute(insert(ENTRIES), rows)
+        """Insert ``rows`` in one transaction, on the driver's connection: the statement is
+        fixed, and SQLAlchemy's execution path cost more CPU than the insert and the fsync
+        (about 0.3 ms of 0.43 ms a commit). A key used twice raises SQLAlchemy's
+        ``IntegrityError``, as the Core insert did (a 409 at the door's routes)."""
+        values = [tuple(row[c] for c in _INSERT_COLUMNS) for row in rows]
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                cursor.executemany(_INSERT_SQL, values)
+                cursor.execute("COMMIT")
+            except BaseException:
+                if raw.driver_connection is not None and raw.driver_connection.in_transaction:
+                    cursor.execute("ROLLBACK")
+                raise
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(_INSERT_SQL, values, exc) from exc
+        finally:
+            raw.close()
 
     def pending(self, limit: int = 100) -> list[Entry]:
         """Entries not uploaded yet, oldest first."""

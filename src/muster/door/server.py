@@ -21,12 +21,22 @@ from starlette.concurrency import run_in_threadpool
 
 from muster.access.schemas import AccessRequestIn, PassageIn
 from muster.door.controller import KEY_MAX, DoorController
+from muster.door.decider import Decider
+from muster.door.reader_path import ReaderPath
 from muster.errors import DomainError
 from muster.web.limits import check_input_limits, value_errors
 from muster.web.problems import install_problem_handlers
 
 # A WebSocket closed because the reader did not sign in (the 4000 range is the app's own).
 UNAUTHENTICATED_CLOSE = 4401
+# How uvicorn serves a door (``muster door run`` and bench/door.py): the C HTTP parser and
+# event loop, no access log line and no Server header per answer.
+UVICORN_OPTIONS: dict[str, Any] = {
+    "http": "httptools",
+    "loop": "uvloop",
+    "access_log": False,
+    "server_header": False,
+}
 
 
 class ReaderUnauthenticated(DomainError):
@@ -37,8 +47,11 @@ class ReaderUnauthenticated(DomainError):
     headers = {"WWW-Authenticate": 'Bearer realm="muster-door"'}
 
 
-def create_door_app(door: DoorController, *, reader_secret: str | None = None) -> FastAPI:
-    """The door's app for its readers."""
+def create_door_app(
+    door: DoorController, *, reader_secret: str | None = None, reader_path: bool = True
+) -> FastAPI:
+    """The door's app for its readers. ``reader_path=False`` leaves the readers' POST
+    routes to FastAPI alone (the tests compare the two: the same answers)."""
     app = FastAPI(
         title="Muster door controller",
         docs_url=None,
@@ -54,6 +67,14 @@ def create_door_app(door: DoorController, *, reader_secret: str | None = None) -
             return True
         given = authorization[7:].strip() if authorization.lower().startswith("bearer ") else ""
         return hmac.compare_digest(given.encode(), reader_secret.encode())
+
+    if reader_path:
+        # The readers' two POST routes answered in front of FastAPI, by the same checks and
+        # code, their requests decided on one thread with group commit (reader_path.py).
+        app.state.decider = Decider(door)
+        app.add_middleware(
+            ReaderPath, door_app=app, door=door, decider=app.state.decider, signed_in=signed_in
+        )
 
     async def reader(authorization: Annotated[str, Header()] = "") -> None:
         if not signed_in(authorization):
