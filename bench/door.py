@@ -15,12 +15,14 @@ door is marked fresh. Each sample is one person's exit request at the South airl
   settings: the fsync that ``decide_journalled`` pays, measured in the same run.
 - ``central_service``: ``decide_request`` on the server's database in one transaction
   (flushed, commit excluded), as bench/access.py's ``service`` measures it.
-- ``http``: the door's own HTTP (uvicorn, one process, this script in ``--serve-door``
-  mode) driven open loop at ``--rate`` requests a second by bench/access.py's driver;
-  latency from each request's due time to its answer, journal fsync included.
+- ``http``: the door's own HTTP (uvicorn with the options ``muster door run`` uses, one
+  process, this script in ``--serve-door`` mode) driven open loop at each ``--rate``
+  requests a second in turn by bench/access.py's driver; latency from each request's due
+  time to its answer, journal fsync included. With each run: the door process's CPU time
+  a request (from /proc), the driver's own, and the load average.
 
 Usage:
-    uv run python bench/door.py [--persons 100000] [--samples 2000] [--rate 500]
+    uv run python bench/door.py [--persons 100000] [--samples 2000] [--rate 500 300 100]
         [--seconds 10] [--no-http]
 """
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import subprocess
 import sys
@@ -45,7 +48,7 @@ from sqlalchemy import insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import muster.models  # noqa: F401  (every table on the metadata)
-from access import ACTOR, _drive, _free_port, _summary, populate
+from access import ACTOR, _drive, _free_port, _server_cpu_s, _summary, populate
 from muster import clock
 from muster.access.decisions import decide_request, engine_for, rule_on
 from muster.access.enums import Direction
@@ -55,7 +58,7 @@ from muster.door.controller import DoorConfig, DoorController
 from muster.door.feed import REPLICATED_TABLES
 from muster.door.freshness import Freshness
 from muster.door.replica import sqlite_engine
-from muster.door.server import create_door_app
+from muster.door.server import UVICORN_OPTIONS, create_door_app
 
 
 def copy_replicated(db: Database, door: DoorController) -> None:
@@ -96,7 +99,9 @@ def serve_door(data_dir: Path, portal_id: str, port: int) -> None:
     """Serve a fresh door over ``data_dir`` on ``port`` until killed (``--serve-door``)."""
     door = DoorController(DoorConfig(portals=(portal_id,), data_dir=data_dir), Freshness(_stopped))
     door.freshness.heard_head(0)
-    uvicorn.run(create_door_app(door), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(
+        create_door_app(door), host="127.0.0.1", port=port, log_level="warning", **UVICORN_OPTIONS
+    )
 
 
 def _stopped() -> float:
@@ -104,9 +109,9 @@ def _stopped() -> float:
 
 
 def bench_http(
-    data_dir: Path, portal_id: str, ids: list[str], rate: int, seconds: float
-) -> dict[str, Any]:
-    """The door's HTTP in a process of its own, driven open loop at ``rate``."""
+    data_dir: Path, portal_id: str, ids: list[str], rates: list[int], seconds: float
+) -> list[dict[str, Any]]:
+    """The door's HTTP in a process of its own, driven open loop at each of ``rates``."""
     port = _free_port()
     command = [sys.executable, __file__, "--serve-door", str(data_dir), portal_id, str(port)]
     server = subprocess.Popen(command)
@@ -120,13 +125,23 @@ def bench_http(
             except httpx.HTTPError:
                 time.sleep(0.1)  # the child is still importing
         # The door here has no reader secret: the driver's bearer token is ignored.
-        return asyncio.run(_drive(url, "unused", portal_id, ids, rate, seconds))
+        asyncio.run(_drive(url, "unused", portal_id, ids, min(rates), 2.0))  # warm-up
+        runs = []
+        for rate in rates:
+            cpu = _server_cpu_s(server.pid)
+            out = asyncio.run(_drive(url, "unused", portal_id, ids, rate, seconds))
+            used = _server_cpu_s(server.pid) - cpu
+            out["door_cpu_ms_per_request"] = round(used * 1000 / max(1, out["completed"]), 3)
+            out["load_avg"] = os.getloadavg()
+            print(json.dumps(out), file=sys.stderr, flush=True)
+            runs.append(out)
+        return runs
     finally:
         server.terminate()
         server.wait(10)
 
 
-def run(persons: int, samples: int, http: tuple[int, float] | None) -> dict[str, Any]:
+def run(persons: int, samples: int, http: tuple[list[int], float] | None) -> dict[str, Any]:
     """Every measure on one station."""
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'central.db'}")
@@ -162,6 +177,7 @@ def run(persons: int, samples: int, http: tuple[int, float] | None) -> dict[str,
             door.decide(portal_id=portal_id, person_refs=[random.choice(ids)], direction=exit_)
 
         out: dict[str, Any] = {
+            "load_before": os.getloadavg(),
             "persons": persons,
             "samples": samples,
             "rule_on": _summary(_timed(samples, pure)),
@@ -196,7 +212,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=2000)
-    parser.add_argument("--rate", type=int, default=500)
+    parser.add_argument("--rate", type=int, nargs="+", default=[500], help="one run each")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--serve-door", nargs=3, metavar=("DIR", "PORTAL", "PORT"))
