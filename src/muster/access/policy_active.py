@@ -21,7 +21,7 @@ from muster.policy.engine import (
     PolicyEngine,
     active_engine,
     install_engine,
-    shipped_policy_text,
+    shipped_engine,
     shipped_schema_text,
 )
 
@@ -35,19 +35,6 @@ _engines: dict[str, PolicyEngine] = {}
 def build_engine(policy_text: str, *, version: str = "draft") -> PolicyEngine:
     """Parse and validate ``policy_text`` against this build's schema (raises Invalid)."""
     return PolicyEngine(policy_text=policy_text, schema_text=shipped_schema_text(), version=version)
-
-
-def shipped_engine() -> PolicyEngine:
-    """The shipped default policy, parsed once per process."""
-    with _lock:
-        engine = _engines.get(SHIPPED)
-    if engine is None:
-        engine = PolicyEngine(
-            policy_text=shipped_policy_text(), schema_text=shipped_schema_text(), version=SHIPPED
-        )
-        with _lock:
-            _engines[SHIPPED] = engine
-    return engine
 
 
 def active_version_id(session: Session) -> str:

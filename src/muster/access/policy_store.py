@@ -19,7 +19,6 @@ from muster.access.policy_active import active_version_id as active_version_id
 from muster.access.policy_active import build_engine as build_engine
 from muster.access.policy_active import engine_for_version as engine_for_version
 from muster.access.policy_active import remember_engine
-from muster.access.policy_active import shipped_engine as shipped_engine
 from muster.access.policy_active import sync_active_engine as sync_active_engine
 from muster.access.proofs_properties import shipped_properties_text
 from muster.access.proofs_service import gate_activation
@@ -27,6 +26,7 @@ from muster.errors import Invalid, NotFound
 from muster.events.service import append_event
 from muster.policy.actor import Actor
 from muster.policy.authorize import authorize
+from muster.policy.engine import shipped_engine as shipped_engine
 from muster.policy.engine import (
     shipped_policy_text,
     shipped_schema_text,

@@ -4,6 +4,7 @@ commander account, with a written reason, and every officer is alerted)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from dataclasses import asdict
@@ -34,8 +35,17 @@ def properties_digest(text: str) -> str:
 
 def prove_text(policy_text: str, properties_text: str | None = None) -> list[ProofResult]:
     """Prove the properties in force (or ``properties_text``) for a policy text."""
-    properties = parse_properties(properties_text or shipped_properties_text())
-    return prove_policy(policy_text, shipped_schema_text(), properties)
+    return list(_proved(policy_text, properties_text or shipped_properties_text()))
+
+
+@functools.lru_cache(maxsize=32)
+def _proved(policy_text: str, properties_text: str) -> tuple[ProofResult, ...]:
+    """The proofs of one policy text against one properties text. They are a function of the
+    two texts and this build's schema alone, so a text proved once in this process (the
+    editor's "prove", then the activation of the same text) is not proved again; a text that
+    fails to parse raises each time (exceptions are not kept)."""
+    properties = parse_properties(properties_text)
+    return tuple(prove_policy(policy_text, shipped_schema_text(), properties))
 
 
 def prove_version(session: Session, ref: str) -> tuple[str, list[ProofResult]]:

@@ -174,19 +174,28 @@ class PolicyEngine:
 
 _lock = threading.Lock()
 _active: PolicyEngine | None = None
+_shipped: PolicyEngine | None = None
 
 
-def active_engine() -> PolicyEngine:
-    """The engine in force: the activated policy, or the shipped default until one is."""
-    global _active
+def shipped_engine() -> PolicyEngine:
+    """The shipped default policy, parsed and validated once per process (its files are part
+    of the installed package and do not change while it runs)."""
+    global _shipped
     with _lock:
-        if _active is None:
-            _active = PolicyEngine(
+        if _shipped is None:
+            _shipped = PolicyEngine(
                 policy_text=shipped_policy_text(),
                 schema_text=shipped_schema_text(),
                 version="shipped",
             )
-        return _active
+        return _shipped
+
+
+def active_engine() -> PolicyEngine:
+    """The engine in force: the activated policy, or the shipped default until one is."""
+    with _lock:
+        active = _active
+    return active if active is not None else shipped_engine()
 
 
 def install_engine(engine: PolicyEngine | None) -> None:
