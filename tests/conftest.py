@@ -62,6 +62,33 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.freeze()
 
 
+# Markers of modules whose tests take seconds each: a real browser, nodes in processes of
+# their own, or the named slow ones.
+HEAVY_MARKERS = ("browser", "production", "slow")
+HEAVY_WEIGHT = 10  # a heavy test counts as this many ordinary ones
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Heaviest modules first. With ``--dist loadfile`` a module runs whole on one worker,
+    handed out in collection order; a heavy module collected last (schemathesis, under
+    tests/web) kept one worker busy alone for the last minute of the run while the other
+    had nothing left. A module's weight is its count of tests, heavy ones counted
+    ``HEAVY_WEIGHT`` times; the sort is stable, so a module's tests keep their order."""
+    weight: dict[Path, int] = {}
+    for item in items:
+        weight[item.path] = weight.get(item.path, 0) + _weight(item)
+    items.sort(key=lambda item: -weight[item.path])
+
+
+def _weight(item: pytest.Item) -> int:
+    """One for an ordinary test (about half a second); ``HEAVY_WEIGHT`` for a heavy one, or
+    what its ``slow`` marker says (``pytest.mark.slow(weight=56)``: about 28 s a test)."""
+    slow = item.get_closest_marker("slow")
+    if slow is not None and "weight" in slow.kwargs:
+        return int(slow.kwargs["weight"])
+    return HEAVY_WEIGHT if any(item.get_closest_marker(m) for m in HEAVY_MARKERS) else 1
+
+
 def create_schema(db: Database) -> None:
     """Tables straight from the models (tests/test_migrations.py checks the migrations match)."""
     Base.metadata.create_all(db.engine)

@@ -29,6 +29,8 @@ from muster.people.enums import Affiliation
 from muster.people.models import Party
 from muster.places.models import Portal, Zone
 
+pytestmark = pytest.mark.slow  # runs early: see pytest_collection_modifyitems
+
 ROUNDS = 6
 Change = Callable[[MakeClient, str], None]
 

@@ -40,6 +40,8 @@ from muster.people.models import Party
 from muster.places.models import Portal, Zone
 from muster.policy.actor import Actor
 
+pytestmark = pytest.mark.slow  # runs early: see pytest_collection_modifyitems
+
 ROUNDS = 6
 
 

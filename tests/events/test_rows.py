@@ -21,6 +21,8 @@ from muster.scenario.cli import crisis_path
 from muster.scenario.loader import load_scenario
 from muster.scenario.runner import run_plan
 
+pytestmark = pytest.mark.slow  # runs early: see pytest_collection_modifyitems
+
 runner = CliRunner()
 
 

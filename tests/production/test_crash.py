@@ -27,7 +27,7 @@ from muster.people.enums import Affiliation
 from muster.policy.actor import Actor
 from production.conftest import admin_token
 
-pytestmark = pytest.mark.production
+pytestmark = [pytest.mark.production, pytest.mark.slow(weight=16)]  # collected first
 KILLS = int(os.environ.get("MUSTER_CRASH_KILLS", "20"))
 RESIDENTS = [f"R{i}" for i in range(6)]
 

@@ -26,7 +26,7 @@ from muster.people.enums import Affiliation
 from muster.policy.actor import Actor
 from production.conftest import admin_token
 
-pytestmark = [pytest.mark.postgres, pytest.mark.production]
+pytestmark = [pytest.mark.postgres, pytest.mark.production, pytest.mark.slow(weight=24)]
 
 
 def _station(url: str) -> tuple[str, int]:

@@ -15,6 +15,8 @@ from muster.people.service import find_person
 from scenario.conftest import write
 from scenario.station import ScenarioText
 
+pytestmark = pytest.mark.slow  # runs early: see pytest_collection_modifyitems
+
 runner = CliRunner()
 
 

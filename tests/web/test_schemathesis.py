@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import schemathesis
 from alembic import command
 from fastapi.testclient import TestClient
@@ -28,6 +29,8 @@ from schemathesis.specs.openapi.checks import (
 
 from muster.db import Database
 from muster.migrate import alembic_config
+
+pytestmark = pytest.mark.slow(weight=56)  # about 28 s a test: collected first (conftest.py)
 
 EXAMPLES = int(os.environ.get("MUSTER_SCHEMATHESIS_EXAMPLES", "5"))
 MODES = os.environ.get("MUSTER_SCHEMATHESIS_MODES", "positive,negative").split(",")
