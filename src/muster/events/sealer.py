@@ -14,8 +14,8 @@ holds it seals, the others stand by and retry, and take over within ``STANDBY_RE
 seconds when the holder's connection ends (its process died). ``muster serve`` starts a
 sealer process of its own first (events/seal_process.py), which leads while it lives.
 Writers of the leader's process wake it through a pipe, those of its node through a FIFO,
-and all others with ``NOTIFY muster_pending`` at commit. SQLite: each process seals for itself; ``BEGIN
-IMMEDIATE`` serialises sealers of several processes on one file, and the move from
+and all others with ``NOTIFY muster_pending`` at commit. SQLite: each process seals for
+itself; ``BEGIN IMMEDIATE`` serialises sealers of several processes on one file, and the move from
 ``pending_events`` keeps each event sealed once. Correctness never rests on there being a
 single sealer: the chain lock does that; the leader lock only saves work.
 """
