@@ -29,7 +29,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import random
@@ -48,7 +47,7 @@ from sqlalchemy import insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import muster.models  # noqa: F401  (every table on the metadata)
-from access import ACTOR, _drive, _free_port, _server_cpu_s, _summary, populate
+from access import ACTOR, _free_port, _server_cpu_s, _summary, drive, populate
 from muster import clock
 from muster.access.decisions import decide_request, engine_for, rule_on
 from muster.access.enums import Direction
@@ -125,11 +124,11 @@ def bench_http(
             except httpx.HTTPError:
                 time.sleep(0.1)  # the child is still importing
         # The door here has no reader secret: the driver's bearer token is ignored.
-        asyncio.run(_drive(url, "unused", portal_id, ids, min(rates), 2.0))  # warm-up
+        drive(url, "unused", portal_id, ids, min(rates), 2.0)  # warm-up
         runs = []
         for rate in rates:
             cpu = _server_cpu_s(server.pid)
-            out = asyncio.run(_drive(url, "unused", portal_id, ids, rate, seconds))
+            out = drive(url, "unused", portal_id, ids, rate, seconds)
             used = _server_cpu_s(server.pid) - cpu
             out["door_cpu_ms_per_request"] = round(used * 1000 / max(1, out["completed"]), 3)
             out["load_avg"] = os.getloadavg()

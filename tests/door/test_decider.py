@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from door.conftest import DoorKit
+from harness.nodes import free_port
 from harness.waiting import until
 from muster.door.journal import Journal
 from muster.door.server import create_door_app
@@ -99,3 +107,77 @@ class TestGroupCommit:
         again = _ask(reader, kit, "Ana")
         assert again.status_code == 200, again.text
         assert [e.key for e in kit.door.journal.entries()] == [again.json()["request_id"]]
+
+
+# A door controller in a process of its own over DIR, serving PORTAL on PORT (never fresh:
+# its exits are denied failing secure, and journalled like every decision).
+_DOOR_PROCESS = """
+import sys
+from pathlib import Path
+import uvicorn
+from muster.door.controller import DoorConfig, DoorController
+from muster.door.server import UVICORN_OPTIONS, create_door_app
+data, portal, port = sys.argv[1:]
+door = DoorController(DoorConfig(portals=(portal,), data_dir=Path(data)))
+uvicorn.run(create_door_app(door), host="127.0.0.1", port=int(port), log_level="warning",
+            **UVICORN_OPTIONS)
+"""
+
+
+class TestKilledDoor:
+    """A door process killed while readers wait loses no decision it answered."""
+
+    def test_every_answered_decision_is_in_the_journal(self, kit: DoorKit, tmp_path: Path) -> None:
+        """Four readers ask at once, again and again; the door is killed (SIGKILL) while
+        requests are decided and committed. Opened again, its journal holds every request
+        a reader was answered, each once."""
+        data = tmp_path / "killed"
+        data.mkdir()
+        with (
+            sqlite3.connect(kit.data_dir / "replica.db") as source,
+            sqlite3.connect(data / "replica.db") as copy,
+        ):
+            source.backup(copy)
+        port = free_port()
+        portal = kit.ids["South airlock"]
+        child = subprocess.Popen(
+            [sys.executable, "-c", _DOOR_PROCESS, str(data), portal, str(port)]
+        )
+        answered: list[str] = []
+        stop = threading.Event()
+
+        def reader() -> None:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+                while not stop.is_set():
+                    try:
+                        answer = http.post(
+                            f"/api/v1/portals/{portal}/requests",
+                            json={"persons": ["Ana"], "direction": "exit"},
+                        )
+                    except httpx.TransportError:
+                        return  # the door is gone
+                    assert answer.status_code == 200, answer.text
+                    answered.append(answer.json()["request_id"])
+
+        try:
+            assert until(lambda: _listening(port))
+            readers = [threading.Thread(target=reader) for _ in range(4)]
+            for t in readers:
+                t.start()
+            assert until(lambda: len(answered) >= 40)
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+        finally:
+            stop.set()
+            child.kill()
+            child.wait()
+        for t in readers:
+            t.join()
+        keys = [e.key for e in Journal(data / "journal.db").entries()]
+        assert len(keys) == len(set(keys))
+        assert set(answered) <= set(keys), set(answered) - set(keys)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
