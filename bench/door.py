@@ -19,7 +19,10 @@ door is marked fresh. Each sample is one person's exit request at the South airl
   process, this script in ``--serve-door`` mode) driven open loop at each ``--rate``
   requests a second in turn by bench/access.py's driver; latency from each request's due
   time to its answer, journal fsync included. With each run: the door process's CPU time
-  a request (from /proc), the driver's own, and the load average.
+  a request (from /proc), the driver's own, and the load average; then the floor at the
+  same rate (``floor``: an app answering a fixed body of the same size on the same uvicorn
+  options and driver, what the machine gives any HTTP server at that moment) and the
+  door's p99 as a ratio to the floor's (``p99_vs_floor``).
 
 Usage:
     uv run python bench/door.py [--persons 100000] [--samples 2000] [--rate 500 300 100]
@@ -107,37 +110,98 @@ def _stopped() -> float:
     return 0.0
 
 
+# The floor's answer: as long as a door's answer to one person (about 1.5 kB).
+FLOOR_BODY = json.dumps({"answer": "x" * 1500}).encode()
+
+
+async def _floor_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """An ASGI app that reads the request and answers a fixed body: what uvicorn, the
+    loopback and the driver cost on this machine now, with no door behind them."""
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(FLOOR_BODY))]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": FLOOR_BODY})
+
+
+def serve_floor(port: int) -> None:
+    """Serve ``_floor_app`` on ``port`` with the door's uvicorn options (``--serve-floor``)."""
+    uvicorn.run(_floor_app, host="127.0.0.1", port=port, log_level="warning", **UVICORN_OPTIONS)
+
+
+def _started(command: list[str], port: int) -> tuple[subprocess.Popen[bytes], str]:
+    server = subprocess.Popen(command)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)  # the child is still importing
+    return server, url
+
+
+def _driven(
+    server: subprocess.Popen[bytes],
+    url: str,
+    portal_id: str,
+    ids: list[str],
+    rate: int,
+    seconds: float,
+) -> dict[str, Any]:
+    cpu = _server_cpu_s(server.pid)
+    out = drive(url, "unused", portal_id, ids, rate, seconds)
+    used = _server_cpu_s(server.pid) - cpu
+    out["server_cpu_ms_per_request"] = round(used * 1000 / max(1, out["completed"]), 3)
+    out["load_avg"] = os.getloadavg()
+    return out
+
+
 def bench_http(
     data_dir: Path, portal_id: str, ids: list[str], rates: list[int], seconds: float
 ) -> list[dict[str, Any]]:
-    """The door's HTTP in a process of its own, driven open loop at each of ``rates``."""
-    port = _free_port()
-    command = [sys.executable, __file__, "--serve-door", str(data_dir), portal_id, str(port)]
-    server = subprocess.Popen(command)
-    url = f"http://127.0.0.1:{port}"
+    """The door's HTTP in a process of its own, driven open loop at each of ``rates``;
+    after each, the floor (``_floor_app`` on the same uvicorn options) at the same rate,
+    and the door's p99 as a ratio to the floor's."""
+    door_port, floor_port = _free_port(), _free_port()
+    door_command = [sys.executable, __file__, "--serve-door", str(data_dir), portal_id]
+    floor_command = [sys.executable, __file__, "--serve-floor"]
+    door, door_url = _started([*door_command, str(door_port)], door_port)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)  # the child is still importing
-        # The door here has no reader secret: the driver's bearer token is ignored.
-        drive(url, "unused", portal_id, ids, min(rates), 2.0)  # warm-up
-        runs = []
-        for rate in rates:
-            cpu = _server_cpu_s(server.pid)
-            out = drive(url, "unused", portal_id, ids, rate, seconds)
-            used = _server_cpu_s(server.pid) - cpu
-            out["door_cpu_ms_per_request"] = round(used * 1000 / max(1, out["completed"]), 3)
-            out["load_avg"] = os.getloadavg()
-            print(json.dumps(out), file=sys.stderr, flush=True)
-            runs.append(out)
-        return runs
+        floor, floor_url = _started([*floor_command, str(floor_port)], floor_port)
+        try:
+            # The door here has no reader secret: the driver's bearer token is ignored.
+            drive(door_url, "unused", portal_id, ids, min(rates), 2.0)  # warm-up
+            drive(floor_url, "unused", portal_id, ids, min(rates), 2.0)
+            runs = []
+            for rate in rates:
+                out = _driven(door, door_url, portal_id, ids, rate, seconds)
+                out["door_cpu_ms_per_request"] = out.pop("server_cpu_ms_per_request")
+                base = _driven(floor, floor_url, portal_id, ids, rate, seconds)
+                out["floor"] = {k: base[k] for k in FLOOR_KEYS}
+                out["p99_vs_floor"] = round(out["p99_ms"] / base["p99_ms"], 2)
+                print(json.dumps(out), file=sys.stderr, flush=True)
+                runs.append(out)
+            return runs
+        finally:
+            floor.terminate()
+            floor.wait(10)
     finally:
-        server.terminate()
-        server.wait(10)
+        door.terminate()
+        door.wait(10)
+
+
+FLOOR_KEYS = (
+    "achieved_per_s",
+    "p50_ms",
+    "p99_ms",
+    "server_cpu_ms_per_request",
+    "driver_cpu_ms_per_request",
+    "load_avg",
+)
 
 
 def run(persons: int, samples: int, http: tuple[list[int], float] | None) -> dict[str, Any]:
@@ -215,7 +279,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--serve-door", nargs=3, metavar=("DIR", "PORTAL", "PORT"))
+    parser.add_argument("--serve-floor", type=int, metavar="PORT")
     args = parser.parse_args()
+    if args.serve_floor:
+        serve_floor(args.serve_floor)
+        return
     if args.serve_door:
         folder, portal, port = args.serve_door
         serve_door(Path(folder), portal, int(port))
