@@ -38,6 +38,7 @@ from dataclasses import dataclass
 SEALER_DIR_ENV = "MUSTER_SEALER_DIR"
 _STATE = struct.Struct("<QQQQ")  # leads, passes begun, last drained pass, tried the lock
 READY_SECONDS = 10.0  # how long ``muster serve`` waits for its sealer to try for the lock
+LINK_POLL = 0.0005  # seconds between a waiting process's looks at the leader's counts
 
 
 class SealerLink:
@@ -55,6 +56,9 @@ class SealerLink:
         self._writer: int | None = None  # a writer's end of ``wake``
         self._reader: tuple[int, int] | None = None  # the leader's (read end, its own write end)
         self._begun = self._drained = 0  # the leader's counts, as published
+        self._waits = threading.Condition()  # writers waiting for a drained pass
+        self._waiting = 0
+        self._watcher: threading.Thread | None = None
 
     @classmethod
     def create(cls) -> SealerLink:
@@ -159,6 +163,41 @@ class SealerLink:
             except OSError:  # its reader is gone: the standby sealers take over
                 os.close(writer)
                 self._writer = None
+
+    def wait_drained(self, begun: int, timeout: float) -> bool:
+        """Wait until a pass numbered above ``begun`` drained (True), the node's sealer
+        stops leading or ``timeout`` seconds pass (False). One thread of the process
+        looks at the counts every ``LINK_POLL`` seconds while any thread waits."""
+        deadline = time.monotonic() + timeout
+        with self._waits:
+            self._waiting += 1
+            try:
+                if self._watcher is None:
+                    self._watcher = threading.Thread(target=self._watch, daemon=True)
+                    self._watcher.start()
+                while True:
+                    leads, _begun, drained, _tried = self.counters()
+                    if drained > begun:
+                        return True
+                    remaining = deadline - time.monotonic()
+                    if not leads or remaining <= 0:
+                        return False
+                    self._waits.wait(remaining)
+            finally:
+                self._waiting -= 1
+
+    def _watch(self) -> None:
+        last = -1
+        while True:
+            time.sleep(LINK_POLL)
+            with self._waits:
+                if not self._waiting:
+                    self._watcher = None
+                    return
+                leads, _begun, drained, _tried = self.counters()
+                if drained != last or not leads:
+                    last = drained
+                    self._waits.notify_all()
 
     def close(self) -> None:
         """Close this process's ends."""

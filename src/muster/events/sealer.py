@@ -57,8 +57,8 @@ PENDING_CHANNEL = "muster_pending"
 STANDBY_RETRY = 0.5  # seconds between a standby's attempts at the leadership lock
 IDLE_POLL = 0.25  # seconds a leader waits for a wake-up before looking anyway
 IDLE_EXIT = 30.0  # seconds without work after which the thread ends (started again on demand)
-LINK_POLL = 0.0005  # seconds between a waiter's looks at the node's sealer's counts
-LINK_LOOK = 0.05  # ... and between its looks at the table meanwhile (that sealer may die)
+LINK_LOOK = 0.05  # seconds between a waiter's looks at the table while the node's sealer
+# process leads (it may have died)
 
 _EVENTS = cast(Table, Event.__table__)
 _SUBJECTS = cast(Table, EventSubject.__table__)
@@ -191,9 +191,11 @@ class Sealer:
         deadline = time.perf_counter() + timeout
         with self._cond:
             begun = self._passes_begun
-        link_begun = self._link.counters()[1] if self._link is not None else -1
+        link = self._link
+        link_begun = link.counters()[1] if link is not None else -1
         self.committed(pending_ids)
-        backoff, look_at = 0.001, 0.0
+        backoff = 0.001
+        look_at = time.perf_counter() + LINK_LOOK if self.node_leads() else 0.0
         while True:
             with self._cond:
                 if self._drained_pass > begun:
@@ -204,18 +206,20 @@ class Sealer:
                         return False
                     self._cond.wait(min(remaining, IDLE_POLL))
                     continue
-            leads, _begun, drained, _tried = self._link.counters() if self._link else (0, 0, 0, 0)
-            if leads and drained > link_begun:
-                return True
             now = time.perf_counter()
-            if now >= look_at:
+            if now >= look_at:  # another node seals, or this node's sealer process died
                 if not self._still_pending(pending_ids):
                     return True
-                look_at = now + LINK_LOOK if leads else 0.0
+                look_at = now + LINK_LOOK
             if now >= deadline:
                 return False
-            time.sleep(LINK_POLL if leads else backoff)
-            backoff = min(backoff * 2, 0.02)
+            wait = min(LINK_LOOK, deadline - now)
+            if link is not None and link.wait_drained(link_begun, wait):
+                return True
+            if link is None or not link.counters()[0]:  # nobody of this node leads
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 0.02)
+                look_at = 0.0
             self.ensure_running()
 
     def _still_pending(self, pending_ids: list[int]) -> bool:
