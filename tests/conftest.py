@@ -128,10 +128,17 @@ def pg_database() -> Iterator[str]:
         pytest.skip(f"PostgreSQL not configured: set {PG_ENV} to run these tests on it")
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     url = clone_database(admin, "muster_t")
+    name = make_url(url).database
+    with admin.connect() as conn:
+        # A commit here returns once its WAL is written, not flushed to disk: what tests
+        # check of a commit (seen by other sessions, in order, once) is unchanged, and only a
+        # crash of the PostgreSQL server itself could lose one, which no test here does (the
+        # restart tests have databases of their own). The suite's PostgreSQL tests spent
+        # about half their time waiting for those flushes: 75 s against 42 s for one set.
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     try:
         yield url
     finally:
-        name = make_url(url).database
         from muster.events.sealer import stop_sealers
 
         stop_sealers()  # no sealer thread left retrying a database about to be dropped
