@@ -52,7 +52,7 @@ class ActionContext:
         if name not in self.groups:
             known = ", ".join(sorted(self.groups)) or "none"
             raise NotFound(f"no group named {name!r} in this scenario (groups: {known})")
-        return self.groups[name]
+        return list(self.groups[name])  # the run's groups serve every step: a copy
 
 
 A = TypeVar("A", bound=BaseModel)

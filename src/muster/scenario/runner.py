@@ -114,10 +114,16 @@ def _actors(db: Database, usernames: set[str]) -> dict[str, Actor]:
 
 
 def _run_step(
-    db: Database, plan: Plan, step: Step, *, at: datetime, actor: Actor, doors: Any = None
+    db: Database,
+    plan: Plan,
+    step: Step,
+    *,
+    at: datetime,
+    actor: Actor,
+    groups: dict[str, list[str]],
+    doors: Any = None,
 ) -> InjectOutcome:
     inject = step.inject
-    groups = plan.scenario.groups()
     done: str | None = None
     try:
         with clock.frozen_at(at), db.session_scope() as session:
@@ -164,10 +170,13 @@ def run_plan(
         where = ".".join(str(p) for p in exc.path)
         raise RunStopped(plan.source, plan.line_of(exc.path), f"{where}: {exc.message}") from exc
     actors = _actors(db, {step.inject.actor for step in plan.steps})
+    groups = scenario.groups()  # the file's, the same for every step (generated persons too)
     for step in plan.steps:
         at = start + step.inject.at
         actor = actors[step.inject.actor]
-        report.injects.append(_run_step(db, plan, step, at=at, actor=actor, doors=doors))
+        report.injects.append(
+            _run_step(db, plan, step, at=at, actor=actor, groups=groups, doors=doors)
+        )
     with clock.frozen_at(report.end), db.session_scope(write=False) as session:
         ctx = CheckContext(session, scenario.groups())
         for check in plan.checks:
