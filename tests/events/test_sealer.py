@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,7 +25,7 @@ from muster.config import Settings
 from muster.db import Database
 from muster.events.bus import get_bus
 from muster.events.models import Event, EventSubject, PendingEvent, RowVersion
-from muster.events.seal_process import start_node_sealer
+from muster.events.seal_process import SealerLink, start_node_sealer
 from muster.events.sealer import Sealer, sealer_for, stop_sealers
 from muster.events.service import AWAIT_SEAL, append_event, verify_chain
 from muster.people.enums import Affiliation
@@ -288,6 +292,25 @@ class TestNodeSealerProcess:
             stop_sealers()
         with db.session_scope(write=False) as s:
             assert verify_chain(s).ok
+
+    def test_folders_of_killed_nodes_are_removed_and_live_ones_kept(self) -> None:
+        """A node killed with SIGKILL leaves its folder; the next node's start removes it,
+        and leaves a folder whose owner still runs."""
+        dead = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        orphan, live = SealerLink.create(), SealerLink.create()
+        Path(orphan.folder, "owner").write_text(dead.stdout.strip())
+        try:
+            fresh = SealerLink.create()
+            shutil.rmtree(fresh.folder)
+            assert not Path(orphan.folder).exists()
+            assert Path(live.folder).is_dir()
+        finally:
+            shutil.rmtree(live.folder, ignore_errors=True)
 
 
 class TestDeferredOverHttp:

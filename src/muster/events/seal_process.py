@@ -23,6 +23,7 @@ The node's processes meet in a folder named in ``MUSTER_SEALER_DIR`` (``SealerLi
 from __future__ import annotations
 
 import contextlib
+import glob
 import mmap
 import os
 import shutil
@@ -36,6 +37,7 @@ import time
 from dataclasses import dataclass
 
 SEALER_DIR_ENV = "MUSTER_SEALER_DIR"
+_PREFIX = "muster-sealer-"
 _STATE = struct.Struct("<QQQQ")  # leads, passes begun, last drained pass, tried the lock
 READY_SECONDS = 10.0  # how long ``muster serve`` waits for its sealer to try for the lock
 LINK_POLL = 0.0005  # seconds between a waiting process's looks at the leader's counts
@@ -62,11 +64,15 @@ class SealerLink:
 
     @classmethod
     def create(cls) -> SealerLink:
-        """A new folder for a node (``muster serve``, the benchmark)."""
-        folder = tempfile.mkdtemp(prefix="muster-sealer-")
+        """A new folder for a node (``muster serve``, the benchmark), owned by this process.
+        Folders left by nodes that were killed (their owner is gone) are removed first."""
+        _remove_orphans()
+        folder = tempfile.mkdtemp(prefix=_PREFIX)
         os.mkfifo(os.path.join(folder, "wake"), 0o600)
         with open(os.path.join(folder, "state"), "wb") as state:
             state.write(bytes(_STATE.size))
+        with open(os.path.join(folder, "owner"), "w") as owner:
+            owner.write(str(os.getpid()))
         return cls(folder)
 
     @classmethod
@@ -207,6 +213,17 @@ class SealerLink:
                 os.close(self._writer)
                 self._writer = None
         self._state.close()
+
+
+def _remove_orphans() -> None:
+    for folder in glob.glob(os.path.join(tempfile.gettempdir(), _PREFIX + "*")):
+        try:
+            with open(os.path.join(folder, "owner")) as owner:
+                os.kill(int(owner.read()), 0)
+        except ProcessLookupError:  # its node died without cleaning up (SIGKILL)
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError):  # not ours to judge (another user's, or half made)
+            continue
 
 
 @dataclass
