@@ -60,7 +60,7 @@ from muster.door.controller import DoorConfig, DoorController
 from muster.door.feed import REPLICATED_TABLES
 from muster.door.freshness import Freshness
 from muster.door.replica import sqlite_engine
-from muster.door.server import UVICORN_OPTIONS, create_door_app
+from muster.door.server import UVICORN_OPTIONS, create_door_app, serve
 
 
 def copy_replicated(db: Database, door: DoorController) -> None:
@@ -101,9 +101,7 @@ def serve_door(data_dir: Path, portal_id: str, port: int) -> None:
     """Serve a fresh door over ``data_dir`` on ``port`` until killed (``--serve-door``)."""
     door = DoorController(DoorConfig(portals=(portal_id,), data_dir=data_dir), Freshness(_stopped))
     door.freshness.heard_head(0)
-    uvicorn.run(
-        create_door_app(door), host="127.0.0.1", port=port, log_level="warning", **UVICORN_OPTIONS
-    )
+    serve(create_door_app(door), host="127.0.0.1", port=port, log_level="warning")
 
 
 def _stopped() -> float:

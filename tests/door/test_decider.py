@@ -114,13 +114,11 @@ class TestGroupCommit:
 _DOOR_PROCESS = """
 import sys
 from pathlib import Path
-import uvicorn
 from muster.door.controller import DoorConfig, DoorController
-from muster.door.server import UVICORN_OPTIONS, create_door_app
+from muster.door.server import create_door_app, serve
 data, portal, port = sys.argv[1:]
 door = DoorController(DoorConfig(portals=(portal,), data_dir=Path(data)))
-uvicorn.run(create_door_app(door), host="127.0.0.1", port=int(port), log_level="warning",
-            **UVICORN_OPTIONS)
+serve(create_door_app(door), host="127.0.0.1", port=int(port), log_level="warning")
 """
 
 

@@ -55,11 +55,9 @@ def run_cmd(
     Example: MUSTER_DOOR_TOKEN=... muster door run --portal "South airlock"
     --server http://10.0.0.2:8000 --data /var/lib/muster-door
     """
-    import uvicorn
-
     from muster.door.controller import DoorConfig, DoorController
     from muster.door.link import Link
-    from muster.door.server import UVICORN_OPTIONS, create_door_app
+    from muster.door.server import create_door_app, serve
     from muster.events.signing import load_public_key
 
     token = os.environ.get(TOKEN_ENV, "").strip()
@@ -77,12 +75,6 @@ def run_cmd(
     door = DoorController(DoorConfig(portals=tuple(portal), data_dir=data))
     link = Link(door, server_url=server.rstrip("/"), token=token, public_key=key).start()
     try:
-        uvicorn.run(
-            create_door_app(door, reader_secret=secret),
-            host=host,
-            port=port,
-            log_level="info",
-            **UVICORN_OPTIONS,
-        )
+        serve(create_door_app(door, reader_secret=secret), host=host, port=port)
     finally:
         link.stop()

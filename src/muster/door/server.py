@@ -11,13 +11,16 @@ set, on the WebSocket's handshake too.
 
 from __future__ import annotations
 
+import gc
 import hmac
 from typing import Annotated, Any
 
+import uvicorn
 from fastapi import Depends, FastAPI, Header, Response, WebSocket, WebSocketDisconnect, status
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp
 
 from muster.access.schemas import AccessRequestIn, PassageIn
 from muster.door.controller import KEY_MAX, DoorController
@@ -29,14 +32,27 @@ from muster.web.problems import install_problem_handlers
 
 # A WebSocket closed because the reader did not sign in (the 4000 range is the app's own).
 UNAUTHENTICATED_CLOSE = 4401
-# How uvicorn serves a door (``muster door run`` and bench/door.py): the C HTTP parser and
-# event loop, no access log line and no Server header per answer.
+# How uvicorn serves a door (``serve``): the C HTTP parser and event loop, no access log
+# line and no Server header per answer.
 UVICORN_OPTIONS: dict[str, Any] = {
     "http": "httptools",
     "loop": "uvloop",
     "access_log": False,
     "server_header": False,
 }
+
+
+def serve(app: ASGIApp, *, host: str, port: int, log_level: str = "info") -> None:
+    """Serve ``app`` until stopped, as ``muster door run`` and bench/door.py do.
+
+    Everything loaded by then (about 180,000 objects: the modules, Cedar's policies, the
+    app) is moved out of the garbage collector's generations first (``gc.freeze``): each
+    full collection walked them all and stopped the door for about 100-130 ms, the tail
+    of its answers at 300 and 500 requests a second.
+    """
+    gc.collect()
+    gc.freeze()
+    uvicorn.run(app, host=host, port=port, log_level=log_level, **UVICORN_OPTIONS)
 
 
 class ReaderUnauthenticated(DomainError):
