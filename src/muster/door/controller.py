@@ -9,6 +9,7 @@ journal: every answer is on disk before the reader hears it, and uploaded later.
 
 from __future__ import annotations
 
+import threading
 from contextvars import Context
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -86,6 +87,9 @@ class DoorController:
         cursors = self.replica.cursors()
         self.freshness.applied(cursors.applied_seq, cursors.row_n)
         self.on_journal: list[Any] = []  # callables woken after each entry (the uploader)
+        # Held from a passage's checks (its key unused, its permit unspent) to its journal
+        # entry: two passages at once for one permit must not both find it unspent.
+        self._passages = threading.Lock()
 
     def _served(self, portal: PortalFacts) -> None:
         if portal.id not in self.config.portals and portal.name not in self.config.portals:
@@ -102,6 +106,10 @@ class DoorController:
     def rule_many(self, asks: list[Ask]) -> list[Ruled | Exception]:
         """Decide several requests in turn, each in the context it came in; each one's
         decision, or what it raised (a 404 or 422 of its own, not the others')."""
+        # A replica only behind is waited for once for the whole batch (up to a heartbeat),
+        # not once for each request in it: the requests queued behind one another would
+        # otherwise wait a heartbeat each, right after a hold when it matters most.
+        self._wait_if_only_behind()
         out: list[Ruled | Exception] = []
         for ask in asks:
             try:
@@ -111,6 +119,7 @@ class DoorController:
                         portal_id=ask.portal_id,
                         person_refs=ask.person_refs,
                         direction=ask.direction,
+                        wait=False,
                     )
                 )
             except Exception as exc:
@@ -135,16 +144,22 @@ class DoorController:
                 out.append(r)
         return out
 
-    def rule(self, *, portal_id: str, person_refs: list[str], direction: Direction) -> Ruled:
-        """The decision of a request and its journal entry, not journalled yet."""
-        check_refs(person_refs)
-        stale = self.freshness.stale_reason()
-        if stale and self.freshness.only_behind():
-            # The heads are recent and the replica is applying what it was just told of (a
-            # timed job's event, another door's decision with a row): it catches up within
-            # a heartbeat, so wait that long before failing a guard's request secure.
+    def _wait_if_only_behind(self) -> None:
+        """The heads are recent and the replica is applying what it was just told of (a
+        timed job's event, another door's decision with a row): it catches up within a
+        heartbeat, so wait that long before failing a guard's request secure."""
+        if self.freshness.stale_reason() and self.freshness.only_behind():
             self.freshness.catch_up()
-            stale = self.freshness.stale_reason()
+
+    def rule(
+        self, *, portal_id: str, person_refs: list[str], direction: Direction, wait: bool = True
+    ) -> Ruled:
+        """The decision of a request and its journal entry, not journalled yet. ``wait``:
+        wait for a replica that is only behind first (``rule_many`` waits once a batch)."""
+        check_refs(person_refs)
+        if wait:
+            self._wait_if_only_behind()
+        stale = self.freshness.stale_reason()
         replica_rows = self.freshness.applied_rows  # read before the facts: never ahead
         with self.replica.read_session() as session:
             known = load_request(session, portal_id, person_refs, clock.now())
@@ -206,6 +221,13 @@ class DoorController:
         person_id = known.refs.get(person_ref)
         if person_id is None:
             raise NotFound(f"no person {person_ref!r} on this door's register")
+        with self._passages:
+            return self._spend_permit(known, person_id, person_ref, direction, key)
+
+    def _spend_permit(
+        self, known: RequestFacts, person_id: str, person_ref: str, direction: Direction, key: str
+    ) -> tuple[dict[str, Any], bool]:
+        """The passage of ``record_passage`` once its person is known, under the lock."""
         for entry in self.journal.entries_of(PASSAGE, key):
             same = (entry.body["person"], entry.body["portal_id"], entry.body["direction"])
             if same != (person_id, known.portal.id, direction.value):
