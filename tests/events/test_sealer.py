@@ -272,7 +272,7 @@ class TestNodeSealerProcess:
         stop_sealers()
         node = start_node_sealer(db.url)
         try:
-            assert until(lambda: node.link.counters()[0] == 1)  # it leads
+            assert until(lambda: node.link.counters()[0] == node.process.pid)  # it leads
             _deferred(db, await_seal=True, n=1)  # returns once the process has sealed it
             assert [e.payload for e in _sealed(db)] == [{"n": 1}]
             local = sealer_for(db.engine)

@@ -14,7 +14,7 @@ The node's processes meet in a folder named in ``MUSTER_SEALER_DIR`` (``SealerLi
   fails, and the writer wakes the leader with ``NOTIFY muster_pending`` in its
   transaction, as before. A NOTIFY costs the writer more than a statement: PostgreSQL
   serialises the commits of notifying transactions, ``fsync`` included.
-- ``state``, 32 bytes that the leader keeps: whether it leads, how many passes it began,
+- ``state``, 32 bytes that the leader keeps: which process leads, how many passes it began,
   the last pass that left ``pending_events`` empty, and whether it has tried for the lock
   yet. A writer that waits for its seal reads the passes begun after its commit and waits
   for a later pass that drained, as a waiter in the leader's own process does.
@@ -23,6 +23,7 @@ The node's processes meet in a folder named in ``MUSTER_SEALER_DIR`` (``SealerLi
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import glob
 import mmap
 import os
@@ -34,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 SEALER_DIR_ENV = "MUSTER_SEALER_DIR"
@@ -49,11 +51,9 @@ class SealerLink:
     def __init__(self, folder: str) -> None:
         self.folder = folder
         self._wake_path = os.path.join(folder, "wake")
-        fd = os.open(os.path.join(folder, "state"), os.O_RDWR)
-        try:
-            self._state = mmap.mmap(fd, _STATE.size)
-        finally:
-            os.close(fd)
+        # Kept open: the leader writes the counts under an exclusive lock on it (``_publish``).
+        self._state_fd = os.open(os.path.join(folder, "state"), os.O_RDWR)
+        self._state = mmap.mmap(self._state_fd, _STATE.size)
         self._lock = threading.Lock()
         self._writer: int | None = None  # a writer's end of ``wake``
         self._reader: tuple[int, int] | None = None  # the leader's (read end, its own write end)
@@ -87,7 +87,8 @@ class SealerLink:
             return None
 
     def counters(self) -> tuple[int, int, int, int]:
-        """(leads, passes begun, last drained pass, tried the lock)."""
+        """(leads: the leading process's id or 0, passes begun, last drained pass, tried the
+        lock)."""
         leads, begun, drained, tried = _STATE.unpack_from(self._state, 0)
         return leads, begun, drained, tried
 
@@ -103,19 +104,22 @@ class SealerLink:
             read_end = os.open(self._wake_path, os.O_RDONLY | os.O_NONBLOCK)
             # Its own write end too: without a writer a FIFO reads as ended, always ready.
             self._reader = (read_end, os.open(self._wake_path, os.O_WRONLY | os.O_NONBLOCK))
-            _leads, begun, drained, _tried = self.counters()
-            self._begun, self._drained = begun + 1, drained
-            self._publish()
-        elif not leading and self._reader is not None:  # only the leader writes the counts
+            with self._locked_state():
+                _leads, begun, drained, _tried = self.counters()
+                self._begun, self._drained = begun + 1, drained
+                self._write(os.getpid())
+        elif not leading and self._reader is not None:
             for fd in self._reader:
                 os.close(fd)
             self._reader = None
             self._publish()
 
     def begin_pass(self) -> int:
-        """A pass begins (before it reads ``pending_events``): its number."""
-        self._begun += 1
-        self._publish()
+        """A pass begins (before it reads ``pending_events``): its number, above every
+        number published so far."""
+        with self._locked_state():
+            self._begun = max(self._begun, self.counters()[1]) + 1
+            self._write(os.getpid() if self._reader is not None else self.counters()[0])
         return self._begun
 
     def drained(self, number: int) -> None:
@@ -124,8 +128,32 @@ class SealerLink:
         self._publish()
 
     def _publish(self) -> None:
-        leads = int(self._reader is not None)
-        _STATE.pack_into(self._state, 0, leads, self._begun, self._drained, 1)
+        """Write this process's counts, never below what is there: a leader that finds out
+        late that it lost the lock (its database session died after another took it over)
+        must not put back its older counts, or a writer reading them would wait for a pass
+        already drained and be told its events were sealed before they were (review). The
+        flag says who leads; one that stops leading clears it only if it is still its own."""
+        with self._locked_state():
+            leads = self.counters()[0]
+            if self._reader is not None:
+                leads = os.getpid()
+            elif leads == os.getpid():
+                leads = 0
+            self._write(leads)
+
+    def _write(self, leads: int) -> None:
+        _leads, begun, drained, _tried = self.counters()
+        begun, drained = max(begun, self._begun), max(drained, self._drained)
+        _STATE.pack_into(self._state, 0, leads, begun, drained, 1)
+
+    @contextlib.contextmanager
+    def _locked_state(self) -> Iterator[None]:
+        """The state file locked against the node's other processes (flock)."""
+        fcntl.flock(self._state_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._state_fd, fcntl.LOCK_UN)
 
     def tried(self) -> None:
         """This process's sealer has tried for the lock (``muster serve`` waits for it)."""
@@ -213,6 +241,7 @@ class SealerLink:
                 os.close(self._writer)
                 self._writer = None
         self._state.close()
+        os.close(self._state_fd)
 
 
 def _remove_orphans() -> None:
