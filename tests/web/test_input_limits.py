@@ -5,6 +5,7 @@ The route walks read the app itself, so a route added later is held to the limit
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
@@ -239,6 +240,15 @@ class TestNothingStored:
             assert s.scalar(select(func.count()).select_from(Person)) == 0
         ok = client.post("/api/v1/persons", json={"name": "before after", "affiliation": "crew"})
         assert ok.status_code == 201, ok.text
+
+    def test_json_without_a_content_type(self, db: Database, client: TestClient) -> None:
+        """A JSON body sent without a Content-Type, NUL in it: refused (FastAPI reads such a
+        body as no JSON object), and nothing stored."""
+        body = json.dumps({"name": NUL_TEXT, "affiliation": "crew"}).encode()
+        r = client.post("/api/v1/persons", content=body)  # httpx sends no Content-Type
+        assert r.status_code == 422, r.text
+        with db.session_scope(write=False) as s:
+            assert s.scalar(select(func.count()).select_from(Person)) == 0
 
     def test_search_with_nul(self, client: TestClient) -> None:
         """A search for text with NUL is refused on both backends (PostgreSQL cannot run it)."""
