@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from door.conftest import DoorKit
 from harness.waiting import until
+from muster.door.decider import _Stage
 from muster.door.server import create_door_app
 
 SECRET = "reader secret of the south door"
@@ -99,3 +100,35 @@ def test_a_replica_behind_is_waited_for_once_a_batch(
         answers = list(pool.map(ask, [reader] * 8))
     assert [a.status_code for a in answers] == [200] * 8, [a.text for a in answers]
     assert len(waits) == 2  # the first request's batch, then the seven queued behind it
+
+
+def test_a_stage_whose_thread_could_not_start_runs_at_the_next_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A decision thread that fails to start (the process out of threads) leaves its
+    requests queued; the next request starts it and both are handled (review: the stage
+    stayed marked running and never ran again)."""
+    handled: list[int] = []
+    done = threading.Event()
+
+    def handle(batch: list[int]) -> None:
+        handled.extend(batch)
+        if len(handled) == 2:
+            done.set()
+
+    stage: _Stage[int] = _Stage("test-stage", handle)
+    start = threading.Thread.start
+    failures = iter([RuntimeError("can't start new thread")])
+
+    def start_once_failing(thread: threading.Thread) -> None:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start_once_failing)
+    with pytest.raises(RuntimeError, match="can't start new thread"):
+        stage.put([1])
+    stage.put([2])
+    assert done.wait(timeout=60), handled
+    assert sorted(handled) == [1, 2]

@@ -66,8 +66,11 @@ class _Stage(Generic[T]):
             return len(self._queue)
 
     def _start(self) -> None:
-        self._running = True
+        """Start the thread (called holding ``_ready``). Marked running only once it has
+        started: a thread that could not start ("can't start new thread") leaves the queue
+        to the next ``put``, which tries again, instead of a stage that never runs."""
         threading.Thread(target=self._run, name=self.name, daemon=True).start()
+        self._running = True
 
     def _run(self) -> None:
         try:
