@@ -90,6 +90,11 @@ class TestEveryOperation:
         _stamp_current(db)
         admin = make_client("admin", username="schema-admin")
         headers = {"Authorization": admin.headers["Authorization"]}
+        # Schemathesis's ASGI calls start the app's lifespan and do not end it: with the
+        # timed jobs on, a scheduler kept running in this worker on the shared PostgreSQL
+        # test database and wrote into later tests (a crisis replay found its posts asked
+        # for status checks it never asked for). The operations are what is tested here.
+        admin.app.state.run_scheduler = False
         schema = schemathesis.openapi.from_asgi("/openapi.json", admin.app).exclude(path=STREAMING)
         failures: list[str] = []
         checked = 0
