@@ -107,7 +107,7 @@ class SealerLink:
             with self._locked_state():
                 _leads, begun, drained, _tried = self.counters()
                 self._begun, self._drained = begun + 1, drained
-                self._write(os.getpid())
+                self._write()
         elif not leading and self._reader is not None:
             for fd in self._reader:
                 os.close(fd)
@@ -119,7 +119,7 @@ class SealerLink:
         number published so far."""
         with self._locked_state():
             self._begun = max(self._begun, self.counters()[1]) + 1
-            self._write(os.getpid() if self._reader is not None else self.counters()[0])
+            self._write()
         return self._begun
 
     def drained(self, number: int) -> None:
@@ -134,15 +134,14 @@ class SealerLink:
         already drained and be told its events were sealed before they were (review). The
         flag says who leads; one that stops leading clears it only if it is still its own."""
         with self._locked_state():
-            leads = self.counters()[0]
-            if self._reader is not None:
-                leads = os.getpid()
-            elif leads == os.getpid():
-                leads = 0
-            self._write(leads)
+            self._write()
 
-    def _write(self, leads: int) -> None:
-        _leads, begun, drained, _tried = self.counters()
+    def _write(self) -> None:
+        """The counts, each at least what is there, and the flag: this process's id while it
+        leads, cleared if it was this process's, else left (called under the lock)."""
+        found, begun, drained, _tried = self.counters()
+        mine = os.getpid()
+        leads = mine if self._reader is not None else 0 if found == mine else found
         begun, drained = max(begun, self._begun), max(drained, self._drained)
         _STATE.pack_into(self._state, 0, leads, begun, drained, 1)
 
